@@ -1,0 +1,128 @@
+# tzsigner - plain GNU make + pkg-config.
+#
+#   make            build/tzsigner (release, hardened)
+#   make deps       install what the build and tests need (scripts/deps)
+#   make run        a signer with freshly generated demo keys on 127.0.0.1:6732
+#   make test       every test, under AddressSanitizer + UBSan; ends "N passed, N failed"
+#   make tsan       the threaded tests under ThreadSanitizer
+#   make bench      benchmarks (see BENCHMARKS.md)
+#   make fuzz       build the libFuzzer targets and run each for FUZZ_SECONDS
+#   make install    PREFIX=/usr/local DESTDIR=
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+CC ?= cc
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+BUILD := build
+
+PKGS := libsodium libsecp256k1 libmicrohttpd jansson libcrypto
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+BLST_DIR := $(BUILD)/blst
+BLST_LIB := $(BLST_DIR)/libblst.a
+BLST_INC := $(BLST_DIR)/include
+
+WARNINGS := -Wall -Wextra -Werror -Wshadow -Wconversion -Wformat=2 -Wstrict-prototypes \
+	-Wmissing-prototypes -Wvla -Wno-missing-field-initializers
+BASE_CFLAGS := -std=c17 -D_GNU_SOURCE -pthread $(WARNINGS) -I$(BLST_INC) $(PKG_CFLAGS)
+REL_CFLAGS := -O2 -g -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
+REL_LDFLAGS := -pie -Wl,-z,relro,-z,now
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SAN_CFLAGS := -O1 -g $(SAN_FLAGS)
+TSAN_CFLAGS := -O1 -g -fsanitize=thread -fno-omit-frame-pointer
+
+LIBS = $(BLST_LIB) $(PKG_LIBS) -lpthread
+
+SRC := $(sort $(wildcard src/*/*.c))
+MAIN_SRC := src/main.c
+UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
+FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
+BENCH_SRC := $(sort $(wildcard bench/*.c))
+HEADERS := $(wildcard src/*.h src/*/*.h tests/unit/*.h)
+
+REL_OBJ := $(patsubst %.c,$(BUILD)/rel/%.o,$(SRC) $(MAIN_SRC))
+ASAN_OBJ := $(patsubst %.c,$(BUILD)/asan/%.o,$(SRC))
+TSAN_OBJ := $(patsubst %.c,$(BUILD)/tsan/%.o,$(SRC))
+FUZZ_OBJ := $(patsubst %.c,$(BUILD)/fuzz/%.o,$(SRC))
+FUZZERS := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+
+.PHONY: all deps run test unit tsan bench fuzz fuzz-build install clean demo
+.DELETE_ON_ERROR:
+
+all: $(BUILD)/tzsigner
+
+$(BLST_LIB): scripts/fetch-blst
+	scripts/fetch-blst $(BLST_DIR)
+
+$(BUILD)/rel/%.o: %.c $(HEADERS) | $(BLST_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(REL_CFLAGS) -c $< -o $@
+
+$(BUILD)/asan/%.o: %.c $(HEADERS) | $(BLST_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) -c $< -o $@
+
+$(BUILD)/tsan/%.o: %.c $(HEADERS) | $(BLST_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(TSAN_CFLAGS) -c $< -o $@
+
+$(BUILD)/fuzz/src/%.o: src/%.c $(HEADERS) | $(BLST_LIB)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(BASE_CFLAGS) -O1 -g -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+
+$(BUILD)/tzsigner: $(REL_OBJ) $(BLST_LIB)
+	$(CC) $(REL_LDFLAGS) -pthread $(REL_OBJ) $(LIBS) -o $@
+
+# The sanitizer build: the binary the integration tests drive, and the unit tests.
+$(BUILD)/asan/tzsigner: $(ASAN_OBJ) $(BUILD)/asan/src/main.o $(BLST_LIB)
+	$(CC) $(SAN_FLAGS) -pthread $(ASAN_OBJ) $(BUILD)/asan/src/main.o $(LIBS) -o $@
+
+$(BUILD)/asan/unit_tests: $(ASAN_OBJ) $(patsubst %.c,$(BUILD)/asan/%.o,$(UNIT_SRC)) $(BLST_LIB)
+	$(CC) $(SAN_FLAGS) -pthread $^ $(LIBS) -o $@
+
+$(BUILD)/tsan/tzsigner: $(TSAN_OBJ) $(BUILD)/tsan/src/main.o $(BLST_LIB)
+	$(CC) -fsanitize=thread -pthread $(TSAN_OBJ) $(BUILD)/tsan/src/main.o $(LIBS) -o $@
+
+$(BUILD)/fuzz/%: fuzz/%.c $(FUZZ_OBJ) $(BLST_LIB)
+	$(FUZZ_CC) $(BASE_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined $< $(FUZZ_OBJ) $(LIBS) -o $@
+
+$(BUILD)/bench/%: bench/%.c $(REL_OBJ) $(BLST_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(REL_CFLAGS) $(REL_LDFLAGS) $< $(filter-out $(BUILD)/rel/src/main.o,$(REL_OBJ)) $(LIBS) -o $@
+
+deps:
+	scripts/deps
+
+run: deps $(BUILD)/tzsigner
+	scripts/run-demo-signer
+
+unit: $(BUILD)/asan/unit_tests
+	$(BUILD)/asan/unit_tests
+
+fuzz-build: $(FUZZERS)
+
+test: deps
+	$(MAKE) --no-print-directory $(BUILD)/tzsigner $(BUILD)/asan/tzsigner $(BUILD)/asan/unit_tests $(FUZZERS)
+	tests/run
+
+tsan: deps $(BUILD)/tsan/tzsigner
+	TZSIGNER=$(BUILD)/tsan/tzsigner tests/run --tsan
+
+bench: deps $(BUILD)/tzsigner $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+	bench/run
+
+fuzz: deps $(FUZZERS)
+	@for f in $(FUZZERS); do \
+		name=$$(basename $$f); mkdir -p $(BUILD)/fuzz/corpus/$$name; \
+		echo "fuzz: $$name for $(FUZZ_SECONDS)s"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) $(BUILD)/fuzz/corpus/$$name fuzz/corpus/$$name || exit 1; \
+	done
+
+install: $(BUILD)/tzsigner
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BUILD)/tzsigner $(DESTDIR)$(PREFIX)/bin/tzsigner
+
+clean:
+	rm -rf $(BUILD)/rel $(BUILD)/asan $(BUILD)/tsan $(BUILD)/fuzz $(BUILD)/bench $(BUILD)/tzsigner

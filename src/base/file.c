@@ -1,0 +1,183 @@
+/* file.c - bounded, permission-checked reads and fsync'd atomic writes. */
+#include "file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+bool file_read(const char *path, size_t max_size, enum file_flags flags, char **out,
+	       size_t *len, struct err *e)
+{
+	bool ok = false;
+	char *buf = NULL;
+	size_t got = 0;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return err_set(e, ERR_NOT_FOUND, "%s: no such file", path);
+		if (errno == ELOOP)
+			return err_set(e, ERR_FORBIDDEN, "%s: refusing to follow a symbolic link", path);
+		return err_errno(e, ERR_IO, "open %s", path);
+	}
+	struct stat st;
+	if (fstat(fd, &st) != 0) {
+		err_errno(e, ERR_IO, "stat %s", path);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err_set(e, ERR_FORBIDDEN, "%s: not a regular file", path);
+		goto out;
+	}
+	if (flags & FILE_SECRET) {
+		if (st.st_uid != geteuid()) {
+			err_set(e, ERR_FORBIDDEN,
+				"%s: owned by uid %u, not by us (uid %u); fix with: chown %u %s",
+				path, (unsigned)st.st_uid, (unsigned)geteuid(), (unsigned)geteuid(), path);
+			goto out;
+		}
+		if (st.st_mode & 077) {
+			err_set(e, ERR_FORBIDDEN,
+				"%s: mode %04o lets group or others access a secret file; fix with: chmod 600 %s",
+				path, (unsigned)(st.st_mode & 07777), path);
+			goto out;
+		}
+	}
+	if ((uintmax_t)st.st_size > max_size) {
+		err_set(e, ERR_TOO_LARGE, "%s: %jd bytes exceed the limit of %zu", path,
+			(intmax_t)st.st_size, max_size);
+		goto out;
+	}
+	size_t cap = (size_t)st.st_size + 1;
+	/* Guarded, locked pages for every file: key files pass through here. */
+	buf = sodium_malloc(cap);
+	if (!buf) {
+		err_set(e, ERR_IO, "%s: out of memory for %zu bytes", path, cap);
+		goto out;
+	}
+	while (got < cap - 1) {
+		ssize_t r = read(fd, buf + got, cap - 1 - got);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			err_errno(e, ERR_IO, "read %s", path);
+			goto out;
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	buf[got] = '\0';
+	*out = buf;
+	*len = got;
+	buf = NULL;
+	ok = true;
+out:
+	if (buf)
+		sodium_free(buf);
+	close(fd);
+	return ok;
+}
+
+void file_free(char *buf, size_t len)
+{
+	if (!buf)
+		return;
+	/* sodium_free zeroes the pages before unmapping them. */
+	(void)len;
+	sodium_free(buf);
+}
+
+static bool fsync_dir_of(const char *path, struct err *e)
+{
+	char copy[4096];
+	if (strlen(path) >= sizeof(copy))
+		return err_set(e, ERR_IO, "path too long: %s", path);
+	strcpy(copy, path);
+	const char *dir = dirname(copy);
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return err_errno(e, ERR_IO, "open directory %s", dir);
+	bool ok = fsync(dfd) == 0;
+	if (!ok)
+		err_errno(e, ERR_IO, "fsync directory %s", dir);
+	close(dfd);
+	return ok;
+}
+
+bool file_write_durable(const char *path, const void *data, size_t len, mode_t mode,
+			struct err *e)
+{
+	char tmp[4096];
+	int n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return err_set(e, ERR_IO, "path too long: %s", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0)
+		return err_errno(e, ERR_IO, "create %s", tmp);
+	const uint8_t *p = data;
+	size_t left = len;
+	while (left > 0) {
+		ssize_t w = write(fd, p, left);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			err_errno(e, ERR_IO, "write %s", tmp);
+			goto fail;
+		}
+		p += w;
+		left -= (size_t)w;
+	}
+	if (fchmod(fd, mode) != 0) {
+		err_errno(e, ERR_IO, "chmod %s", tmp);
+		goto fail;
+	}
+	if (fsync(fd) != 0) {
+		err_errno(e, ERR_IO, "fsync %s", tmp);
+		goto fail;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		err_errno(e, ERR_IO, "close %s", tmp);
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0) {
+		err_errno(e, ERR_IO, "rename %s to %s", tmp, path);
+		goto fail;
+	}
+	return fsync_dir_of(path, e);
+fail:
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	return false;
+}
+
+bool dir_ensure(const char *path, mode_t mode, struct err *e)
+{
+	struct stat st;
+	if (mkdir(path, mode) == 0)
+		return true;
+	if (errno != EEXIST)
+		return err_errno(e, ERR_IO, "mkdir %s", path);
+	if (stat(path, &st) != 0)
+		return err_errno(e, ERR_IO, "stat %s", path);
+	if (!S_ISDIR(st.st_mode))
+		return err_set(e, ERR_IO, "%s exists and is not a directory", path);
+	return true;
+}
+
+bool path_join(char *out, size_t cap, const char *dir, const char *name, struct err *e)
+{
+	int n = snprintf(out, cap, "%s/%s", dir, name);
+	if (n < 0 || (size_t)n >= cap)
+		return err_set(e, ERR_IO, "path too long: %s/%s", dir, name);
+	return true;
+}

@@ -1,0 +1,41 @@
+/* file.h - bounded reads and durable writes.
+ *
+ * file_read() refuses symlinks (O_NOFOLLOW), non-regular files and files
+ * over a size cap. With FILE_SECRET it also refuses files that are not
+ * owned by the effective user or that group/other may read or write.
+ * file_write_durable() writes a temporary file, fsyncs it, renames it over
+ * the target and fsyncs the directory, so a crash leaves the old or the
+ * new contents, never a torn file. */
+#ifndef TZS_BASE_FILE_H
+#define TZS_BASE_FILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "err.h"
+
+enum file_flags {
+	FILE_PUBLIC = 0,
+	FILE_SECRET = 1, /* owner only (0600 or stricter), owned by us */
+};
+
+/* Reads the whole file into a fresh NUL-terminated buffer (*out, freed by
+ * the caller with file_free). A missing file is ERR_NOT_FOUND. */
+bool file_read(const char *path, size_t max_size, enum file_flags flags, char **out,
+	       size_t *len, struct err *e);
+
+/* Zeroes and frees a buffer from file_read. */
+void file_free(char *buf, size_t len);
+
+bool file_write_durable(const char *path, const void *data, size_t len, mode_t mode,
+			struct err *e);
+
+/* Creates dir with the given mode if missing; refuses a non-directory. */
+bool dir_ensure(const char *path, mode_t mode, struct err *e);
+
+/* Joins dir and name into out (cap bytes); false if it does not fit. */
+bool path_join(char *out, size_t cap, const char *dir, const char *name, struct err *e);
+
+#endif
