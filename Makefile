@@ -26,7 +26,7 @@ BLST_INC := $(BLST_DIR)/include
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wconversion -Wformat=2 -Wstrict-prototypes \
 	-Wmissing-prototypes -Wvla -Wno-missing-field-initializers
-BASE_CFLAGS := -std=c17 -D_GNU_SOURCE -pthread $(WARNINGS) -I$(BLST_INC) $(PKG_CFLAGS)
+BASE_CFLAGS := -MMD -MP -std=c17 -D_GNU_SOURCE -pthread $(WARNINGS) -I$(BLST_INC) $(PKG_CFLAGS)
 REL_CFLAGS := -O2 -g -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
 REL_LDFLAGS := -pie -Wl,-z,relro,-z,now
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -40,7 +40,6 @@ MAIN_SRC := src/main.c
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
 BENCH_SRC := $(sort $(wildcard bench/*.c))
-HEADERS := $(wildcard src/*.h src/*/*.h tests/unit/*.h)
 
 REL_OBJ := $(patsubst %.c,$(BUILD)/rel/%.o,$(SRC) $(MAIN_SRC))
 ASAN_OBJ := $(patsubst %.c,$(BUILD)/asan/%.o,$(SRC))
@@ -56,19 +55,19 @@ all: $(BUILD)/tzsigner
 $(BLST_LIB): scripts/fetch-blst
 	scripts/fetch-blst $(BLST_DIR)
 
-$(BUILD)/rel/%.o: %.c $(HEADERS) | $(BLST_LIB)
+$(BUILD)/rel/%.o: %.c | $(BLST_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(REL_CFLAGS) -c $< -o $@
 
-$(BUILD)/asan/%.o: %.c $(HEADERS) | $(BLST_LIB)
+$(BUILD)/asan/%.o: %.c | $(BLST_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) -c $< -o $@
 
-$(BUILD)/tsan/%.o: %.c $(HEADERS) | $(BLST_LIB)
+$(BUILD)/tsan/%.o: %.c | $(BLST_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(TSAN_CFLAGS) -c $< -o $@
 
-$(BUILD)/fuzz/src/%.o: src/%.c $(HEADERS) | $(BLST_LIB)
+$(BUILD)/fuzz/src/%.o: src/%.c | $(BLST_LIB)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(BASE_CFLAGS) -O1 -g -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
 
@@ -123,6 +122,8 @@ fuzz: deps $(FUZZERS)
 install: $(BUILD)/tzsigner
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BUILD)/tzsigner $(DESTDIR)$(PREFIX)/bin/tzsigner
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 clean:
 	rm -rf $(BUILD)/rel $(BUILD)/asan $(BUILD)/tsan $(BUILD)/fuzz $(BUILD)/bench $(BUILD)/tzsigner

@@ -6,6 +6,16 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Appends src to the NUL-terminated dst, truncating to cap. */
+static void append(char *dst, size_t cap, const char *src)
+{
+	size_t used = strnlen(dst, cap);
+	while (*src && used + 1 < cap)
+		dst[used++] = *src++;
+	if (used < cap)
+		dst[used] = '\0';
+}
+
 bool err_set(struct err *e, enum err_kind kind, const char *fmt, ...)
 {
 	if (!e)
@@ -26,10 +36,10 @@ bool err_errno(struct err *e, enum err_kind kind, const char *fmt, ...)
 	va_list ap;
 	va_start(ap, fmt);
 	e->kind = kind;
-	int n = vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 	va_end(ap);
-	if (n >= 0 && (size_t)n < sizeof(e->msg))
-		snprintf(e->msg + n, sizeof(e->msg) - (size_t)n, ": %s", strerror(saved));
+	append(e->msg, sizeof(e->msg), ": ");
+	append(e->msg, sizeof(e->msg), strerror(saved));
 	errno = saved;
 	return false;
 }
@@ -44,7 +54,10 @@ bool err_wrap(struct err *e, const char *fmt, ...)
 	vsnprintf(prefix, sizeof(prefix), fmt, ap);
 	va_end(ap);
 	memcpy(old, e->msg, sizeof(old));
-	snprintf(e->msg, sizeof(e->msg), "%s: %s", prefix, old);
+	e->msg[0] = '\0';
+	append(e->msg, sizeof(e->msg), prefix);
+	append(e->msg, sizeof(e->msg), ": ");
+	append(e->msg, sizeof(e->msg), old);
 	return false;
 }
 

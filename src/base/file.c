@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -55,8 +56,9 @@ bool file_read(const char *path, size_t max_size, enum file_flags flags, char **
 		goto out;
 	}
 	size_t cap = (size_t)st.st_size + 1;
-	/* Guarded, locked pages for every file: key files pass through here. */
-	buf = sodium_malloc(cap);
+	/* Guarded, locked pages for every file: key files pass through here.
+	 * sodium_init is idempotent and must precede sodium_malloc. */
+	buf = sodium_init() >= 0 ? sodium_malloc(cap) : NULL;
 	if (!buf) {
 		err_set(e, ERR_IO, "%s: out of memory for %zu bytes", path, cap);
 		goto out;
@@ -179,5 +181,22 @@ bool path_join(char *out, size_t cap, const char *dir, const char *name, struct 
 	int n = snprintf(out, cap, "%s/%s", dir, name);
 	if (n < 0 || (size_t)n >= cap)
 		return err_set(e, ERR_IO, "path too long: %s/%s", dir, name);
+	return true;
+}
+
+bool file_lock_exclusive(const char *path, int *fd, struct err *e)
+{
+	int f = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (f < 0)
+		return err_errno(e, ERR_IO, "open lock file %s", path);
+	if (flock(f, LOCK_EX | LOCK_NB) != 0) {
+		bool busy = errno == EWOULDBLOCK;
+		close(f);
+		if (busy)
+			return err_set(e, ERR_UNAVAILABLE,
+				       "%s is locked: another tzsigner process uses this base directory", path);
+		return err_errno(e, ERR_IO, "flock %s", path);
+	}
+	*fd = f;
 	return true;
 }

@@ -19,7 +19,7 @@ struct pkh {
 };
 
 bool pkh_encode(char out[static B58_MAX], const struct pkh *pkh, struct err *e);
-/* Accepts tz1…tz4 only. */
+/* Accepts tz1…tz4 only. Messages quote s (it is public). */
 bool pkh_decode(const char *s, struct pkh *out, struct err *e);
 void pkh_of_public_key(const struct public_key *pk, struct pkh *out);
 void pkh_to_binary(const struct pkh *pkh, uint8_t out[static 21]);
@@ -29,10 +29,15 @@ bool public_key_encode(char out[static B58_MAX], const struct public_key *pk, st
 bool public_key_decode(const char *s, struct public_key *out, struct err *e);
 
 bool signature_encode(char out[static B58_MAX], const struct signature *sig, struct err *e);
-/* Accepts edsig/spsig1/p2sig/BLsig and the generic sig (64 bytes); for
- * a generic sig the scheme is left as given in *out's scheme. */
+/* Accepts edsig/spsig1/p2sig/BLsig and the generic sig (64 bytes); out
+ * gets the raw signature (64 or 96 bytes) and *len its length. */
 bool signature_decode(const char *s, uint8_t out[static SIGNATURE_MAX], size_t *len,
 		      struct err *e);
+/* The same, filling *sig: its scheme comes from the prefix, except for a
+ * generic sig, which fits any 64-byte scheme: then *generic is set and
+ * sig->scheme is left as the caller set it. generic may be NULL. */
+bool signature_decode_typed(const char *s, struct signature *sig, bool *generic,
+			    struct err *e);
 
 /* Unencrypted secret key text (edsk… with the 32-byte seed, spsk, p2sk, BLsk). */
 bool secret_key_encode(char out[static B58_MAX], const struct secret_key *sk, struct err *e);
@@ -42,7 +47,8 @@ enum secret_text_kind { SECRET_TEXT_PLAIN, SECRET_TEXT_ENCRYPTED };
 
 /* Decodes edsk/spsk/p2sk/BLsk (plain: out gets the payload, 32 or 64
  * bytes) or edesk/spesk/p2esk/BLesk (encrypted: out gets the 56-byte
- * salt ‖ secretbox). *scheme tells which scheme. out holds 64 bytes. */
+ * salt ‖ secretbox). *scheme tells which scheme. out holds 64 bytes.
+ * Messages never quote s nor any character of it. */
 bool secret_text_decode(const char *s, enum key_scheme *scheme, enum secret_text_kind *kind,
 			uint8_t out[static 64], size_t *len, struct err *e);
 /* Encodes a 56-byte encrypted payload as edesk/spesk/p2esk/BLesk. */

@@ -1,0 +1,76 @@
+-- bench/sign.lua - wrk script: POST /keys/<pkh> with consensus-shaped
+-- attestations, as a baker sends them.
+--
+-- Every request is a fresh attestation (magic 0x13): tag 21 (tz1-tz3,
+-- 80 bytes: slot, level, round, payload hash) or tag 41 (tz4 "bls mode",
+-- 78 bytes: level, round, payload hash), chosen by BENCH_TAG (default 21).
+-- Each wrk thread rotates over K chain ids of its own, each with a strictly
+-- increasing level, so a signer that keeps high watermarks signs every
+-- request instead of replaying or refusing it. Levels start from the clock
+-- (10 000 a second), so a later run on the same signer is always higher.
+--
+-- done() prints one machine-readable line:
+--   wrk_result requests=N duration_us=N rps=X p50_us=N p90_us=N p99_us=N
+--              max_us=N non2xx=N errors=N
+
+local K = 16
+
+local next_id = 1
+function setup(thread)
+	thread:set("tid", next_id)
+	next_id = next_id + 1
+end
+
+local function hex(nbytes)
+	local t = {}
+	for i = 1, nbytes do t[i] = string.format("%02x", math.random(0, 255)) end
+	return table.concat(t)
+end
+
+local function be32(n)
+	return string.format("%08x", n)
+end
+
+function init(args)
+	tid = tid or 1
+	math.randomseed(os.time() * 1000 + tid * 7919)
+	tag = tonumber(os.getenv("BENCH_TAG") or "21")
+	local base = (os.time() % 100000) * 10000
+	levels = {}
+	chains = {}
+	local nonce = math.random(0, 65535)
+	for k = 1, K do
+		levels[k] = base
+		-- chain id: thread, slot in the rotation, and a per-run nonce
+		chains[k] = string.format("%02x%02x%04x", tid % 256, k, nonce)
+	end
+	branch = hex(32)
+	payload_hash = hex(32)
+	slot = string.format("%04x", math.random(0, 7000))
+	tag_hex = string.format("%02x", tag)
+	headers = { ["Content-Type"] = "application/json" }
+	i = 0
+end
+
+function request()
+	i = i + 1
+	local k = (i % K) + 1
+	levels[k] = levels[k] + 1
+	local level = be32(levels[k])
+	local body
+	if tag == 40 or tag == 41 then
+		body = '"13' .. chains[k] .. branch .. tag_hex .. level .. "00000000" .. payload_hash .. '"'
+	else
+		body = '"13' .. chains[k] .. branch .. tag_hex .. slot .. level .. "00000000" .. payload_hash .. '"'
+	end
+	return wrk.format("POST", nil, headers, body)
+end
+
+function done(summary, latency, requests)
+	local e = summary.errors
+	io.write(string.format(
+		"wrk_result requests=%d duration_us=%d rps=%.1f p50_us=%d p90_us=%d p99_us=%d max_us=%d non2xx=%d errors=%d\n",
+		summary.requests, summary.duration, summary.requests / (summary.duration / 1e6),
+		latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max,
+		e.status, e.connect + e.read + e.write + e.timeout))
+end

@@ -1,0 +1,24 @@
+/* libFuzzer target: the sign request body parser. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../src/server/body.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	uint8_t *msg = NULL;
+	size_t len = 0;
+	if (size > 64 * 1024)
+		return 0;
+	if (body_parse_hex_string((const char *)data, size, &msg, &len, NULL)) {
+		if (len > size / 2)
+			abort();
+	} else if (msg != NULL) {
+		abort();
+	}
+	free(msg);
+	return 0;
+}

@@ -1,0 +1,27 @@
+/* cmd.h - subcommand entry points and the helpers they share. Only these
+ * functions (and main) print to stdout or turn failures into exit codes. */
+#ifndef TZS_CMD_CMD_H
+#define TZS_CMD_CMD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../base/err.h"
+
+#define EXIT_USAGE 2
+
+int cmd_serve(int argc, char **argv);
+int cmd_keys(int argc, char **argv);
+int cmd_watermarks(int argc, char **argv);
+
+/* The base directory: -d DIR, else $HOME/.tzsigner. */
+const char *cmd_default_base_dir(char *buf, size_t cap);
+
+/* Prints "tzsigner CMD: message" to stderr and returns EXIT_FAILURE. */
+int cmd_fail(const char *cmd, const struct err *e);
+
+/* Process hardening for anything that holds secrets: no core dumps, not
+ * ptrace-able by other processes of the same user. */
+void cmd_harden_process(void);
+
+#endif

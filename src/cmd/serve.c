@@ -1,0 +1,259 @@
+/* serve.c - `tzsigner serve`: the signer daemon. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../base/log.h"
+#include "../base/passphrase.h"
+#include "../crypto/sign.h"
+#include "../guard/guard.h"
+#include "../server/server.h"
+#include "../vault/vault.h"
+#include "cmd.h"
+
+static const char usage[] =
+	"usage: tzsigner serve [options]\n"
+	"\n"
+	"Serve the octez remote-signer HTTP API with the keys of a base directory.\n"
+	"\n"
+	"  -d, --base-dir DIR               octez-format key directory (default ~/.tzsigner)\n"
+	"  -a, --address ADDR               listen address (default 127.0.0.1)\n"
+	"  -p, --port PORT                  listen port (default 6732; 0 picks a free one)\n"
+	"  -M, --magic-bytes LIST           magic bytes to sign (default 0x11,0x12,0x13)\n"
+	"  -f, --password-filename FILE     passphrase for encrypted keys (first line; mode 0600)\n"
+	"  -A, --require-authentication     sign only requests authenticated by a key in\n"
+	"                                   <base-dir>/authorized_keys (see `keys authorize`)\n"
+	"      --chain CHAIN_ID             sign consensus operations of this chain only\n"
+	"                                   (repeatable; e.g. NetXdQprcVkpaWU)\n"
+	"  -W, --check-high-watermark       accepted for octez compatibility: high watermarks\n"
+	"                                   are always checked for 0x11, 0x12 and 0x13\n"
+	"      --durability MODE            reserve (default): each level is reserved on disk\n"
+	"                                   ahead of use, off the request path; sync: every\n"
+	"                                   signature's record is fsync'd before it is sent\n"
+	"      --reserve-ahead N            levels reserved past the one signed (default 1;\n"
+	"                                   a crash costs at most this many levels)\n"
+	"      --unsafe-no-high-watermark   benchmarks only: no watermark, double signing possible\n"
+	"      --allow-to-prove-possession  answer GET /bls_prove_possession/<tz4>\n"
+	"      --allow-list-known-keys      answer GET /known_keys\n"
+	"      --max-connections N          concurrent connections (default 128)\n"
+	"      --log-level LEVEL            error, warn, info (default) or debug\n"
+	"  -h, --help                       this text\n"
+	"\n"
+	"Without -f, encrypted keys are unlocked by a passphrase asked on the terminal.\n"
+	"High watermarks live in <base-dir>/tzsigner_high_watermarks.json; octez's\n"
+	"<base-dir>/*_high_watermark files are read at start and honoured.\n"
+	"Per-key magic byte overrides: <base-dir>/tzsigner_policy.json (see README).\n"
+	"SIGTERM or SIGINT stop the signer after in-flight requests finish.\n";
+
+enum { OPT_POP = 256, OPT_KNOWN, OPT_MAXCONN, OPT_LOGLEVEL, OPT_CHAIN, OPT_DURABILITY,
+       OPT_AHEAD, OPT_NO_WM };
+
+static const struct option options[] = {
+	{ "base-dir", required_argument, NULL, 'd' },
+	{ "address", required_argument, NULL, 'a' },
+	{ "port", required_argument, NULL, 'p' },
+	{ "magic-bytes", required_argument, NULL, 'M' },
+	{ "password-filename", required_argument, NULL, 'f' },
+	{ "allow-to-prove-possession", no_argument, NULL, OPT_POP },
+	{ "allow-list-known-keys", no_argument, NULL, OPT_KNOWN },
+	{ "max-connections", required_argument, NULL, OPT_MAXCONN },
+	{ "log-level", required_argument, NULL, OPT_LOGLEVEL },
+	{ "require-authentication", no_argument, NULL, 'A' },
+	{ "chain", required_argument, NULL, OPT_CHAIN },
+	{ "check-high-watermark", no_argument, NULL, 'W' },
+	{ "durability", required_argument, NULL, OPT_DURABILITY },
+	{ "reserve-ahead", required_argument, NULL, OPT_AHEAD },
+	{ "unsafe-no-high-watermark", no_argument, NULL, OPT_NO_WM },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	if (!s || !*s || *s == '-')
+		return false;
+	unsigned long v = strtoul(s, &end, 10);
+	if (*end || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	char dirbuf[4096];
+	const char *dir = cmd_default_base_dir(dirbuf, sizeof(dirbuf));
+	const char *passfile = NULL;
+	struct server_config cfg = { .address = "127.0.0.1", .port = 6732, .max_connections = 128,
+				     .idle_timeout_s = 120 };
+	struct guard guard = { 0 };
+	struct err e = { 0 };
+	unsigned long n;
+	enum wm_durability durability = WM_RESERVE;
+	bool no_watermark = false;
+	policy_default(&guard.policy);
+
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "d:a:p:M:f:AWh", options, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'a': cfg.address = optarg; break;
+		case 'p':
+			if (!parse_uint(optarg, 65535, &n)) {
+				fprintf(stderr, "tzsigner serve: port '%s' is not a number from 0 to 65535\n", optarg);
+				return EXIT_USAGE;
+			}
+			cfg.port = (uint16_t)n;
+			break;
+		case 'M':
+			if (!policy_parse_magic_bytes(&guard.policy, optarg, &e)) {
+				cmd_fail("serve", &e);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'f': passfile = optarg; break;
+		case OPT_POP: cfg.allow_prove_possession = true; break;
+		case OPT_KNOWN: cfg.allow_list_known_keys = true; break;
+		case OPT_MAXCONN:
+			if (!parse_uint(optarg, 4096, &n) || n == 0) {
+				fprintf(stderr, "tzsigner serve: --max-connections '%s' is not 1 to 4096\n", optarg);
+				return EXIT_USAGE;
+			}
+			cfg.max_connections = (unsigned int)n;
+			break;
+		case OPT_LOGLEVEL: {
+			enum log_level lvl;
+			if (!log_parse_level(optarg, &lvl)) {
+				fprintf(stderr, "tzsigner serve: log level '%s' is not error, warn, info or debug\n", optarg);
+				return EXIT_USAGE;
+			}
+			log_set_level(lvl);
+			break;
+		}
+		case 'A': guard.require_auth = true; break;
+		case 'W': break; /* always on */
+		case OPT_CHAIN:
+			if (!guard_allow_chain(&guard, optarg, &e)) {
+				cmd_fail("serve", &e);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_DURABILITY:
+			if (strcmp(optarg, "reserve") == 0) {
+				durability = WM_RESERVE;
+			} else if (strcmp(optarg, "sync") == 0) {
+				durability = WM_SYNC;
+			} else {
+				fprintf(stderr, "tzsigner serve: --durability '%s' is not reserve or sync\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_AHEAD:
+			if (!parse_uint(optarg, 1000, &n) || n == 0) {
+				fprintf(stderr, "tzsigner serve: --reserve-ahead '%s' is not 1 to 1000\n", optarg);
+				return EXIT_USAGE;
+			}
+			guard.reserve_ahead = (uint32_t)n;
+			break;
+		case OPT_NO_WM: no_watermark = true; break;
+		case 'h': fputs(usage, stdout); return EXIT_SUCCESS;
+		default: fputs(usage, stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "tzsigner serve: unexpected argument '%s'\n%s", argv[optind], usage);
+		return EXIT_USAGE;
+	}
+
+	cmd_harden_process();
+	if (!crypto_init(&e))
+		return cmd_fail("serve", &e);
+
+	struct passphrase pass = { 0 };
+	struct vault vault;
+	struct vault_unlock unlock = { .allow_prompt = passfile == NULL };
+	if (passfile) {
+		if (!passphrase_from_file(&pass, passfile, &e))
+			return cmd_fail("serve", &e);
+		unlock.passphrase = &pass;
+	}
+	bool opened = vault_open(&vault, dir, &unlock, &e);
+	passphrase_free(&pass);
+	if (!opened) {
+		err_wrap(&e, "loading keys from %s", dir);
+		return cmd_fail("serve", &e);
+	}
+	for (size_t i = 0; i < vault.count; i++)
+		log_info("event=key_loaded name=%s pkh=%s storage=%s", vault.keys[i].name,
+			 vault.keys[i].pkh_text, key_storage_name(vault.keys[i].storage));
+	if (vault.count == 0)
+		log_warn("event=no_keys base_dir=%s msg=\"no local keys: every sign request will get 404\"", dir);
+	struct wm_store store;
+	bool store_open = false;
+	if (!key_policies_load(&guard.key_policies, dir, &e) ||
+	    (guard.require_auth && !auth_keys_load(&guard.auth, dir, &e)))
+		goto fail;
+	if (guard.require_auth && guard.auth.count == 0) {
+		err_set(&e, ERR_MALFORMED, "-A given but %s/%s lists no key (add one with `tzsigner keys authorize`)",
+			dir, AUTH_FILE);
+		goto fail;
+	}
+	if (no_watermark) {
+		log_warn("event=unsafe_no_high_watermark msg=\"benchmark mode: nothing prevents double signing\"");
+	} else {
+		if (!wm_store_open(&store, dir, durability, &e))
+			goto fail;
+		store_open = true;
+	}
+	if (!guard_init(&guard, &vault, store_open ? &store : NULL, &e))
+		goto fail;
+
+	/* Signals are taken synchronously by this thread; the server's
+	 * threads inherit the blocked mask. */
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	struct server server;
+	if (!server_start(&server, &cfg, &guard, &e))
+		goto fail;
+	char magic[256 * 5 + 1];
+	policy_format_magic(&guard.policy, magic, sizeof(magic));
+	log_info("event=listening address=%s port=%u keys=%zu magic_bytes=%s durability=%s auth=%s base_dir=%s",
+		 cfg.address, server.port, vault.count, magic,
+		 no_watermark ? "none" : durability == WM_SYNC ? "sync" : "reserve",
+		 guard.require_auth ? "required" : "off", dir);
+
+	int sig = 0;
+	for (;;) {
+		if (sigwait(&stop, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			log_info("event=sighup msg=\"ignored: restart the signer to reload keys\"");
+			continue;
+		}
+		break;
+	}
+	log_info("event=stopping signal=%s", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	server_stop(&server);
+	if (store_open)
+		wm_store_close(&store);
+	guard_free(&guard);
+	vault_close(&vault);
+	log_info("event=stopped");
+	return EXIT_SUCCESS;
+fail:
+	if (store_open)
+		wm_store_close(&store);
+	guard_free(&guard);
+	vault_close(&vault);
+	return cmd_fail("serve", &e);
+}

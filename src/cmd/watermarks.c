@@ -1,0 +1,137 @@
+/* watermarks.c - `tzsigner watermarks`: list the high watermarks of a base
+ * directory, or move one by hand. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../crypto/sign.h"
+#include "../guard/wm_store.h"
+#include "cmd.h"
+
+static const char usage[] =
+	"usage: tzsigner watermarks list [-d DIR]\n"
+	"       tzsigner watermarks set --chain CHAIN --key PKH --kind KIND --level N [--round R]\n"
+	"                               [--force] [-d DIR]\n"
+	"\n"
+	"High watermarks: per chain, key and kind (block, preattestation, attestation),\n"
+	"the (level, round) at or below which nothing new is signed. `list` shows the\n"
+	"merged view of tzsigner's file and octez's *_high_watermark files. `set` moves\n"
+	"one; lowering one needs --force (it can allow a double signature: only after\n"
+	"the key has moved, e.g. to a new chain). Stop the signer first: `set` refuses\n"
+	"while a signer holds the base directory.\n"
+	"\n"
+	"  -d, --base-dir DIR   key directory (default ~/.tzsigner)\n"
+	"      --round R        omit to take the whole level\n";
+
+enum { OPT_CHAIN = 256, OPT_KEY, OPT_KIND, OPT_LEVEL, OPT_ROUND, OPT_FORCE };
+
+static const struct option options[] = {
+	{ "base-dir", required_argument, NULL, 'd' },
+	{ "chain", required_argument, NULL, OPT_CHAIN },
+	{ "key", required_argument, NULL, OPT_KEY },
+	{ "kind", required_argument, NULL, OPT_KIND },
+	{ "level", required_argument, NULL, OPT_LEVEL },
+	{ "round", required_argument, NULL, OPT_ROUND },
+	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int list(const char *dir)
+{
+	struct wm_store s;
+	struct err e = { 0 };
+	if (!wm_store_load(&s, dir, false, &e)) {
+		wm_store_free(&s);
+		return cmd_fail("watermarks list", &e);
+	}
+	printf("%-16s %-37s %-15s %10s %6s %9s %s\n", "CHAIN", "KEY", "KIND", "LEVEL", "ROUND",
+	       "RESERVED", "SIGNATURE");
+	for (size_t i = 0; i < s.count; i++) {
+		const struct wm_slot *x = s.slots[i];
+		char chain[B58_MAX], pkh[B58_MAX], round[16], reserved[16];
+		chain_id_encode(chain, x->chain, NULL);
+		pkh_encode(pkh, &x->pkh, NULL);
+		if (x->mem.round == WM_WHOLE_LEVEL)
+			snprintf(round, sizeof(round), "all");
+		else
+			snprintf(round, sizeof(round), "%u", x->mem.round);
+		snprintf(reserved, sizeof(reserved), "%u", x->reserve_target);
+		printf("%-16s %-37s %-15s %10u %6s %9s %.20s%s\n", chain, pkh, op_kind_name(x->kind),
+		       x->mem.level, round, x->reserve_target ? reserved : "-",
+		       x->mem.exact.has_signature ? x->mem.exact.signature : "-",
+		       x->mem.exact.has_signature ? "…" : "");
+	}
+	wm_store_free(&s);
+	return EXIT_SUCCESS;
+}
+
+static bool parse_u32(const char *s, uint32_t *out)
+{
+	char *end;
+	if (!s || !*s || *s == '-')
+		return false;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (*end || v > UINT32_MAX - 1)
+		return false;
+	*out = (uint32_t)v;
+	return true;
+}
+
+int cmd_watermarks(int argc, char **argv)
+{
+	char dirbuf[4096];
+	const char *dir = cmd_default_base_dir(dirbuf, sizeof(dirbuf));
+	const char *chain = NULL, *key = NULL, *kind = NULL, *level = NULL, *round = NULL;
+	bool force = false;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "d:h", options, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case OPT_CHAIN: chain = optarg; break;
+		case OPT_KEY: key = optarg; break;
+		case OPT_KIND: kind = optarg; break;
+		case OPT_LEVEL: level = optarg; break;
+		case OPT_ROUND: round = optarg; break;
+		case OPT_FORCE: force = true; break;
+		case 'h': fputs(usage, stdout); return EXIT_SUCCESS;
+		default: fputs(usage, stderr); return EXIT_USAGE;
+		}
+	}
+	struct err e = { 0 };
+	if (!crypto_init(&e))
+		return cmd_fail("watermarks", &e);
+	if (optind == argc - 1 && strcmp(argv[optind], "list") == 0)
+		return list(dir);
+	if (optind != argc - 1 || strcmp(argv[optind], "set") != 0) {
+		fputs(usage, stderr);
+		return EXIT_USAGE;
+	}
+	uint8_t chain_id[4];
+	struct pkh pkh;
+	enum op_kind k;
+	uint32_t lvl, rnd = WM_WHOLE_LEVEL;
+	if (!chain || !key || !kind || !level) {
+		fprintf(stderr, "tzsigner watermarks set: --chain, --key, --kind and --level are required\n");
+		return EXIT_USAGE;
+	}
+	if (!chain_id_decode(chain, chain_id, &e) || !pkh_decode(key, &pkh, &e))
+		return cmd_fail("watermarks set", &e);
+	if (!op_kind_parse(kind, &k)) {
+		fprintf(stderr, "tzsigner watermarks set: kind '%s' is not block, preattestation or attestation\n", kind);
+		return EXIT_USAGE;
+	}
+	if (!parse_u32(level, &lvl) || (round && !parse_u32(round, &rnd))) {
+		fprintf(stderr, "tzsigner watermarks set: level and round must be numbers below 2^32-1\n");
+		return EXIT_USAGE;
+	}
+	struct wm_store s;
+	bool ok = wm_store_load(&s, dir, true, &e) && wm_store_set(&s, chain_id, &pkh, k, lvl, rnd, force, &e);
+	wm_store_free(&s);
+	if (!ok)
+		return cmd_fail("watermarks set", &e);
+	printf("%s %s %s: level %u round %s\n", chain, key, kind, lvl, round ? round : "all");
+	return EXIT_SUCCESS;
+}

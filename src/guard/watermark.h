@@ -1,0 +1,67 @@
+/* watermark.h - high watermarks: never sign two different things at the
+ * same (level, round), per (chain, key, kind) (DESIGN §2.2).
+ *
+ * The rule: sign only if (level, round) is strictly above the watermark;
+ * at exactly the recorded (level, round) with identical bytes (same
+ * blake2b-256), answer the recorded signature again; refuse anything else.
+ *
+ * A watermark has two parts:
+ *   - a threshold (level, round): nothing at or below it is signed anew;
+ *     round WM_WHOLE_LEVEL covers every round of that level;
+ *   - the last exact record (level, round, hash, signature), for re-answers.
+ * After a crash the threshold is what was durable, which may be a whole
+ * reserved level above the last exact record: a crash may cost a level,
+ * never a double signature. */
+#ifndef TZS_GUARD_WATERMARK_H
+#define TZS_GUARD_WATERMARK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../base/err.h"
+#include "../crypto/scheme.h"
+#include "../tezos/base58.h"
+#include "../tezos/operation.h"
+
+#define WM_WHOLE_LEVEL UINT32_MAX
+#define WM_KINDS 3 /* block, preattestation, attestation */
+
+struct wm_exact {
+	bool known;
+	uint32_t level;
+	uint32_t round;
+	uint8_t hash[HASH_BYTES];
+	bool has_signature;
+	char signature[B58_MAX];
+};
+
+struct watermark {
+	bool known;            /* false: nothing signed yet for this triple */
+	uint32_t level;        /* threshold */
+	uint32_t round;        /* WM_WHOLE_LEVEL: the whole level is taken */
+	struct wm_exact exact; /* last signature made, for re-answers */
+};
+
+enum wm_verdict {
+	WM_SIGN,      /* strictly above: sign and record */
+	WM_REANSWER,  /* identical bytes at the recorded (level, round) */
+	WM_REFUSE,    /* at or below, different bytes: 409 */
+};
+
+/* Decides what to do with a request at (level, round) whose bytes hash to
+ * hash. On WM_REFUSE, e gets a message like octez's:
+ * "attestation level 120 and round 0 not above high watermark (120, 0)". */
+enum wm_verdict watermark_decide(const struct watermark *w, enum op_kind kind, uint32_t level,
+				 uint32_t round, const uint8_t hash[static HASH_BYTES],
+				 struct err *e);
+
+/* Raises w to an exact record of a signature just made. */
+void watermark_record(struct watermark *w, uint32_t level, uint32_t round,
+		      const uint8_t hash[static HASH_BYTES], const char *signature);
+
+/* Merges other into w keeping the higher threshold (used when both our
+ * own state and an octez file know the same triple). */
+void watermark_merge(struct watermark *w, const struct watermark *other);
+
+#endif

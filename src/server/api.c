@@ -1,0 +1,211 @@
+/* api.c - the octez remote-signer HTTP API (DESIGN §2.1). */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "../base/log.h"
+#include "../crypto/sign.h"
+#include "../tezos/keycodec.h"
+#include "body.h"
+#include "reply.h"
+#include "request.h"
+#include "server.h"
+
+static bool is_get(const struct request *r) { return strcmp(r->method, "GET") == 0; }
+static bool is_post(const struct request *r) { return strcmp(r->method, "POST") == 0; }
+
+static unsigned long elapsed_us(const struct request *r)
+{
+	return (unsigned long)((monotonic_ns() - r->start_ns) / 1000u);
+}
+
+static enum MHD_Result refuse(const struct request *r, const struct err *e, const char *pkh)
+{
+	char q[ERR_MSG_MAX + 64];
+	log_info("event=refused method=%s path=%.80s pkh=%s status=%u reason=%s us=%lu", r->method,
+		 r->url, pkh ? pkh : "-", reply_status_of(e->kind), log_str(q, sizeof(q), e->msg),
+		 elapsed_us(r));
+	return reply_err(r->conn, e);
+}
+
+static enum MHD_Result authorized_keys(const struct request *r)
+{
+	const struct guard *g = r->server->guard;
+	/* Without -A octez answers {}; with it, the hashes of the keys allowed. */
+	if (!g->require_auth)
+		return reply_json(r->conn, MHD_HTTP_OK, json_object());
+	json_t *list = json_array();
+	for (size_t i = 0; i < g->auth.count; i++)
+		json_array_append_new(list, json_string(g->auth.keys[i].pkh_text));
+	return reply_json(r->conn, MHD_HTTP_OK, json_pack("{s:o}", "authorized_keys", list));
+}
+
+static enum MHD_Result known_keys(const struct request *r)
+{
+	const struct vault *v = r->server->guard->vault;
+	json_t *list = json_array();
+	for (size_t i = 0; i < v->count; i++)
+		json_array_append_new(list, json_string(v->keys[i].pkh_text));
+	return reply_json(r->conn, MHD_HTTP_OK, json_pack("{s:o}", "known_keys", list));
+}
+
+static enum MHD_Result public_key(const struct request *r, const char *pkh)
+{
+	const struct vault_key *k;
+	struct err e = { 0 };
+	if (!guard_find_key(r->server->guard, pkh, &k, &e))
+		return refuse(r, &e, pkh);
+	return reply_json(r->conn, MHD_HTTP_OK, json_pack("{s:s}", "public_key", k->pk_text));
+}
+
+static bool parse_bls_mode(const struct request *r, enum bls_mode *mode, struct err *e)
+{
+	const char *v = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "version");
+	*mode = BLS_MODE_POP;
+	if (!v || strcmp(v, "0") == 0 || strcmp(v, "2") == 0)
+		return true;
+	if (strcmp(v, "1") == 0) {
+		*mode = BLS_MODE_AUG;
+		return true;
+	}
+	return err_set(e, ERR_MALFORMED, "unknown signature version '%.16s' (expected 0, 1 or 2)", v);
+}
+
+/* One audit line per decision: what was asked, what was decided, why. */
+static void audit(const struct request *r, const char *pkh, const struct sign_result *res,
+		  const struct err *e, size_t len)
+{
+	char chain[B58_MAX] = "-", q[ERR_MSG_MAX + 64];
+	const struct op_info *op = &res->op;
+	bool consensus = res->classified && op->kind != OP_OTHER;
+	if (consensus)
+		chain_id_encode(chain, op->chain_id, NULL);
+	const char *decision = e ? "refused" : res->reanswered ? "reanswered" : "signed";
+	char where[96] = "";
+	if (consensus)
+		snprintf(where, sizeof(where), " chain=%.20s level=%u round=%u", chain, op->level, op->round);
+	log_info("event=%s pkh=%s kind=%s magic=0x%02x bytes=%zu%s%s%s status=%u reason=%s us=%lu",
+		 decision, pkh, res->classified ? op_kind_name(op->kind) : "-", op->magic, len,
+		 where, res->authenticated_by ? " auth=" : "",
+		 res->authenticated_by ? res->authenticated_by : "",
+		 e ? reply_status_of(e->kind) : 200u,
+		 e ? log_str(q, sizeof(q), e->msg) : "ok", elapsed_us(r));
+}
+
+static enum MHD_Result sign(const struct request *r, const char *pkh)
+{
+	struct err e = { 0 };
+	struct sign_request sr = { .pkh_text = pkh };
+	struct sign_result res;
+	uint8_t *msg = NULL;
+	memset(&res, 0, sizeof(res));
+	if (!parse_bls_mode(r, &sr.bls_mode, &e) ||
+	    !body_parse_hex_string(r->body, r->body_len, &msg, &sr.len, &e)) {
+		audit(r, pkh, &res, &e, 0);
+		return reply_err(r->conn, &e);
+	}
+	sr.msg = msg;
+	sr.authentication = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "authentication");
+	bool ok = guard_sign(r->server->guard, &sr, &res, &e);
+	if (!ok && res.op.magic == 0 && sr.len > 0)
+		res.op.magic = msg[0];
+	free(msg);
+	audit(r, pkh, &res, ok ? NULL : &e, sr.len);
+	if (!ok)
+		return reply_err(r->conn, &e);
+	return reply_json(r->conn, MHD_HTTP_OK, json_pack("{s:s}", "signature", res.signature));
+}
+
+static enum MHD_Result prove_possession(const struct request *r, const char *pkh)
+{
+	struct err e = { 0 };
+	const struct vault_key *k;
+	if (!guard_find_key(r->server->guard, pkh, &k, &e))
+		return refuse(r, &e, pkh);
+	if (k->pk.scheme != SCHEME_BLS) {
+		err_set(&e, ERR_MALFORMED, "%s is not a tz4 (BLS) key: no proof of possession", pkh);
+		return refuse(r, &e, pkh);
+	}
+	uint8_t pop_msg[48];
+	memcpy(pop_msg, k->pk.bytes, 48);
+	const char *override = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "bls_pk");
+	if (override) {
+		struct public_key other;
+		if (!public_key_decode(override, &other, &e) ||
+		    (other.scheme != SCHEME_BLS &&
+		     !err_set(&e, ERR_MALFORMED, "bls_pk '%.80s' is not a BLpk key", override)))
+			return refuse(r, &e, pkh);
+		memcpy(pop_msg, other.bytes, 48);
+	}
+	struct signature sig;
+	char text[B58_MAX];
+	if (!k->sk) {
+		err_set(&e, ERR_UNAVAILABLE, "key %s has no local secret", pkh);
+		return refuse(r, &e, pkh);
+	}
+	if (!bls_prove_possession(k->sk, pop_msg, &sig, &e) || !signature_encode(text, &sig, &e))
+		return refuse(r, &e, pkh);
+	log_info("event=proved_possession pkh=%s us=%lu", pkh, elapsed_us(r));
+	return reply_json(r->conn, MHD_HTTP_OK, json_pack("{s:s}", "bls_prove_possession", text));
+}
+
+/* Returns the path segment after prefix when url is prefix + one segment. */
+static const char *segment_after(const char *url, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	if (strncmp(url, prefix, n) != 0)
+		return NULL;
+	const char *rest = url + n;
+	if (*rest == '\0' || strchr(rest, '/'))
+		return NULL;
+	return rest;
+}
+
+static enum MHD_Result not_found(const struct request *r)
+{
+	struct err e = { 0 };
+	err_set(&e, ERR_NOT_FOUND, "no such endpoint: %.16s %.128s", r->method, r->url);
+	return refuse(r, &e, NULL);
+}
+
+static enum MHD_Result disabled(const struct request *r, const char *flag)
+{
+	struct err e = { 0 };
+	err_set(&e, ERR_NOT_FOUND, "%.128s is disabled on this signer (start it with %s)", r->url, flag);
+	return refuse(r, &e, NULL);
+}
+
+enum MHD_Result api_handle(const struct request *r)
+{
+	const struct server_config *cfg = &r->server->config;
+	const char *pkh;
+	if (strcmp(r->url, "/authorized_keys") == 0)
+		return is_get(r) ? authorized_keys(r) : reply_method_not_allowed(r->conn, r->method, r->url, "GET");
+	if ((pkh = segment_after(r->url, "/keys/"))) {
+		if (is_get(r))
+			return public_key(r, pkh);
+		if (is_post(r))
+			return sign(r, pkh);
+		return reply_method_not_allowed(r->conn, r->method, r->url, "GET, POST");
+	}
+	if ((pkh = segment_after(r->url, "/bls_prove_possession/"))) {
+		if (!is_get(r))
+			return reply_method_not_allowed(r->conn, r->method, r->url, "GET");
+		if (!cfg->allow_prove_possession)
+			return disabled(r, "--allow-to-prove-possession");
+		return prove_possession(r, pkh);
+	}
+	if (strcmp(r->url, "/known_keys") == 0) {
+		if (!is_get(r))
+			return reply_method_not_allowed(r->conn, r->method, r->url, "GET");
+		if (!cfg->allow_list_known_keys)
+			return disabled(r, "--allow-list-known-keys");
+		return known_keys(r);
+	}
+	if (strcmp(r->url, "/healthz") == 0 && is_get(r))
+		return reply_json(r->conn, MHD_HTTP_OK, json_pack("{s:s}", "status", "ok"));
+	return not_found(r);
+}

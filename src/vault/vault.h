@@ -1,0 +1,67 @@
+/* vault.h - the keys a signer holds, loaded from an octez base directory.
+ *
+ * Local keys (unencrypted: and encrypted: URIs) are decoded once at open
+ * into guarded, mlock'd memory (sodium_malloc) and checked against their
+ * public_keys / public_key_hashs entries. The table is immutable after
+ * vault_open, so lookups and signing need no lock. */
+#ifndef TZS_VAULT_VAULT_H
+#define TZS_VAULT_VAULT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../base/err.h"
+#include "../base/passphrase.h"
+#include "../crypto/scheme.h"
+#include "../tezos/keycodec.h"
+#include "octez_dir.h"
+
+enum key_storage {
+	STORAGE_UNENCRYPTED,
+	STORAGE_ENCRYPTED,
+	STORAGE_LEDGER,
+};
+
+const char *key_storage_name(enum key_storage s);
+
+struct vault_key {
+	char name[KEY_NAME_MAX + 1];
+	enum key_storage storage;
+	struct public_key pk;
+	struct pkh pkh;
+	char pkh_text[B58_MAX];
+	char pk_text[B58_MAX];
+	struct secret_key *sk; /* sodium_malloc'd; NULL for keys held elsewhere */
+};
+
+struct vault {
+	struct vault_key *keys;
+	size_t count;
+};
+
+/* Where passphrases for encrypted keys come from: one passphrase for all
+ * (from -f FILE), else a terminal prompt per key when allowed. */
+struct vault_unlock {
+	const struct passphrase *passphrase;
+	bool allow_prompt;
+};
+
+/* Decodes a secret key URI or bare text: "unencrypted:edsk…", "encrypted:edesk…",
+ * "edsk…", "spesk…", … into *sk (which the caller allocates with
+ * sodium_malloc). *storage tells which form it was. ledger:// URIs are
+ * ERR_UNAVAILABLE here: they are served by the Ledger backend. */
+bool secret_uri_decode(const char *uri, const char *name, const struct vault_unlock *unlock,
+		       struct secret_key *sk, enum key_storage *storage, struct err *e);
+
+bool vault_open(struct vault *v, const char *dir, const struct vault_unlock *unlock,
+		struct err *e);
+void vault_close(struct vault *v);
+
+/* Looks a key up by its tz1…tz4 text; NULL if none. */
+const struct vault_key *vault_find(const struct vault *v, const struct pkh *pkh);
+
+bool vault_sign(const struct vault_key *k, enum bls_mode mode, const uint8_t *msg, size_t len,
+		struct signature *sig, struct err *e);
+
+#endif
