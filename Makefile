@@ -16,7 +16,7 @@ FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 BUILD := build
 
-PKGS := libsodium libsecp256k1 libmicrohttpd jansson libcrypto
+PKGS := libsodium libsecp256k1 libmicrohttpd jansson libcrypto hidapi-hidraw
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

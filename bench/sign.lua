@@ -4,16 +4,30 @@
 -- Every request is a fresh attestation (magic 0x13): tag 21 (tz1-tz3,
 -- 80 bytes: slot, level, round, payload hash) or tag 41 (tz4 "bls mode",
 -- 78 bytes: level, round, payload hash), chosen by BENCH_TAG (default 21).
--- Each wrk thread rotates over K chain ids of its own, each with a strictly
--- increasing level, so a signer that keeps high watermarks signs every
--- request instead of replaying or refusing it. Levels start from the clock
--- (10 000 a second), so a later run on the same signer is always higher.
+--
+-- High watermarks: every request must be strictly above the last one signed
+-- on its chain, or the signer refuses it (409). Each wrk thread rotates over
+-- K chain ids of its own (fixed per thread, so warm-up and measurement share
+-- them and the signer's watermark store stays small), and each chain moves
+-- forward at every request. With several connections a request can be
+-- overtaken by a later one; K is large enough that this needs a stall of
+-- K/connections requests. done() reports any non-2xx answer.
+--
+-- BENCH_ADVANCE says how a chain moves forward:
+--   round (default)  same level, round + 1: the steady state of a baker, where
+--                    a level lasts seconds and its watermark is already
+--                    reserved on disk;
+--   level            level + 1 at every request, round 0: each request needs a
+--                    new level reserved (the worst case for the watermark store).
+-- Both start from the clock (10 000 a second), so a later run on the same
+-- signer is always above an earlier one.
 --
 -- done() prints one machine-readable line:
 --   wrk_result requests=N duration_us=N rps=X p50_us=N p90_us=N p99_us=N
 --              max_us=N non2xx=N errors=N
 
-local K = 16
+local K = 256
+local LEVEL = 5000000
 
 local next_id = 1
 function setup(thread)
@@ -35,14 +49,19 @@ function init(args)
 	tid = tid or 1
 	math.randomseed(os.time() * 1000 + tid * 7919)
 	tag = tonumber(os.getenv("BENCH_TAG") or "21")
-	local base = (os.time() % 100000) * 10000
+	advance_level = (os.getenv("BENCH_ADVANCE") or "round") == "level"
+	local start = (os.time() % 100000) * 10000
 	levels = {}
+	rounds = {}
 	chains = {}
-	local nonce = math.random(0, 65535)
 	for k = 1, K do
-		levels[k] = base
-		-- chain id: thread, slot in the rotation, and a per-run nonce
-		chains[k] = string.format("%02x%02x%04x", tid % 256, k, nonce)
+		if advance_level then
+			levels[k], rounds[k] = LEVEL + start, 0
+		else
+			levels[k], rounds[k] = LEVEL, start
+		end
+		-- chain id: "b3" (bench), the thread, the place in the rotation
+		chains[k] = string.format("b3%02x%04x", tid % 256, k)
 	end
 	branch = hex(32)
 	payload_hash = hex(32)
@@ -55,13 +74,18 @@ end
 function request()
 	i = i + 1
 	local k = (i % K) + 1
-	levels[k] = levels[k] + 1
+	if advance_level then
+		levels[k] = levels[k] + 1
+	else
+		rounds[k] = rounds[k] + 1
+	end
 	local level = be32(levels[k])
+	local round = be32(rounds[k])
 	local body
 	if tag == 40 or tag == 41 then
-		body = '"13' .. chains[k] .. branch .. tag_hex .. level .. "00000000" .. payload_hash .. '"'
+		body = '"13' .. chains[k] .. branch .. tag_hex .. level .. round .. payload_hash .. '"'
 	else
-		body = '"13' .. chains[k] .. branch .. tag_hex .. slot .. level .. "00000000" .. payload_hash .. '"'
+		body = '"13' .. chains[k] .. branch .. tag_hex .. slot .. level .. round .. payload_hash .. '"'
 	end
 	return wrk.format("POST", nil, headers, body)
 end

@@ -30,8 +30,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (base58_decode(raw, sizeof(raw), &raw_len, (const char *)data, size, &e)) {
 		CHECK(size < B58_MAX);
 		char text[B58_MAX];
-		CHECK(base58_encode(text, sizeof(text), raw, raw_len, &e));
-		CHECK(strlen(text) == size && memcmp(text, data, size) == 0);
+		if (raw_len <= 116) {
+			CHECK(base58_encode(text, sizeof(text), raw, raw_len, &e));
+			CHECK(strlen(text) == size && memcmp(text, data, size) == 0);
+		} else {
+			/* Up to 159 characters decode to up to 159 bytes (leading
+			 * '1's are zero bytes), over the encoder's limit. */
+			CHECK(!base58_encode(text, sizeof(text), raw, raw_len, &e));
+		}
 	}
 
 	/* Bytes → plain base58 → bytes. */

@@ -29,7 +29,8 @@ static const char usage[] =
 	"\n"
 	"  gen      create a key (tz1 ed25519, tz2 secp256k1, tz3 P-256, tz4 BLS12-381)\n"
 	"  import   add a secret key: unencrypted:edsk…, encrypted:edesk…, or bare\n"
-	"           edsk/spsk/p2sk/BLsk/edesk/spesk/p2esk/BLesk text\n"
+	"           edsk/spsk/p2sk/BLsk/edesk/spesk/p2esk/BLesk text; SECRET - reads it\n"
+	"           from standard input (keeps it out of the process list)\n"
 	"  list     one key a line: NAME PKH PUBLIC_KEY STORAGE\n"
 	"  show     one key's name, pkh, public key and storage\n"
 	"  authorize  allow a client key (edpk/sppk/p2pk/BLpk) to sign requests when\n"
@@ -200,6 +201,25 @@ out:
 	return ok ? EXIT_SUCCESS : cmd_fail("keys import", &e);
 }
 
+static int keys_import_stdin(const struct keys_opts *o, const char *name)
+{
+	char *line = sodium_malloc(KEY_URI_MAX + 2);
+	if (!line) {
+		fprintf(stderr, "tzsigner keys import: out of memory\n");
+		return EXIT_FAILURE;
+	}
+	size_t n = 0;
+	int c;
+	while (n < KEY_URI_MAX + 1 && (c = getchar()) != EOF && c != '\n')
+		line[n++] = (char)c;
+	line[n] = '\0';
+	while (n > 0 && (line[n - 1] == '\r' || line[n - 1] == ' '))
+		line[--n] = '\0';
+	int rc = keys_import(o, name, line);
+	sodium_free(line);
+	return rc;
+}
+
 static const char *storage_of_uri(const char *uri)
 {
 	if (!uri)
@@ -323,6 +343,8 @@ int cmd_keys(int argc, char **argv)
 	cmd_harden_process();
 	if (strcmp(args[0], "gen") == 0 && nargs == 2)
 		return keys_gen(&o, args[1]);
+	if (strcmp(args[0], "import") == 0 && nargs == 3 && strcmp(args[2], "-") == 0)
+		return keys_import_stdin(&o, args[1]);
 	if (strcmp(args[0], "import") == 0 && nargs == 3)
 		return keys_import(&o, args[1], args[2]);
 	if (strcmp(args[0], "list") == 0 && nargs == 1)

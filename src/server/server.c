@@ -153,7 +153,7 @@ static void on_accept_socket(void *cls, struct MHD_Connection *conn, void **sock
 	}
 }
 
-static void mhd_log(void *cls, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	(void)cls;
 	char msg[512], q[600];

@@ -230,7 +230,8 @@ static bool decode_raw(uint8_t *out, size_t cap, size_t *len, const char *in, si
 			     zeros + n, cap);
 		goto out;
 	}
-	memset(out, 0, zeros);
+	if (zeros > 0)
+		memset(out, 0, zeros);
 	for (size_t i = 0; i < n; i++)
 		out[zeros + i] = bytes[n - 1 - i];
 	if (len)

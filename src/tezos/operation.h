@@ -35,7 +35,17 @@ struct op_info {
 const char *op_kind_name(enum op_kind kind);
 
 /* Fills *info for any non-empty input. Consensus kinds are parsed by their
- * layout; errors are ERR_MALFORMED and name the magic, tag and length. */
+ * layout; errors are ERR_MALFORMED and name the magic, tag and length.
+ * Besides inputs shorter than their layout and unknown tags, it refuses:
+ * a tag that belongs to the other magic (20/40 are 0x12's, 21/23/41 are
+ * 0x13's); a 0x12/0x13 with bytes after its layout (a consensus operation
+ * is a single content; for tag 23 the layout ends with the DAL bitset, a
+ * canonical Zarith of at most 128 bytes); a block whose fitness is not a
+ * Tenderbake fitness (length 33 or 37, version 2, components of the sizes
+ * DESIGN §2.2 gives, the header's level) or whose shell header (up to the
+ * context hash) is cut short; and a level or round with the top bit set
+ * (octez's int32 would be negative). On failure *info keeps the magic and
+ * has kind OP_OTHER. Other magic bytes are OP_OTHER and always succeed. */
 bool op_classify(const uint8_t *msg, size_t len, struct op_info *info, struct err *e);
 
 /* Whether a consensus operation's tag fits the signing key: tags 40/41 are

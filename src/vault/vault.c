@@ -10,6 +10,7 @@
 #include "../base/log.h"
 #include "../crypto/sign.h"
 #include "encrypted.h"
+#include "ledger_device.h"
 
 const char *key_storage_name(enum key_storage s)
 {
@@ -122,6 +123,40 @@ static bool load_key(struct vault_key *k, const struct octez_entry *ent,
 	return true;
 }
 
+/* A ledger:// key: the URI, and the public key octez stored beside it.
+ * *skip is set (with a warning) when public_keys lacks the key. */
+static bool load_ledger_key(struct vault_key *k, const struct octez_entry *ent, bool *skip,
+			    struct err *e)
+{
+	*skip = false;
+	snprintf(k->name, sizeof(k->name), "%s", ent->name);
+	k->storage = STORAGE_LEDGER;
+	if (!ledger_uri_parse(ent->secret_uri, &k->ledger, e))
+		return err_wrap(e, "key '%s'", ent->name);
+	if (!k->ledger.has_key)
+		return err_set(e, ERR_MALFORMED, "key '%s': %.200s names a device, not a key (curve and path missing)",
+			       ent->name, ent->secret_uri);
+	if (!ent->public_key[0]) {
+		log_warn("event=key_skipped name=%s reason=\"ledger key without its public key in public_keys: run tzsigner keys import %s %.200s --force\"",
+			 ent->name, ent->name, ent->secret_uri);
+		*skip = true;
+		return true;
+	}
+	if (!public_key_decode(ent->public_key, &k->pk, e))
+		return err_wrap(e, "key '%s' (public_keys)", ent->name);
+	if (k->pk.scheme != ledger_curve_scheme(k->ledger.curve))
+		return err_set(e, ERR_MALFORMED, "key '%s': public_keys has a %s key but the URI's curve is %s",
+			       ent->name, scheme_name(k->pk.scheme), ledger_curve_name(k->ledger.curve));
+	pkh_of_public_key(&k->pk, &k->pkh);
+	if (!public_key_encode(k->pk_text, &k->pk, e) || !pkh_encode(k->pkh_text, &k->pkh, e))
+		return false;
+	if (ent->pkh[0] && strcmp(ent->pkh, k->pkh_text) != 0)
+		return err_set(e, ERR_MALFORMED,
+			       "key '%s': public_key_hashs says %s but its public key's hash is %s",
+			       ent->name, ent->pkh, k->pkh_text);
+	return true;
+}
+
 bool vault_open(struct vault *v, const char *dir, const struct vault_unlock *unlock,
 		struct err *e)
 {
@@ -139,13 +174,19 @@ bool vault_open(struct vault *v, const char *dir, const struct vault_unlock *unl
 		const struct octez_entry *ent = &d.entries[i];
 		if (!ent->secret_uri)
 			continue; /* a public-only alias: nothing to sign with */
-		if (strncmp(ent->secret_uri, "ledger://", 9) == 0) {
-			log_warn("event=key_skipped name=%s reason=ledger_backend_not_enabled", ent->name);
-			continue;
-		}
 		struct vault_key *k = &v->keys[v->count++];
-		if (!load_key(k, ent, unlock, e))
+		if (strncmp(ent->secret_uri, "ledger://", 9) == 0) {
+			bool skip;
+			if (!load_ledger_key(k, ent, &skip, e))
+				goto out;
+			if (skip) {
+				memset(k, 0, sizeof(*k));
+				v->count--;
+				continue;
+			}
+		} else if (!load_key(k, ent, unlock, e)) {
 			goto out;
+		}
 		for (size_t j = 0; j + 1 < v->count; j++)
 			if (memcmp(&v->keys[j].pkh, &k->pkh, sizeof(k->pkh)) == 0) {
 				err_set(e, ERR_MALFORMED, "keys '%s' and '%s' are the same key %s",
@@ -171,6 +212,21 @@ void vault_close(struct vault *v)
 	v->count = 0;
 }
 
+size_t vault_ledger_key_count(const struct vault *v)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < v->count; i++)
+		n += v->keys[i].storage == STORAGE_LEDGER;
+	return n;
+}
+
+void vault_attach_ledger(struct vault *v, struct ledger_backend *backend)
+{
+	for (size_t i = 0; i < v->count; i++)
+		if (v->keys[i].storage == STORAGE_LEDGER)
+			v->keys[i].ledger_backend = backend;
+}
+
 const struct vault_key *vault_find(const struct vault *v, const struct pkh *pkh)
 {
 	for (size_t i = 0; i < v->count; i++)
@@ -183,6 +239,12 @@ const struct vault_key *vault_find(const struct vault *v, const struct pkh *pkh)
 bool vault_sign(const struct vault_key *k, enum bls_mode mode, const uint8_t *msg, size_t len,
 		struct signature *sig, struct err *e)
 {
+	if (k->storage == STORAGE_LEDGER) {
+		if (!k->ledger_backend)
+			return err_set(e, ERR_UNAVAILABLE, "key %s lives on a Ledger and the Ledger backend is not running",
+				       k->pkh_text);
+		return ledger_backend_sign(k->ledger_backend, &k->ledger, &k->pk, msg, len, sig, e);
+	}
 	if (!k->sk)
 		return err_set(e, ERR_UNAVAILABLE, "key %s has no local secret", k->pkh_text);
 	return sign_message(k->sk, &k->pk, mode, msg, len, sig, e);

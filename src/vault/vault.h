@@ -2,8 +2,10 @@
  *
  * Local keys (unencrypted: and encrypted: URIs) are decoded once at open
  * into guarded, mlock'd memory (sodium_malloc) and checked against their
- * public_keys / public_key_hashs entries. The table is immutable after
- * vault_open, so lookups and signing need no lock. */
+ * public_keys / public_key_hashs entries. ledger:// keys take their public
+ * key from public_keys (written by `tzsigner keys import`) and sign on the
+ * device through the Ledger backend. The table is immutable after
+ * vault_open and vault_attach_ledger, so lookups and signing need no lock. */
 #ifndef TZS_VAULT_VAULT_H
 #define TZS_VAULT_VAULT_H
 
@@ -15,7 +17,10 @@
 #include "../base/passphrase.h"
 #include "../crypto/scheme.h"
 #include "../tezos/keycodec.h"
+#include "ledger_uri.h"
 #include "octez_dir.h"
+
+struct ledger_backend;
 
 enum key_storage {
 	STORAGE_UNENCRYPTED,
@@ -33,6 +38,10 @@ struct vault_key {
 	char pkh_text[B58_MAX];
 	char pk_text[B58_MAX];
 	struct secret_key *sk; /* sodium_malloc'd; NULL for keys held elsewhere */
+	/* STORAGE_LEDGER: where the key lives, and the backend that reaches it
+	 * (set by vault_attach_ledger; NULL: signing is ERR_UNAVAILABLE). */
+	struct ledger_uri ledger;
+	struct ledger_backend *ledger_backend;
 };
 
 struct vault {
@@ -57,6 +66,12 @@ bool secret_uri_decode(const char *uri, const char *name, const struct vault_unl
 bool vault_open(struct vault *v, const char *dir, const struct vault_unlock *unlock,
 		struct err *e);
 void vault_close(struct vault *v);
+
+/* Number of ledger:// keys in the table. */
+size_t vault_ledger_key_count(const struct vault *v);
+/* Routes the vault's ledger:// keys to backend (before any signing; NULL
+ * detaches). */
+void vault_attach_ledger(struct vault *v, struct ledger_backend *backend);
 
 /* Looks a key up by its tz1…tz4 text; NULL if none. */
 const struct vault_key *vault_find(const struct vault *v, const struct pkh *pkh);

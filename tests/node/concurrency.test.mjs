@@ -163,9 +163,8 @@ test('200 concurrent requests across keys and kinds (no keep-alive) all succeed 
 	}
 });
 
-// High watermarks (DESIGN §2.2) are not part of the current serve; this
-// runs and reports, as a todo, until they are.
-test('concurrent signs on one chain and key at increasing levels: none is signed twice at one level, all answers are 200 or 409', { todo: 'high watermarks (DESIGN §2.2) are not implemented yet' }, async () => {
+// High watermarks (DESIGN §2.2).
+test('concurrent signs on one chain and key at increasing levels: none is signed twice at one level, all answers are 200 or 409', async () => {
 	const s = await startSigner(dir);
 	try {
 		const chainId = randomChainId();
@@ -234,6 +233,17 @@ test('SIGINT stops the daemon with exit status 0', async () => {
 test('after SIGTERM the port is closed', async () => {
 	const s = await startSigner(dir);
 	const port = s.port;
+	assert.equal((await request(port, 'GET', '/authorized_keys')).status, 200);
 	await s.stop();
 	await assert.rejects(request(port, 'GET', '/authorized_keys', undefined, { timeoutMs: 3000 }));
+});
+
+test('SIGTERM right after event=listening: exit status 0, 25 times in a row', async () => {
+	// A supervisor may stop the signer at any moment once it announced itself.
+	const d = await makeBaseDir('conc-early');
+	await genKey(d, 'early', 'tz1');
+	for (let i = 0; i < 25; i++) {
+		const s = await startSigner(d);
+		await s.stop('SIGTERM');
+	}
 });

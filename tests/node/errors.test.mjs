@@ -10,6 +10,7 @@ import {
 	removeTempDirs,
 	genKey,
 	startSigner,
+	cloneBaseDir,
 	request,
 	postSign,
 	sign,
@@ -249,7 +250,7 @@ test('a tag that does not fit the key type: 403 (40/41 for tz4 only, 20/21/23 fo
 });
 
 test('-M 0x03 allows generic operations (and only them)', async () => {
-	const s = await startSigner(dir, ['-M', '0x03']);
+	const s = await startSigner(await cloneBaseDir(dir), ['-M', '0x03']);
 	try {
 		for (const k of [keys.tz1, keys.tz3, keys.tz4]) {
 			const op = genericOp();
@@ -264,7 +265,7 @@ test('-M 0x03 allows generic operations (and only them)', async () => {
 });
 
 test('-M 0x13 narrows the policy: blocks and preattestations are refused, attestations sign', async () => {
-	const s = await startSigner(dir, ['-M', '0x13']);
+	const s = await startSigner(await cloneBaseDir(dir), ['-M', '0x13']);
 	try {
 		for (const k of [keys.tz1, keys.tz4]) {
 			const bls = k === keys.tz4;
@@ -280,7 +281,7 @@ test('-M 0x13 narrows the policy: blocks and preattestations are refused, attest
 });
 
 test('-M with several bytes: 0x11,0x12,0x13,0x03', async () => {
-	const s = await startSigner(dir, ['-M', '0x11,0x12,0x13,0x03']);
+	const s = await startSigner(await cloneBaseDir(dir), ['-M', '0x11,0x12,0x13,0x03']);
 	try {
 		for (const msg of [blockHeader(), consensusOp({ magic: 0x12, tag: 20 }), consensusOp({ magic: 0x13, tag: 23 }), genericOp()]) {
 			assert.ok(verifySignature(msg, keys.tz1.publicKey, await sign(s.port, keys.tz1.pkh, msg)));
@@ -293,7 +294,7 @@ test('-M with several bytes: 0x11,0x12,0x13,0x03', async () => {
 
 test('a malformed -M is refused at start', async () => {
 	for (const m of ['0x1g', '300', '0x11,,0x12']) {
-		await assert.rejects(startSigner(dir, ['-M', m], { timeoutMs: 15_000 }), (e) => {
+		await assert.rejects(startSigner(await cloneBaseDir(dir), ['-M', m], { timeoutMs: 15_000 }), (e) => {
 			assert.notEqual(e.code, undefined, `not an exit: ${e.message}`);
 			assert.notEqual(e.code, 0, `-M ${JSON.stringify(m)} accepted`);
 			return true;

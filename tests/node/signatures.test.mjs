@@ -12,6 +12,7 @@ import {
 	removeTempDirs,
 	genKey,
 	startSigner,
+	cloneBaseDir,
 	request,
 	postSign,
 	sign,
@@ -186,7 +187,7 @@ test('GET /known_keys lists every key (opt-in)', async () => {
 });
 
 test('without the opt-in flags, /bls_prove_possession and /known_keys are refused', async () => {
-	const plain = await startSigner(dir);
+	const plain = await startSigner(await cloneBaseDir(dir));
 	try {
 		const r1 = await request(plain.port, 'GET', `/bls_prove_possession/${keys.tz4.pkh}`);
 		assertOctezError(r1, [403, 404], null, 'POP without --allow-to-prove-possession');
@@ -200,9 +201,8 @@ test('without the opt-in flags, /bls_prove_possession and /known_keys are refuse
 	}
 });
 
-// High watermarks (DESIGN §2.2) are not part of the current serve; this
-// runs and reports, as a todo, until they are.
-test('high watermark: an identical request is re-answered with the same signature; a lower level on the same chain is refused with 409', { todo: 'high watermarks (DESIGN §2.2) are not implemented yet' }, async () => {
+// High watermarks (DESIGN §2.2).
+test('high watermark: an identical request is re-answered with the same signature; a lower level on the same chain is refused with 409', async () => {
 	const k = keys.tz1;
 	const chainId = randomChainId();
 	const msg = consensusOp({ magic: 0x13, tag: 21, chainId, level: 1000, round: 1 });

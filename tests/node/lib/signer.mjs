@@ -7,7 +7,7 @@
 
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes, pbkdf2Sync } from 'node:crypto';
-import { mkdtemp, rm, writeFile, chmod } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile, chmod, copyFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -53,6 +53,18 @@ export async function removeTempDirs() {
 		await rm(d, { recursive: true, force: true });
 		tempDirs.delete(d);
 	}
+}
+
+// A second base dir with the same keys (the key files only, not the
+// watermarks): a signer locks its base dir, so a second daemon over the
+// same keys needs its own.
+export async function cloneBaseDir(dir, label = 'clone') {
+	const out = await makeBaseDir(label);
+	for (const [f, mode] of [['secret_keys', 0o600], ['public_keys', 0o644], ['public_key_hashs', 0o644]]) {
+		await copyFile(path.join(dir, f), path.join(out, f));
+		await chmod(path.join(out, f), mode);
+	}
+	return out;
 }
 
 // A passphrase file: the passphrase on its first line, mode 0600.
