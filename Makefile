@@ -16,7 +16,7 @@ FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 BUILD := build
 
-PKGS := libsodium libsecp256k1 libmicrohttpd jansson libcrypto hidapi-hidraw
+PKGS := libsodium libsecp256k1 libmicrohttpd jansson libcrypto hidapi-hidraw libsystemd
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -91,6 +91,16 @@ $(BUILD)/bench/%: bench/%.c $(REL_OBJ) $(BLST_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(REL_CFLAGS) $(REL_LDFLAGS) $< $(filter-out $(BUILD)/rel/src/main.o,$(REL_OBJ)) $(LIBS) -o $@
 
+# ledgersim: the Ledger simulator the tests drive (tests/ledgersim, not part of tzsigner).
+SIM_SRC := $(sort $(wildcard tests/ledgersim/*.c))
+SIM_LIBS = $(shell pkg-config --libs libsodium libcrypto 2>/dev/null)
+
+$(BUILD)/ledgersim: $(patsubst %.c,$(BUILD)/rel/%.o,$(SIM_SRC))
+	$(CC) $(REL_LDFLAGS) $^ $(SIM_LIBS) -o $@
+
+$(BUILD)/asan/ledgersim: $(patsubst %.c,$(BUILD)/asan/%.o,$(SIM_SRC))
+	$(CC) $(SAN_FLAGS) $^ $(SIM_LIBS) -o $@
+
 deps:
 	scripts/deps
 
@@ -103,7 +113,8 @@ unit: $(BUILD)/asan/unit_tests
 fuzz-build: $(FUZZERS)
 
 test: deps
-	$(MAKE) --no-print-directory $(BUILD)/tzsigner $(BUILD)/asan/tzsigner $(BUILD)/asan/unit_tests $(FUZZERS)
+	$(MAKE) --no-print-directory $(BUILD)/tzsigner $(BUILD)/asan/tzsigner $(BUILD)/asan/unit_tests $(FUZZERS) \
+		$(BUILD)/ledgersim $(BUILD)/asan/ledgersim
 	tests/run
 
 tsan: deps $(BUILD)/tsan/tzsigner

@@ -19,6 +19,8 @@ static const struct {
 	{ "serve", cmd_serve, "the signer daemon: octez-compatible HTTP API" },
 	{ "keys", cmd_keys, "generate, import, list and show local keys (octez base-dir format)" },
 	{ "watermarks", cmd_watermarks, "list the high watermarks, or move one by hand" },
+	{ "tunnel", cmd_tunnel, "keep the outbound SSH reverse tunnel to the cloud endpoint up" },
+	{ "ledger", cmd_ledger, "Ledger devices: list, show a key, setup, high watermarks" },
 	{ "help", cmd_help, "this list, or `tzsigner help CMD` for one subcommand" },
 	{ "version", cmd_version, "print the version" },
 };

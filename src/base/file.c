@@ -87,6 +87,24 @@ out:
 	return ok;
 }
 
+bool file_read_optional(const char *dir, const char *name, size_t max_size,
+			enum file_flags flags, char **out, size_t *len, struct err *e)
+{
+	char path[4096];
+	struct err fe = { 0 };
+	*out = NULL;
+	*len = 0;
+	if (!path_join(path, sizeof(path), dir, name, e))
+		return false;
+	if (file_read(path, max_size, flags, out, len, &fe))
+		return true;
+	if (fe.kind == ERR_NOT_FOUND)
+		return true;
+	if (e)
+		*e = fe;
+	return false;
+}
+
 void file_free(char *buf, size_t len)
 {
 	if (!buf)

@@ -26,6 +26,11 @@ enum file_flags {
 bool file_read(const char *path, size_t max_size, enum file_flags flags, char **out,
 	       size_t *len, struct err *e);
 
+/* file_read of dir/name where a missing file is not an error: returns
+ * true with *out = NULL and *len = 0. */
+bool file_read_optional(const char *dir, const char *name, size_t max_size,
+			enum file_flags flags, char **out, size_t *len, struct err *e);
+
 /* Zeroes and frees a buffer from file_read. */
 void file_free(char *buf, size_t len);
 

@@ -13,6 +13,14 @@
 int cmd_serve(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
 int cmd_watermarks(int argc, char **argv);
+int cmd_tunnel(int argc, char **argv);
+int cmd_ledger(int argc, char **argv);
+
+/* `keys import NAME ledger://…`: finds the device, has the person confirm
+ * the key on it, and stores the URI with its public key and hash. proxy:
+ * --ledger-proxy HOST:PORT or NULL. */
+int cmd_ledger_import(const char *dir, const char *name, const char *uri, bool force,
+		      const char *proxy);
 
 /* The base directory: -d DIR, else $HOME/.tzsigner. */
 const char *cmd_default_base_dir(char *buf, size_t cap);

@@ -20,6 +20,7 @@
 static const char usage[] =
 	"usage: tzsigner keys gen NAME --type tz1|tz2|tz3|tz4 [--encrypt] [-f FILE] [-d DIR] [--force]\n"
 	"       tzsigner keys import NAME SECRET [-f FILE] [-d DIR] [--force]\n"
+	"       tzsigner keys import NAME ledger://… [--ledger-proxy HOST:PORT] [-d DIR] [--force]\n"
 	"       tzsigner keys list [-d DIR]\n"
 	"       tzsigner keys show NAME|PKH [-d DIR]\n"
 	"       tzsigner keys authorize PUBLIC_KEY [--name N] [-d DIR]\n"
@@ -43,6 +44,8 @@ static const char usage[] =
 	"                                otherwise asked on the terminal\n"
 	"      --force                   replace an existing key of that name\n"
 	"  -n, --name NAME               name of an authorized key (default: its pkh)\n"
+	"  -P, --ledger-proxy HOST:PORT  reach the Ledger through the speculos APDU socket\n"
+	"                                (else LEDGER_PROXY_ADDRESS/PORT, else USB)\n"
 	"  -h, --help                    this text\n";
 
 enum { OPT_FORCE = 256 };
@@ -54,6 +57,7 @@ static const struct option options[] = {
 	{ "password-filename", required_argument, NULL, 'f' },
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "name", required_argument, NULL, 'n' },
+	{ "ledger-proxy", required_argument, NULL, 'P' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -63,6 +67,7 @@ struct keys_opts {
 	const char *type;
 	const char *passfile;
 	const char *name;
+	const char *ledger_proxy;
 	bool encrypt;
 	bool force;
 };
@@ -165,6 +170,8 @@ out:
 static int keys_import(const struct keys_opts *o, const char *name, const char *secret)
 {
 	struct err e = { 0 };
+	if (strncmp(secret, "ledger://", 9) == 0)
+		return cmd_ledger_import(o->dir, name, secret, o->force, o->ledger_proxy);
 	if (!octez_name_valid(name, &e))
 		return cmd_fail("keys import", &e);
 	struct secret_key *sk = sodium_malloc(sizeof(*sk));
@@ -319,7 +326,7 @@ int cmd_keys(int argc, char **argv)
 	struct keys_opts o = { .dir = cmd_default_base_dir(dirbuf, sizeof(dirbuf)) };
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:t:ef:n:h", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:t:ef:n:P:h", options, NULL)) != -1) {
 		switch (c) {
 		case 'd': o.dir = optarg; break;
 		case 't': o.type = optarg; break;
@@ -327,6 +334,7 @@ int cmd_keys(int argc, char **argv)
 		case 'f': o.passfile = optarg; break;
 		case OPT_FORCE: o.force = true; break;
 		case 'n': o.name = optarg; break;
+		case 'P': o.ledger_proxy = optarg; break;
 		case 'h': fputs(usage, stdout); return EXIT_SUCCESS;
 		default: fputs(usage, stderr); return EXIT_USAGE;
 		}

@@ -10,6 +10,7 @@
 #include "../crypto/sign.h"
 #include "../guard/guard.h"
 #include "../server/server.h"
+#include "../vault/ledger_device.h"
 #include "../vault/vault.h"
 #include "cmd.h"
 
@@ -39,6 +40,10 @@ static const char usage[] =
 	"      --allow-list-known-keys      answer GET /known_keys\n"
 	"      --max-connections N          concurrent connections (default 128)\n"
 	"      --log-level LEVEL            error, warn, info (default) or debug\n"
+	"      --ledger-proxy HOST:PORT     reach the Ledger of ledger:// keys through the\n"
+	"                                   speculos APDU socket (else octez's\n"
+	"                                   LEDGER_PROXY_ADDRESS/PORT, else USB)\n"
+	"      --ledger-timeout MS          bound on each exchange with a Ledger (default 3000)\n"
 	"  -h, --help                       this text\n"
 	"\n"
 	"Without -f, encrypted keys are unlocked by a passphrase asked on the terminal.\n"
@@ -48,7 +53,7 @@ static const char usage[] =
 	"SIGTERM or SIGINT stop the signer after in-flight requests finish.\n";
 
 enum { OPT_POP = 256, OPT_KNOWN, OPT_MAXCONN, OPT_LOGLEVEL, OPT_CHAIN, OPT_DURABILITY,
-       OPT_AHEAD, OPT_NO_WM };
+       OPT_AHEAD, OPT_NO_WM, OPT_LEDGER_PROXY, OPT_LEDGER_TIMEOUT };
 
 static const struct option options[] = {
 	{ "base-dir", required_argument, NULL, 'd' },
@@ -66,6 +71,8 @@ static const struct option options[] = {
 	{ "durability", required_argument, NULL, OPT_DURABILITY },
 	{ "reserve-ahead", required_argument, NULL, OPT_AHEAD },
 	{ "unsafe-no-high-watermark", no_argument, NULL, OPT_NO_WM },
+	{ "ledger-proxy", required_argument, NULL, OPT_LEDGER_PROXY },
+	{ "ledger-timeout", required_argument, NULL, OPT_LEDGER_TIMEOUT },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -94,6 +101,10 @@ int cmd_serve(int argc, char **argv)
 	unsigned long n;
 	enum wm_durability durability = WM_RESERVE;
 	bool no_watermark = false;
+	const char *ledger_proxy = NULL;
+	struct ledger_config ledger_cfg;
+	struct ledger_backend *ledger = NULL;
+	ledger_config_default(&ledger_cfg);
 	policy_default(&guard.policy);
 
 	int c;
@@ -160,6 +171,14 @@ int cmd_serve(int argc, char **argv)
 			guard.reserve_ahead = (uint32_t)n;
 			break;
 		case OPT_NO_WM: no_watermark = true; break;
+		case OPT_LEDGER_PROXY: ledger_proxy = optarg; break;
+		case OPT_LEDGER_TIMEOUT:
+			if (!parse_uint(optarg, 600000, &n) || n == 0) {
+				fprintf(stderr, "tzsigner serve: --ledger-timeout '%s' is not 1 to 600000 ms\n", optarg);
+				return EXIT_USAGE;
+			}
+			ledger_cfg.timeout_ms = (int)n;
+			break;
 		case 'h': fputs(usage, stdout); return EXIT_SUCCESS;
 		default: fputs(usage, stderr); return EXIT_USAGE;
 		}
@@ -193,6 +212,7 @@ int cmd_serve(int argc, char **argv)
 	if (vault.count == 0)
 		log_warn("event=no_keys base_dir=%s msg=\"no local keys: every sign request will get 404\"", dir);
 	struct wm_store store;
+	struct metrics metrics = { 0 };
 	bool store_open = false;
 	if (!key_policies_load(&guard.key_policies, dir, &e) ||
 	    (guard.require_auth && !auth_keys_load(&guard.auth, dir, &e)))
@@ -209,6 +229,20 @@ int cmd_serve(int argc, char **argv)
 			goto fail;
 		store_open = true;
 	}
+	if (!ledger_config_transport(&ledger_cfg, ledger_proxy, &e))
+		goto fail;
+	if (vault_ledger_key_count(&vault) > 0) {
+		if (!ledger_backend_open(&ledger, &ledger_cfg, &e))
+			goto fail;
+		vault_attach_ledger(&vault, ledger);
+		if (ledger_cfg.proxy)
+			log_info("event=ledger_backend keys=%zu transport=speculos proxy=%s:%u timeout_ms=%d",
+				 vault_ledger_key_count(&vault), ledger_cfg.proxy_host,
+				 (unsigned)ledger_cfg.proxy_port, ledger_cfg.timeout_ms);
+		else
+			log_info("event=ledger_backend keys=%zu transport=usb timeout_ms=%d",
+				 vault_ledger_key_count(&vault), ledger_cfg.timeout_ms);
+	}
 	if (!guard_init(&guard, &vault, store_open ? &store : NULL, &e))
 		goto fail;
 
@@ -223,7 +257,11 @@ int cmd_serve(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	struct server server;
-	if (!server_start(&server, &cfg, &guard, &e))
+	if (!metrics_init(&metrics, &vault, store_open ? &store : NULL)) {
+		err_set(&e, ERR_INTERNAL, "out of memory for metrics");
+		goto fail;
+	}
+	if (!server_start(&server, &cfg, &guard, &metrics, &e))
 		goto fail;
 	char magic[256 * 5 + 1];
 	policy_format_magic(&guard.policy, magic, sizeof(magic));
@@ -244,16 +282,20 @@ int cmd_serve(int argc, char **argv)
 	}
 	log_info("event=stopping signal=%s", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	server_stop(&server);
+	metrics_free(&metrics);
 	if (store_open)
 		wm_store_close(&store);
 	guard_free(&guard);
 	vault_close(&vault);
+	ledger_backend_close(ledger);
 	log_info("event=stopped");
 	return EXIT_SUCCESS;
 fail:
+	metrics_free(&metrics);
 	if (store_open)
 		wm_store_close(&store);
 	guard_free(&guard);
 	vault_close(&vault);
+	ledger_backend_close(ledger);
 	return cmd_fail("serve", &e);
 }

@@ -67,23 +67,16 @@ out:
 
 bool auth_keys_load(struct auth_keys *a, const char *base_dir, struct err *e)
 {
-	char path[4096];
-	char *buf = NULL;
-	size_t len = 0;
-	struct err fe = { 0 };
+	char *buf;
+	size_t len;
 	memset(a, 0, sizeof(*a));
-	if (!path_join(path, sizeof(path), base_dir, AUTH_FILE, e))
+	if (!file_read_optional(base_dir, AUTH_FILE, 1024 * 1024, FILE_PUBLIC, &buf, &len, e))
 		return false;
-	if (!file_read(path, 1024 * 1024, FILE_PUBLIC, &buf, &len, &fe)) {
-		if (fe.kind == ERR_NOT_FOUND)
-			return true;
-		if (e)
-			*e = fe;
-		return false;
-	}
+	if (!buf)
+		return true;
 	bool ok = auth_keys_parse(a, buf, len, e);
 	file_free(buf, len);
-	return ok || err_wrap(e, "%s", path);
+	return ok || err_wrap(e, "%s/%s", base_dir, AUTH_FILE);
 }
 
 void auth_keys_free(struct auth_keys *a)
@@ -98,26 +91,21 @@ bool auth_keys_add(const char *base_dir, const char *name, const char *public_ke
 {
 	struct public_key pk;
 	char path[4096];
-	char *buf = NULL;
-	size_t len = 0;
-	struct err fe = { 0 };
-	if (!public_key_decode(public_key, &pk, e) || !path_join(path, sizeof(path), base_dir, AUTH_FILE, e))
+	char *buf;
+	size_t len;
+	if (!public_key_decode(public_key, &pk, e) || !path_join(path, sizeof(path), base_dir, AUTH_FILE, e) ||
+	    !file_read_optional(base_dir, AUTH_FILE, 1024 * 1024, FILE_PUBLIC, &buf, &len, e))
 		return false;
-	json_t *root = NULL;
-	if (file_read(path, 1024 * 1024, FILE_PUBLIC, &buf, &len, &fe)) {
+	json_t *root = json_array();
+	if (buf) {
 		json_error_t jerr;
+		json_decref(root);
 		root = json_loadb(buf, len, 0, &jerr);
 		file_free(buf, len);
 		if (!json_is_array(root)) {
 			json_decref(root);
 			return err_set(e, ERR_MALFORMED, "%s: not a JSON array", path);
 		}
-	} else if (fe.kind == ERR_NOT_FOUND) {
-		root = json_array();
-	} else {
-		if (e)
-			*e = fe;
-		return false;
 	}
 	size_t i;
 	json_t *item;

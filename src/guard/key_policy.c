@@ -57,20 +57,13 @@ out:
 
 bool key_policies_load(struct key_policies *kp, const char *base_dir, struct err *e)
 {
-	char path[4096];
-	char *buf = NULL;
-	size_t len = 0;
-	struct err fe = { 0 };
+	char *buf;
+	size_t len;
 	memset(kp, 0, sizeof(*kp));
-	if (!path_join(path, sizeof(path), base_dir, KEY_POLICY_FILE, e))
+	if (!file_read_optional(base_dir, KEY_POLICY_FILE, 1024 * 1024, FILE_PUBLIC, &buf, &len, e))
 		return false;
-	if (!file_read(path, 1024 * 1024, FILE_PUBLIC, &buf, &len, &fe)) {
-		if (fe.kind == ERR_NOT_FOUND)
-			return true;
-		if (e)
-			*e = fe;
-		return false;
-	}
+	if (!buf)
+		return true;
 	bool ok = key_policies_parse(kp, buf, len, e);
 	file_free(buf, len);
 	return ok;

@@ -233,32 +233,29 @@ static bool merge_record(struct wm_store *s, const uint8_t chain[static 4], cons
 	return true;
 }
 
-static bool load_json_file(const char *path, json_t **out, struct err *e)
+/* dir/name as JSON; *out = NULL when the file does not exist. */
+static bool load_json_file(const char *dir, const char *name, json_t **out, struct err *e)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	struct err fe = { 0 };
+	char *buf;
+	size_t len;
 	*out = NULL;
-	if (!file_read(path, WM_FILE_MAX, FILE_PUBLIC, &buf, &len, &fe)) {
-		if (fe.kind == ERR_NOT_FOUND)
-			return true;
-		if (e)
-			*e = fe;
+	if (!file_read_optional(dir, name, WM_FILE_MAX, FILE_PUBLIC, &buf, &len, e))
 		return false;
-	}
+	if (!buf)
+		return true;
 	json_error_t jerr;
 	*out = json_loadb(buf, len, 0, &jerr);
 	file_free(buf, len);
 	if (!*out)
-		return err_set(e, ERR_MALFORMED, "%s: not JSON at line %d: %s", path, jerr.line,
-			       jerr.text);
+		return err_set(e, ERR_MALFORMED, "%s/%s: not JSON at line %d: %s", dir, name,
+			       jerr.line, jerr.text);
 	return true;
 }
 
 static bool load_ours(struct wm_store *s, struct err *e)
 {
 	json_t *root;
-	if (!load_json_file(s->path, &root, e))
+	if (!load_json_file(s->dir, WM_STORE_FILE, &root, e))
 		return false;
 	if (!root)
 		return true;
@@ -302,7 +299,7 @@ static bool load_octez(struct wm_store *s, enum op_kind kind, size_t *loaded, st
 	char path[4200];
 	snprintf(path, sizeof(path), "%s/%s", s->dir, octez_files[kind]);
 	json_t *root;
-	if (!load_json_file(path, &root, e))
+	if (!load_json_file(s->dir, octez_files[kind], &root, e))
 		return false;
 	if (!root)
 		return true;

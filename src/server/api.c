@@ -105,6 +105,8 @@ static enum MHD_Result sign(const struct request *r, const char *pkh)
 	if (!parse_bls_mode(r, &sr.bls_mode, &e) ||
 	    !body_parse_hex_string(r->body, r->body_len, &msg, &sr.len, &e)) {
 		audit(r, pkh, &res, &e, 0);
+		metrics_observe_sign(r->server->metrics, NULL, false, OP_OTHER,
+				     OUTCOME_REFUSED_MALFORMED, 0);
 		return reply_err(r->conn, &e);
 	}
 	sr.msg = msg;
@@ -114,6 +116,9 @@ static enum MHD_Result sign(const struct request *r, const char *pkh)
 		res.op.magic = msg[0];
 	free(msg);
 	audit(r, pkh, &res, ok ? NULL : &e, sr.len);
+	metrics_observe_sign(r->server->metrics, res.key, res.classified, res.op.kind,
+			     metrics_outcome_of_status(ok ? 200 : reply_status_of(e.kind), res.reanswered),
+			     monotonic_ns() - r->start_ns);
 	if (!ok)
 		return reply_err(r->conn, &e);
 	return reply_json(r->conn, MHD_HTTP_OK, json_pack("{s:s}", "signature", res.signature));
@@ -178,7 +183,49 @@ static enum MHD_Result disabled(const struct request *r, const char *flag)
 	return refuse(r, &e, NULL);
 }
 
+static enum MHD_Result metrics_page(const struct request *r)
+{
+	size_t len = 0;
+	char *text = r->server->metrics ? metrics_render(r->server->metrics, &len) : NULL;
+	if (!text) {
+		struct err e = { 0 };
+		err_set(&e, ERR_INTERNAL, "metrics unavailable");
+		return reply_err(r->conn, &e);
+	}
+	return reply_text(r->conn, MHD_HTTP_OK, "text/plain; version=0.0.4", text, len);
+}
+
+static enum http_route route_of(const char *url)
+{
+	if (strcmp(url, "/authorized_keys") == 0)
+		return ROUTE_AUTHORIZED_KEYS;
+	if (strncmp(url, "/keys/", 6) == 0)
+		return ROUTE_SIGN;
+	if (strncmp(url, "/bls_prove_possession/", 22) == 0)
+		return ROUTE_POP;
+	if (strcmp(url, "/known_keys") == 0)
+		return ROUTE_KNOWN_KEYS;
+	if (strcmp(url, "/healthz") == 0 || strncmp(url, "/statusz", 8) == 0)
+		return ROUTE_HEALTH;
+	if (strcmp(url, "/metrics") == 0)
+		return ROUTE_METRICS;
+	return ROUTE_OTHER;
+}
+
+static enum MHD_Result dispatch(const struct request *r);
+
 enum MHD_Result api_handle(const struct request *r)
+{
+	reply_reset_status();
+	enum MHD_Result ret = dispatch(r);
+	enum http_route route = route_of(r->url);
+	if (route == ROUTE_SIGN && !is_post(r))
+		route = ROUTE_PUBLIC_KEY;
+	metrics_observe_http(r->server->metrics, route, reply_last_status());
+	return ret;
+}
+
+static enum MHD_Result dispatch(const struct request *r)
 {
 	const struct server_config *cfg = &r->server->config;
 	const char *pkh;
@@ -207,5 +254,7 @@ enum MHD_Result api_handle(const struct request *r)
 	}
 	if (strcmp(r->url, "/healthz") == 0 && is_get(r))
 		return reply_json(r->conn, MHD_HTTP_OK, json_pack("{s:s}", "status", "ok"));
+	if (strcmp(r->url, "/metrics") == 0 && is_get(r))
+		return metrics_page(r);
 	return not_found(r);
 }

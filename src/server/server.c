@@ -163,11 +163,12 @@ __attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char 
 }
 
 bool server_start(struct server *s, const struct server_config *config, const struct guard *g,
-		  struct err *e)
+		  struct metrics *metrics, struct err *e)
 {
 	memset(s, 0, sizeof(*s));
 	s->config = *config;
 	s->guard = g;
+	s->metrics = metrics;
 	s->listen_fd = -1;
 	if (!listen_socket(config->address, config->port, &s->listen_fd, &s->port, e))
 		return false;

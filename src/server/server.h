@@ -10,6 +10,7 @@
 
 #include "../base/err.h"
 #include "../guard/guard.h"
+#include "metrics.h"
 
 #define SERVER_MAX_BODY (64 * 1024)
 
@@ -25,13 +26,14 @@ struct server_config {
 struct server {
 	struct server_config config;
 	const struct guard *guard;
+	struct metrics *metrics; /* may be NULL */
 	struct MHD_Daemon *daemon;
 	int listen_fd;
 	uint16_t port; /* the port actually bound */
 };
 
 bool server_start(struct server *s, const struct server_config *config, const struct guard *g,
-		  struct err *e);
+		  struct metrics *metrics, struct err *e);
 /* Stops accepting, finishes in-flight requests, joins the threads. */
 void server_stop(struct server *s);
 

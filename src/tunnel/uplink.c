@@ -121,16 +121,23 @@ bool uplink_route_get(const char *dst, const char *src, struct route_info *out, 
 			}
 			if (nh->nlmsg_type != RTM_NEWROUTE)
 				continue;
-			struct rtmsg *rt = NLMSG_DATA(nh);
-			int rlen = (int)RTM_PAYLOAD(nh);
-			for (struct rtattr *a = RTM_RTA(rt); RTA_OK(a, rlen); a = RTA_NEXT(a, rlen)) {
-				if (a->rta_type == RTA_OIF && RTA_PAYLOAD(a) >= sizeof(int)) {
-					memcpy(&out->oif, RTA_DATA(a), sizeof(int));
-				} else if (a->rta_type == RTA_PREFSRC && RTA_PAYLOAD(a) == alen) {
-					out->has_prefsrc =
-						inet_ntop(family, RTA_DATA(a), out->prefsrc,
-							  sizeof(out->prefsrc)) != NULL;
+			const char *base = NLMSG_DATA(nh);
+			size_t plen = nh->nlmsg_len > NLMSG_LENGTH(0) ? nh->nlmsg_len - NLMSG_LENGTH(0) : 0;
+			size_t off = NLMSG_ALIGN(sizeof(struct rtmsg));
+			while (off + sizeof(struct rtattr) <= plen) {
+				struct rtattr a;
+				memcpy(&a, base + off, sizeof(a));
+				if (a.rta_len < sizeof(struct rtattr) || off + a.rta_len > plen)
+					break;
+				const char *data = base + off + RTA_LENGTH(0);
+				size_t dlen = a.rta_len - RTA_LENGTH(0);
+				if (a.rta_type == RTA_OIF && dlen >= sizeof(int)) {
+					memcpy(&out->oif, data, sizeof(int));
+				} else if (a.rta_type == RTA_PREFSRC && dlen == alen) {
+					out->has_prefsrc = inet_ntop(family, data, out->prefsrc,
+								     sizeof(out->prefsrc)) != NULL;
 				}
+				off += RTA_ALIGN((size_t)a.rta_len);
 			}
 			if (out->oif <= 0 || !if_indextoname((unsigned)out->oif, out->ifname))
 				snprintf(out->ifname, sizeof(out->ifname), "if%d", out->oif);

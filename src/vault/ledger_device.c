@@ -45,6 +45,21 @@ void ledger_config_default(struct ledger_config *c)
 	c->backoff_max_ms = 2000;
 }
 
+bool ledger_config_transport(struct ledger_config *c, const char *proxy, struct err *e)
+{
+	bool found = false;
+	c->proxy = false;
+	if (proxy) {
+		if (!ledger_proxy_parse(proxy, c->proxy_host, &c->proxy_port, e))
+			return err_wrap(e, "--ledger-proxy");
+		found = true;
+	} else if (!ledger_proxy_from_env(c->proxy_host, &c->proxy_port, &found, e)) {
+		return false;
+	}
+	c->proxy = found;
+	return true;
+}
+
 static void slot_init(struct slot *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -322,14 +337,17 @@ bool ledger_acquire(struct ledger_backend *b, const char *device, int exchange_t
 	return true;
 }
 
-void ledger_release(struct ledger_handle *h, bool app_gone)
+void ledger_release(struct ledger_handle *h, bool app_gone, const struct err *why)
 {
 	struct ledger_backend *b = h->backend;
 	struct slot *s = &b->slots[h->slot];
 	if (s->t.broken) {
-		struct err why;
-		err_set(&why, ERR_UNAVAILABLE, "%s: the last exchange failed", h->label);
-		slot_failed(b, s, &why);
+		struct err fallback;
+		if (!why || !why->msg[0]) {
+			err_set(&fallback, ERR_UNAVAILABLE, "%s: the last exchange failed", h->label);
+			why = &fallback;
+		}
+		slot_failed(b, s, why);
 	} else if (app_gone) {
 		s->identified = false;
 	}

@@ -34,6 +34,10 @@ struct ledger_config {
 /* No proxy, 3000 ms exchanges, backoff 100 ms to 2000 ms. */
 void ledger_config_default(struct ledger_config *c);
 
+/* The transport to use: proxy ("HOST:PORT", may be NULL), else octez's
+ * LEDGER_PROXY_ADDRESS / LEDGER_PROXY_PORT, else USB. */
+bool ledger_config_transport(struct ledger_config *c, const char *proxy, struct err *e);
+
 /* What identifies a device. */
 struct ledger_device_info {
 	char where[192];               /* transport and address */
@@ -67,8 +71,9 @@ bool ledger_acquire(struct ledger_backend *b, const char *device, int exchange_t
 		    struct ledger_handle *h, struct err *e);
 /* Unlocks. app_gone: a status word said the app closed or the device
  * locked, so it is identified again next time. A broken transport is
- * closed and the backoff starts. */
-void ledger_release(struct ledger_handle *h, bool app_gone);
+ * closed and the backoff starts; why (may be NULL) is the failure that
+ * later requests are told about until the next attempt. */
+void ledger_release(struct ledger_handle *h, bool app_gone, const struct err *why);
 
 /* Remembers, until the device is identified again, that its app lacks
  * sign with hash. */

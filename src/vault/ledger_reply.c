@@ -3,6 +3,9 @@
 
 #include <string.h>
 
+#include <openssl/ec.h>
+#include <openssl/obj_mac.h>
+
 #include "../crypto/sign.h"
 #include "ledger_der.h"
 
@@ -37,6 +40,19 @@ bool ledger_version_has_sign_with_hash(const struct ledger_version *v)
 	return ver > (2u << 16);
 }
 
+/* The device sends both coordinates: the whole point must be on the
+ * curve, not only the X that the compressed form keeps. */
+static bool uncompressed_on_curve(enum key_scheme scheme, const uint8_t point[static 65])
+{
+	EC_GROUP *g = EC_GROUP_new_by_curve_name(scheme == SCHEME_SECP256K1 ? NID_secp256k1
+									 : NID_X9_62_prime256v1);
+	EC_POINT *p = g ? EC_POINT_new(g) : NULL;
+	bool ok = p && EC_POINT_oct2point(g, p, point, 65, NULL) == 1;
+	EC_POINT_free(p);
+	EC_GROUP_free(g);
+	return ok;
+}
+
 bool ledger_parse_public_key(const uint8_t *d, size_t n, enum ledger_curve curve,
 			     struct public_key *pk, struct err *e)
 {
@@ -57,6 +73,9 @@ bool ledger_parse_public_key(const uint8_t *d, size_t n, enum ledger_curve curve
 		return err_set(e, ERR_MALFORMED,
 			       "Ledger %s public key: expected 65 bytes starting 04, got %u bytes starting %02x",
 			       ledger_curve_name(curve), d[0], n > 1 ? d[1] : 0u);
+	if (!uncompressed_on_curve(scheme, d + 1))
+		return err_set(e, ERR_MALFORMED, "Ledger %s public key: the point (X, Y) is not on the curve",
+			       ledger_curve_name(curve));
 	key[0] = (uint8_t)(0x02 | (d[65] & 1u));
 	memcpy(key + 1, d + 2, 32);
 	return public_key_from_bytes(scheme, key, sizeof(key), pk, e) ||

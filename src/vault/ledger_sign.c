@@ -49,7 +49,7 @@ bool ledger_backend_sign(struct ledger_backend *b, const struct ledger_uri *uri,
 		ok = ledger_app_sign(&h.link, uri->curve, &uri->path, msg, len, false, device_hash, sig, &sw, e);
 	}
 	int64_t t_replied = now_us();
-	ledger_release(&h, !ok && ledger_sw_means_app_gone(sw));
+	ledger_release(&h, !ok && ledger_sw_means_app_gone(sw), ok ? NULL : e);
 	if (!ok)
 		return false;
 	blake2b_256(hash, msg, len);

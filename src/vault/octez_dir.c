@@ -74,19 +74,14 @@ static bool load_array(const char *dir, const char *file, enum file_flags flags,
 		       struct err *e)
 {
 	char path[4096];
-	char *buf = NULL;
-	size_t len = 0;
-	struct err fe = { 0 };
-	if (!path_join(path, sizeof(path), dir, file, e))
+	char *buf;
+	size_t len;
+	if (!path_join(path, sizeof(path), dir, file, e) ||
+	    !file_read_optional(dir, file, OCTEZ_FILE_MAX, flags, &buf, &len, e))
 		return false;
-	if (!file_read(path, OCTEZ_FILE_MAX, flags, &buf, &len, &fe)) {
-		if (fe.kind == ERR_NOT_FOUND) {
-			*out = json_array();
-			return *out != NULL || err_set(e, ERR_INTERNAL, "out of memory");
-		}
-		if (e)
-			*e = fe;
-		return false;
+	if (!buf) {
+		*out = json_array();
+		return *out != NULL || err_set(e, ERR_INTERNAL, "out of memory");
 	}
 	bool ok = parse_array(buf, len, path, out, e);
 	file_free(buf, len);
@@ -297,8 +292,12 @@ bool octez_dir_add(const char *dir, const char *name, const char *secret_uri,
 			name, dir);
 		goto out;
 	}
+	/* octez's locator: the ledger:// URI for a Ledger key, else the key itself. */
 	char locator[KEY_URI_MAX + 16];
-	snprintf(locator, sizeof(locator), "unencrypted:%s", public_key);
+	if (secret_uri && strncmp(secret_uri, "ledger://", 9) == 0)
+		snprintf(locator, sizeof(locator), "%s", secret_uri);
+	else
+		snprintf(locator, sizeof(locator), "unencrypted:%s", public_key);
 	if ((secret_uri && !append(sk, name, json_string(secret_uri), e)) ||
 	    !append(pk, name, json_pack("{s:s, s:s}", "locator", locator, "key", public_key), e) ||
 	    !append(ph, name, json_string(pkh), e))

@@ -318,7 +318,7 @@ size_t sim_handle_apdu(struct sim *s, const uint8_t *apdu, size_t len,
 		return finish(&o, SW_INVALID_INS);
 	if (s->faults.other_app)
 		return finish(&o, SW_CLASS);
-	if (len < 4 || (len > 5 && apdu[4] != len - 5) || len == 5 + 256)
+	if (len < 4 || (len >= 5 && apdu[4] != len - 5))
 		return fail(s, &o, SW_WRONG_LENGTH);
 	size_t n = len >= 5 ? apdu[4] : 0;
 	const uint8_t *d = apdu + 5;
@@ -341,8 +341,10 @@ size_t sim_handle_apdu(struct sim *s, const uint8_t *apdu, size_t len,
 	case 0x06:
 		if (p1 != 0 || p2 != 0)
 			return fail(s, &o, SW_WRONG_PARAM);
-		if (n != 4 || !valid_level(get32(d)))
-			return fail(s, &o, n < 4 || !valid_level(get32(d)) ? SW_WRONG_VALUES : SW_WRONG_LENGTH);
+		if (n < 4 || !valid_level(get32(d)))
+			return fail(s, &o, SW_WRONG_VALUES);
+		if (n != 4)
+			return fail(s, &o, SW_WRONG_LENGTH);
 		*prompt = true;
 		if (s->faults.reject)
 			return fail(s, &o, SW_REJECT);

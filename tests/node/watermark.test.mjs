@@ -258,7 +258,8 @@ for (const durability of ['reserve', 'sync']) {
 		before(async () => {
 			dir = await makeBaseDir(`wm-${durability}`);
 			for (const t of KEY_TYPES) keys[t] = await genKey(dir, `wm_${t}`, t);
-			s = await startSigner(dir, ['--durability', durability, '-W']);
+			// reserve is the default: started without --durability
+			s = await startSigner(dir, durability === 'reserve' ? ['-W'] : ['--durability', durability, '-W']);
 			assert.match(s.stderr(), new RegExp(`event=listening .*durability=${durability}`));
 		});
 
@@ -278,7 +279,7 @@ for (const durability of ['reserve', 'sync']) {
 			assert.equal(rb.status, 200, rb.text);
 
 			await s.stop();
-			s = await startSigner(dir, ['--durability', durability]);
+			s = await startSigner(dir, durability === 'reserve' ? [] : ['--durability', durability]);
 
 			const again = await postSign(s.port, keys.tz1.pkh, x);
 			assert.equal(again.status, 200, `identical bytes after restart: ${again.text}`);

@@ -128,6 +128,20 @@ export async function waitAudit(handle, count, { timeoutMs = 5000 } = {}) {
 	}
 }
 
+// Waits for an audit line whose fields include all of `match` (values
+// compared as strings) and returns the last such line.
+export async function waitAuditMatch(handle, match, { timeoutMs = 5000 } = {}) {
+	const t0 = Date.now();
+	const ok = (a) => Object.entries(match).every(([k, v]) => a[k] === String(v));
+	for (;;) {
+		const hit = auditLines(handle.stderr()).filter(ok).at(-1);
+		if (hit) return hit;
+		if (Date.now() - t0 > timeoutMs)
+			assert.fail(`no audit line with ${JSON.stringify(match)} within ${timeoutMs} ms; stderr tail:\n${handle.stderr().slice(-3000)}`);
+		await sleep(10);
+	}
+}
+
 // A random signature string of the scheme's prefix (not a signature of
 // anything): a marker that can only come back from a file we wrote.
 export function markerSignature(type = 'tz1') {

@@ -1,0 +1,90 @@
+/* render.h - the endpoint's sshd files, rendered from the signers file and
+ * the host key:
+ *
+ *   OUT/sshd_config             keys only, no TTY, no agent/X11/streamlocal,
+ *                               remote forwarding only (plus local forwarding
+ *                               to the box's own P with --permit-self-probe),
+ *                               no sessions at all, ClientAlive reaping, the
+ *                               given host key only
+ *   OUT/authorized_keys         restrict,port-forwarding,permitlisten="P",
+ *                               permitlisten="P+1000" KEY tzsigner:NAME
+ *   OUT/ssh_host_TYPE_key       the host key, mode 0600
+ *   OUT/ssh_host_TYPE_key.pub   what the boxes pin
+ *
+ * sshd runs these with `sshd -i -e -f OUT/sshd_config` on each connection
+ * the forwarder accepts. sshd's StrictModes ignores an authorized_keys file
+ * when it, or a directory above it, is owned by someone other than root or
+ * the login user, or is writable by group or others (OpenSSH misc.c
+ * safe_path); rendering checks the same so the failure is a message here,
+ * not boxes silently refused later. */
+#ifndef TZS_FORWARDER_RENDER_H
+#define TZS_FORWARDER_RENDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../base/err.h"
+#include "signers.h"
+#include "sshkey.h"
+
+#define FWD_PATH_MAX 1024
+#define FWD_HOST_MAX 64
+
+struct fwd_render_opts {
+	const char *signers_path;
+	const char *host_key_path;
+	const char *out_dir;
+	char listen_host[FWD_HOST_MAX]; /* for the port clash check and the log */
+	uint16_t listen_port;
+	uint16_t metrics_port;        /* 0: no exporter */
+	const char *user;             /* the login account; NULL: the effective user */
+	bool forward_any;             /* GatewayPorts yes: forwards bind every address (Kubernetes) */
+	bool self_probe;              /* permitopen the box's own P (tunnel probe-interval) */
+	unsigned alive_interval_s;    /* ClientAliveInterval (5) */
+	unsigned alive_count;         /* ClientAliveCountMax (3) */
+	unsigned login_grace_s;       /* LoginGraceTime (20) */
+};
+
+/* What a render produced (and what `run` needs afterwards). */
+struct fwd_rendered {
+	struct signers signers;
+	struct sshkey host_key;       /* public half */
+	char user[64];
+	uid_t uid;
+	char out_dir[FWD_PATH_MAX];   /* absolute */
+	char config_path[FWD_PATH_MAX];
+	char authorized_keys_path[FWD_PATH_MAX];
+	char host_key_out[FWD_PATH_MAX];
+	char host_pub_out[FWD_PATH_MAX];
+};
+
+void fwd_render_opts_defaults(struct fwd_render_opts *o);
+
+/* Characters allowed in paths written into sshd_config: letters, digits
+ * and ._/@+,=- (nothing sshd tokenises, quotes or %-expands). */
+bool fwd_path_is_safe(const char *path);
+
+/* Text of sshd_config / authorized_keys for these inputs (malloc'd). Pure:
+ * no file system access; r supplies the paths, user and host key type. */
+char *fwd_sshd_config_text(const struct fwd_render_opts *o, const struct fwd_rendered *r);
+char *fwd_authorized_keys_text(const struct fwd_render_opts *o, const struct signers *s);
+
+/* sshd's StrictModes rule for a file at path, checked for uid (and, like
+ * sshd, stopping at home when path is under it; home may be NULL). */
+bool fwd_check_strict_modes(const char *path, uid_t uid, const char *home, struct err *e);
+
+/* Everything: loads the signers file and host key, resolves the login
+ * user, checks for port clashes and unsafe paths, and writes the four
+ * files (durably) into out_dir, created 0755 if missing. r is filled in
+ * (free it with fwd_rendered_free) even when only the writing failed. */
+bool fwd_render(const struct fwd_render_opts *o, struct fwd_rendered *r, struct err *e);
+
+void fwd_rendered_free(struct fwd_rendered *r);
+
+/* Loads the host key file's public half (for render --k8s). */
+bool fwd_load_host_key(const char *path, struct sshkey *pub, char **text, size_t *len,
+		       struct err *e);
+
+#endif

@@ -1,0 +1,81 @@
+/* signers.h - the signers file: the boxes one forwarder serves.
+ *
+ * One box a line, `#` starts a comment line, blank lines are ignored:
+ *
+ *   NAME PORT [OPTION=VALUE …] SSH_PUBLIC_KEY
+ *   alpha 7001 ssh-ed25519 AAAAC3Nza… alpha@kitchen
+ *   beta  7002 statusz=tz1RVYaHiobUKXMfJ47F7Rjxx5tu3LC35WSA ssh-ed25519 AAAA…
+ *
+ * NAME names the box and its Kubernetes Service (tzsigner-NAME): lowercase
+ * letters, digits and '-', a letter first, at most 54 characters, and not
+ * starting with "forwarder" (the endpoint's own objects). PORT is P, where
+ * the box's signer is reached; P + 1000 is the box's own sshd. A box may
+ * listen on P and P + 1000 and nothing else, so no two boxes may share a
+ * name, a key, a P, or have one's P + 1000 be another's P.
+ *
+ * Options: statusz=PKH makes the forwarder's health check (and the
+ * per-box readiness) ask the box for GET /statusz/PKH instead of
+ * GET /authorized_keys.
+ *
+ * Every error names FILE:LINE and, for a clash, the line of the other box. */
+#ifndef TZS_FORWARDER_SIGNERS_H
+#define TZS_FORWARDER_SIGNERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../base/err.h"
+#include "sshkey.h"
+
+#define SIGNERS_MAX 256             /* boxes in one file */
+#define SIGNERS_FILE_MAX (1u << 20) /* bytes */
+#define SIGNERS_LINE_MAX 8192
+#define SIGNER_NAME_MAX 54          /* "tzsigner-" + name fits a 63-character DNS label */
+#define SIGNER_PORT_MIN 1024
+#define SIGNER_PORT_OFFSET 1000     /* P + 1000: the box's sshd */
+#define SIGNER_PORT_MAX (65535 - SIGNER_PORT_OFFSET)
+#define SIGNER_PKH_LEN 36
+#define SIGNER_COMMENT_MAX 128
+
+struct signer {
+	char name[SIGNER_NAME_MAX + 1];
+	uint16_t port;                      /* P */
+	char statusz[SIGNER_PKH_LEN + 1];   /* "" when not configured */
+	char comment[SIGNER_COMMENT_MAX + 1];
+	unsigned line;
+	struct sshkey key;
+};
+
+struct signers {
+	struct signer *v;
+	size_t n;
+};
+
+/* Parses text (len bytes, may hold NULs, which are refused); origin is the
+ * file name used in messages. On failure *s is left empty. */
+bool signers_parse(struct signers *s, const char *text, size_t len, const char *origin,
+		   struct err *e);
+
+/* Reads and parses a file (symbolic links are followed: Kubernetes mounts
+ * ConfigMaps through them). */
+bool signers_load(struct signers *s, const char *path, struct err *e);
+
+void signers_free(struct signers *s);
+
+/* The box whose key has this fingerprint ("SHA256:…"), or -1. */
+int signers_find_fingerprint(const struct signers *s, const char *fingerprint);
+
+/* The box named name, or -1. */
+int signers_find_name(const struct signers *s, const char *name);
+
+/* The path of the request the health check sends through the box's tunnel:
+ * "/statusz/PKH" or "/authorized_keys". */
+const char *signer_check_path(const struct signer *b, char *buf, size_t cap);
+
+/* Writes the canonical form of the file (what the Kubernetes ConfigMap
+ * carries): a header comment, then one normalised line per box. Returns a
+ * malloc'd NUL-terminated string, or NULL when out of memory. */
+char *signers_canonical(const struct signers *s);
+
+#endif
