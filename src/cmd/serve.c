@@ -188,6 +188,18 @@ int cmd_serve(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
+	/* Signals are taken synchronously by the main thread (sigwait below).
+	 * They are blocked before any thread exists (the watermark writer, the
+	 * Ledger and HTTP threads), so every thread inherits the mask and a
+	 * SIGTERM can never land on one of them and kill the process. */
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
 	cmd_harden_process();
 	if (!crypto_init(&e))
 		return cmd_fail("serve", &e);
@@ -246,15 +258,6 @@ int cmd_serve(int argc, char **argv)
 	if (!guard_init(&guard, &vault, store_open ? &store : NULL, &e))
 		goto fail;
 
-	/* Signals are taken synchronously by this thread; the server's
-	 * threads inherit the blocked mask. */
-	sigset_t stop;
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGTERM);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &stop, NULL);
-	signal(SIGPIPE, SIG_IGN);
 
 	struct server server;
 	if (!metrics_init(&metrics, &vault, store_open ? &store : NULL)) {

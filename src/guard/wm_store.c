@@ -212,11 +212,13 @@ static bool record_from_json(json_t *o, struct watermark *w, uint32_t *reserved,
 /* Folds a loaded record into its slot: decision state, targets, durable. */
 static bool merge_record(struct wm_store *s, const uint8_t chain[static 4], const struct pkh *pkh,
 			 enum op_kind kind, const struct watermark *w, uint32_t reserved,
-			 struct err *e)
+			 bool from_octez, struct err *e)
 {
 	struct wm_slot *x = add_locked(s, chain, pkh, kind, e);
 	if (!x)
 		return false;
+	if (from_octez)
+		watermark_merge(&x->octez, w);
 	watermark_merge(&x->mem, w);
 	if (reserved) {
 		struct watermark r = { .known = true, .level = reserved, .round = WM_WHOLE_LEVEL };
@@ -284,7 +286,7 @@ static bool load_ours(struct wm_store *s, struct err *e)
 			goto out;
 		}
 		if (!record_from_json(o, &w, &reserved, where, e) ||
-		    !merge_record(s, chain, &pkh, kind, &w, reserved, e))
+		    !merge_record(s, chain, &pkh, kind, &w, reserved, false, e))
 			goto out;
 	}
 	ok = true;
@@ -327,7 +329,7 @@ static bool load_octez(struct wm_store *s, enum op_kind kind, size_t *loaded, st
 				goto out;
 			}
 			if (!record_from_json(rec, &w, &reserved, where, e) ||
-			    !merge_record(s, chain, &pkh, kind, &w, reserved, e))
+			    !merge_record(s, chain, &pkh, kind, &w, reserved, true, e))
 				goto out;
 			(*loaded)++;
 		}
@@ -449,6 +451,16 @@ void wm_store_close(struct wm_store *s)
 {
 	if (s->thread_started) {
 		pthread_mutex_lock(&s->lock);
+		/* A clean stop: nothing signs any more (the server is stopped), so
+		 * each slot's decision state is exactly what was signed. Reserved
+		 * levels that were never used are handed back, so a clean restart
+		 * costs no level; a reserved whole level loaded after a crash stays. */
+		for (size_t i = 0; i < s->count; i++) {
+			struct wm_slot *x = s->slots[i];
+			x->target = x->mem;
+			x->reserve_target = x->mem.known && x->mem.round == WM_WHOLE_LEVEL ? x->mem.level : 0;
+		}
+		s->gen_requested++;
 		s->stop = true;
 		pthread_cond_signal(&s->wake);
 		pthread_mutex_unlock(&s->lock);
@@ -520,6 +532,14 @@ bool wm_store_set(struct wm_store *s, const uint8_t chain[static 4], const struc
 			       "refusing to lower the %s watermark from level %u to %u without --force",
 			       op_kind_name(kind), x->mem.level > x->reserve_target ? x->mem.level : x->reserve_target,
 			       level);
+	/* octez's file is read again at every start: a lower value set here
+	 * would not stick while it holds a higher one. */
+	const struct watermark *o = &x->octez;
+	if (o->known && (o->level > level || (o->level == level && round != WM_WHOLE_LEVEL &&
+					      (o->round == WM_WHOLE_LEVEL || o->round > round))))
+		return err_set(e, ERR_FORBIDDEN,
+			       "octez's %s/%s still holds level %u for this key: edit or remove that file first",
+			       s->dir, octez_files[kind], o->level);
 	x->mem = w;
 	x->target = w;
 	x->reserve_target = round == WM_WHOLE_LEVEL ? level : 0;

@@ -42,6 +42,7 @@ struct wm_slot {
 	struct pkh pkh;
 	enum op_kind kind;
 	struct watermark mem; /* decisions: under the key's lock */
+	struct watermark octez; /* what octez's own files said at load */
 	/* Under the store lock: */
 	struct watermark target;  /* the watermark the next write records */
 	uint32_t reserve_target;  /* level to reserve (0: none) */

@@ -566,8 +566,7 @@ static void handle_line(struct sup *s, const char *line)
 {
 	char m[600];
 	enum line_event ev = attempt_feed(&s->att, line);
-	switch (ev) {
-	case LINE_OURS: {
+	if (ev == LINE_OURS || ev == LINE_PROXY_CONNECTED) {
 		/* Already one of our log lines (the proxy's): pass it through. */
 		char out[4200];
 		int n = snprintf(out, sizeof(out), "%s\n", line);
@@ -575,8 +574,9 @@ static void handle_line(struct sup *s, const char *line)
 			ssize_t w = write(STDERR_FILENO, out, (size_t)n < sizeof(out) ? (size_t)n : sizeof(out) - 1);
 			(void)w;
 		}
-		return;
 	}
+	switch (ev) {
+	case LINE_OURS: return;
 	case LINE_PROXY_CONNECTED:
 		note_connection(s);
 		return;

@@ -69,6 +69,33 @@ struct ledger_handle {
  * the device is absent, busy, locked or its app is not open. */
 bool ledger_acquire(struct ledger_backend *b, const char *device, int exchange_timeout_ms,
 		    struct ledger_handle *h, struct err *e);
+/* Why a device cannot be used now, as a monitor reports it. */
+enum ledger_fault {
+	LEDGER_FAULT_NONE,
+	LEDGER_FAULT_UNREACHABLE,  /* not connected, or the transport failed: unplugged, hung */
+	LEDGER_FAULT_BUSY,         /* another exchange holds the device (ledger_try_acquire) */
+	LEDGER_FAULT_LOCKED,       /* 5515, or 6982 before any key is used: PIN not entered */
+	LEDGER_FAULT_APP_CLOSED,   /* 6D00: the dashboard, no app open */
+	LEDGER_FAULT_OTHER_APP,    /* 6E00, or another app (Tezos Wallet) answers */
+	LEDGER_FAULT_WRONG_DEVICE, /* the device there is not the one named */
+	LEDGER_FAULT_OTHER,
+};
+
+/* "none", "unreachable", "busy", "locked", "app_closed", "other_app",
+ * "wrong_device", "error". */
+const char *ledger_fault_name(enum ledger_fault f);
+/* The fault a status word other than 9000 means (LEDGER_FAULT_OTHER when
+ * it says nothing about the device's state). */
+enum ledger_fault ledger_fault_of_sw(uint16_t sw);
+
+/* ledger_acquire for monitoring: never waits for the device's lock (when
+ * an exchange holds it, fails at once with LEDGER_FAULT_BUSY, so a poller
+ * never queues ahead of a signature) and tells why a device cannot be
+ * used in *fault. A device in its reopen backoff answers from the last
+ * failure without any exchange. */
+bool ledger_try_acquire(struct ledger_backend *b, const char *device, int exchange_timeout_ms,
+			struct ledger_handle *h, enum ledger_fault *fault, struct err *e);
+
 /* Unlocks. app_gone: a status word said the app closed or the device
  * locked, so it is identified again next time. A broken transport is
  * closed and the backoff starts; why (may be NULL) is the failure that

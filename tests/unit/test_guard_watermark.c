@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../../src/base/file.h"
@@ -138,6 +139,26 @@ TEST(watermark_store_sync_survives_reopen)
 	rm_dir(dir);
 }
 
+/* Runs in a child that signs level 1000 and then dies without closing the
+ * store, as a crash would. */
+static void crash_after_signing(const char *dir)
+{
+	struct wm_store s;
+	struct pkh pkh = { .scheme = SCHEME_BLS };
+	uint8_t a[HASH_BYTES];
+	fill(a, 9);
+	if (!wm_store_open(&s, dir, WM_RESERVE, NULL))
+		_exit(2);
+	struct wm_slot *x = wm_store_slot(&s, MAINNET, &pkh, OP_ATTESTATION, NULL);
+	if (!x || !wm_store_reserve(&s, x, 1000, 1, NULL) || x->reserve_durable < 1000)
+		_exit(3);
+	watermark_record(&x->mem, 1000, 0, a, "BLsigA");
+	/* the next level's reservation is written after the signature */
+	if (!wm_store_commit(&s, x, true, NULL) || x->reserve_durable < 1001)
+		_exit(4);
+	_exit(0);
+}
+
 TEST(watermark_store_reserve_costs_a_level_after_crash)
 {
 	char dir[64];
@@ -145,26 +166,42 @@ TEST(watermark_store_reserve_costs_a_level_after_crash)
 	struct err e = { 0 };
 	struct pkh pkh = { .scheme = SCHEME_BLS };
 	uint8_t a[HASH_BYTES];
+	int status = -1;
 	fill(a, 9);
 	crypto_init(NULL);
 	temp_dir(dir, sizeof(dir));
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0)
+		crash_after_signing(dir);
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* after the crash, all of the reserved level 1001 is taken */
 	CHECK(wm_store_open(&s, dir, WM_RESERVE, &e));
 	struct wm_slot *x = wm_store_slot(&s, MAINNET, &pkh, OP_ATTESTATION, &e);
-	CHECK(wm_store_reserve(&s, x, 1000, 1, &e));
-	CHECK(x->reserve_durable >= 1000);
-	/* the next level is covered once its reservation is written */
-	watermark_record(&x->mem, 1000, 0, a, "BLsigA");
-	CHECK(wm_store_commit(&s, x, true, &e));
-	CHECK(x->reserve_durable >= 1001);
+	bool whole = x && x->mem.level == 1001 && x->mem.round == WM_WHOLE_LEVEL;
+	bool refuse = x && watermark_decide(&x->mem, OP_ATTESTATION, 1001, 0, a, NULL) == WM_REFUSE;
+	bool next = x && watermark_decide(&x->mem, OP_ATTESTATION, 1002, 0, a, NULL) == WM_SIGN;
+	bool again = x && watermark_decide(&x->mem, OP_ATTESTATION, 1000, 0, a, NULL) == WM_REANSWER;
 	wm_store_close(&s);
-	/* reopening as after a crash: all of the reserved level 1001 is taken */
+	CHECK(whole && refuse && next && again);
+	/* a clean stop hands the unused reservation back: 1002 is not lost
+	 * after a clean restart that signed 1002 */
 	CHECK(wm_store_open(&s, dir, WM_RESERVE, &e));
 	x = wm_store_slot(&s, MAINNET, &pkh, OP_ATTESTATION, &e);
-	CHECK(x->mem.level == 1001 && x->mem.round == WM_WHOLE_LEVEL);
-	CHECK(watermark_decide(&x->mem, OP_ATTESTATION, 1001, 0, a, NULL) == WM_REFUSE);
-	CHECK(watermark_decide(&x->mem, OP_ATTESTATION, 1002, 0, a, NULL) == WM_SIGN);
-	CHECK(watermark_decide(&x->mem, OP_ATTESTATION, 1000, 0, a, NULL) == WM_REANSWER);
+	bool reserved = x && wm_store_reserve(&s, x, 1002, 1, &e);
+	if (reserved) {
+		watermark_record(&x->mem, 1002, 0, a, "BLsigB");
+		reserved = wm_store_commit(&s, x, true, &e);
+	}
 	wm_store_close(&s);
+	CHECK(reserved);
+	CHECK(wm_store_open(&s, dir, WM_RESERVE, &e));
+	x = wm_store_slot(&s, MAINNET, &pkh, OP_ATTESTATION, &e);
+	bool exact = x && x->mem.level == 1002 && x->mem.round == 0;
+	bool signs_next = x && watermark_decide(&x->mem, OP_ATTESTATION, 1003, 0, a, NULL) == WM_SIGN;
+	wm_store_close(&s);
+	CHECK(exact && signs_next);
 	rm_dir(dir);
 }
 
