@@ -16,7 +16,7 @@ FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 BUILD := build
 
-PKGS := libsodium libsecp256k1 libmicrohttpd jansson libcrypto hidapi-hidraw libsystemd
+PKGS := libsodium libsecp256k1 libmicrohttpd jansson libcrypto hidapi-hidraw libsystemd libgpiod
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -106,6 +106,12 @@ deps:
 
 run: deps $(BUILD)/tzsigner
 	scripts/run-demo-signer
+
+# The whole system on this machine: the forwarder (sshd), two boxes (one on
+# the Ledger simulator, one with a local tz4 key), their tunnels and a baker.
+demo: deps
+	$(MAKE) --no-print-directory $(BUILD)/tzsigner $(BUILD)/ledgersim
+	scripts/demo
 
 unit: $(BUILD)/asan/unit_tests
 	$(BUILD)/asan/unit_tests

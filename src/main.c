@@ -21,6 +21,7 @@ static const struct {
 	{ "watermarks", cmd_watermarks, "list the high watermarks, or move one by hand" },
 	{ "tunnel", cmd_tunnel, "keep the outbound SSH reverse tunnel to the cloud endpoint up" },
 	{ "ledger", cmd_ledger, "Ledger devices: list, show a key, setup, high watermarks" },
+	{ "forwarder", cmd_forwarder, "the cloud endpoint: render and run the multi-box SSH forwarder (sshd)" },
 	{ "help", cmd_help, "this list, or `tzsigner help CMD` for one subcommand" },
 	{ "version", cmd_version, "print the version" },
 };

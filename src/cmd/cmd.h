@@ -15,6 +15,7 @@ int cmd_keys(int argc, char **argv);
 int cmd_watermarks(int argc, char **argv);
 int cmd_tunnel(int argc, char **argv);
 int cmd_ledger(int argc, char **argv);
+int cmd_forwarder(int argc, char **argv);
 
 /* `keys import NAME ledger://…`: finds the device, has the person confirm
  * the key on it, and stores the URI with its public key and hash. proxy:

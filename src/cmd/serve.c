@@ -1,14 +1,19 @@
 /* serve.c - `tzsigner serve`: the signer daemon. */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include <systemd/sd-daemon.h>
 
 #include "../base/log.h"
 #include "../base/passphrase.h"
 #include "../crypto/sign.h"
 #include "../guard/guard.h"
+#include "../health/health.h"
 #include "../server/server.h"
 #include "../vault/ledger_device.h"
 #include "../vault/vault.h"
@@ -44,16 +49,40 @@ static const char usage[] =
 	"                                   speculos APDU socket (else octez's\n"
 	"                                   LEDGER_PROXY_ADDRESS/PORT, else USB)\n"
 	"      --ledger-timeout MS          bound on each exchange with a Ledger (default 3000)\n"
+	"\n"
+	"Box health (GET /healthz, /statusz, /statusz/<pkh>, /metrics on the API port):\n"
+	"      --status-port PORT           also answer only those on a separate port\n"
+	"      --status-address ADDR        its address (default 127.0.0.1)\n"
+	"      --health-interval S          seconds between background checks of the Ledger,\n"
+	"                                   power, uplink and tunnel (default 2)\n"
+	"      --power-sysfs DIR            power supply class directory (default\n"
+	"                                   /sys/class/power_supply; 'none': do not read it)\n"
+	"      --power-gpio CHIP:LINE[:active-low]\n"
+	"                                   a UPS HAT's line that reads active while on mains\n"
+	"                                   (x728: gpiochip0:6:active-low, its pin is high on\n"
+	"                                   battery)\n"
+	"      --uplink-endpoint HOST[:PORT] the cloud endpoint whose route names the uplink\n"
+	"                                   (default: the uplink in the tunnel's state file)\n"
+	"      --uplink-primary IFACE[,…]   interfaces of the main line (repeatable)\n"
+	"      --uplink-backup IFACE[,…]    interfaces of the backup line, e.g. wwan0 (repeatable)\n"
+	"      --tunnel-state FILE          the tunnel's state file (tzsigner tunnel --state)\n"
 	"  -h, --help                       this text\n"
 	"\n"
 	"Without -f, encrypted keys are unlocked by a passphrase asked on the terminal.\n"
 	"High watermarks live in <base-dir>/tzsigner_high_watermarks.json; octez's\n"
 	"<base-dir>/*_high_watermark files are read at start and honoured.\n"
 	"Per-key magic byte overrides: <base-dir>/tzsigner_policy.json (see README).\n"
+	"/statusz/<pkh> answers 200 when that key can sign now (a Ledger key: device\n"
+	"present, Tezos Baking app open, unlocked, the key authorized), else 503 with\n"
+	"{\"reason\":…,\"msg\":…}; it is answered from state the background checks keep,\n"
+	"never from the device. Under systemd (Type=notify) it reports readiness and\n"
+	"pings the watchdog (WatchdogSec) while its background checks keep running.\n"
 	"SIGTERM or SIGINT stop the signer after in-flight requests finish.\n";
 
 enum { OPT_POP = 256, OPT_KNOWN, OPT_MAXCONN, OPT_LOGLEVEL, OPT_CHAIN, OPT_DURABILITY,
-       OPT_AHEAD, OPT_NO_WM, OPT_LEDGER_PROXY, OPT_LEDGER_TIMEOUT };
+       OPT_AHEAD, OPT_NO_WM, OPT_LEDGER_PROXY, OPT_LEDGER_TIMEOUT, OPT_STATUS_PORT,
+       OPT_STATUS_ADDRESS, OPT_HEALTH_INTERVAL, OPT_POWER_SYSFS, OPT_POWER_GPIO,
+       OPT_UPLINK_ENDPOINT, OPT_UPLINK_PRIMARY, OPT_UPLINK_BACKUP, OPT_TUNNEL_STATE };
 
 static const struct option options[] = {
 	{ "base-dir", required_argument, NULL, 'd' },
@@ -73,6 +102,15 @@ static const struct option options[] = {
 	{ "unsafe-no-high-watermark", no_argument, NULL, OPT_NO_WM },
 	{ "ledger-proxy", required_argument, NULL, OPT_LEDGER_PROXY },
 	{ "ledger-timeout", required_argument, NULL, OPT_LEDGER_TIMEOUT },
+	{ "status-port", required_argument, NULL, OPT_STATUS_PORT },
+	{ "status-address", required_argument, NULL, OPT_STATUS_ADDRESS },
+	{ "health-interval", required_argument, NULL, OPT_HEALTH_INTERVAL },
+	{ "power-sysfs", required_argument, NULL, OPT_POWER_SYSFS },
+	{ "power-gpio", required_argument, NULL, OPT_POWER_GPIO },
+	{ "uplink-endpoint", required_argument, NULL, OPT_UPLINK_ENDPOINT },
+	{ "uplink-primary", required_argument, NULL, OPT_UPLINK_PRIMARY },
+	{ "uplink-backup", required_argument, NULL, OPT_UPLINK_BACKUP },
+	{ "tunnel-state", required_argument, NULL, OPT_TUNNEL_STATE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -104,7 +142,13 @@ int cmd_serve(int argc, char **argv)
 	const char *ledger_proxy = NULL;
 	struct ledger_config ledger_cfg;
 	struct ledger_backend *ledger = NULL;
+	struct health_config health_cfg;
+	struct health *health = NULL;
+	struct server_config status_cfg = { .address = "127.0.0.1", .max_connections = 16,
+					    .idle_timeout_s = 30, .monitoring_only = true };
+	bool status_port = false;
 	ledger_config_default(&ledger_cfg);
+	health_config_default(&health_cfg);
 	policy_default(&guard.policy);
 
 	int c;
@@ -179,6 +223,59 @@ int cmd_serve(int argc, char **argv)
 			}
 			ledger_cfg.timeout_ms = (int)n;
 			break;
+		case OPT_STATUS_PORT:
+			if (!parse_uint(optarg, 65535, &n)) {
+				fprintf(stderr, "tzsigner serve: --status-port '%s' is not a number from 0 to 65535\n", optarg);
+				return EXIT_USAGE;
+			}
+			status_cfg.port = (uint16_t)n;
+			status_port = true;
+			break;
+		case OPT_STATUS_ADDRESS: status_cfg.address = optarg; break;
+		case OPT_HEALTH_INTERVAL:
+			if (!parse_uint(optarg, 3600, &n) || n == 0) {
+				fprintf(stderr, "tzsigner serve: --health-interval '%s' is not 1 to 3600 seconds\n", optarg);
+				return EXIT_USAGE;
+			}
+			health_cfg.interval_ms = (unsigned)n * 1000u;
+			break;
+		case OPT_POWER_SYSFS:
+			if (strcmp(optarg, "none") == 0) {
+				health_cfg.power.sysfs_root[0] = '\0';
+			} else if (!optarg[0] || strlen(optarg) >= sizeof(health_cfg.power.sysfs_root)) {
+				fprintf(stderr, "tzsigner serve: --power-sysfs '%s' is empty or too long\n", optarg);
+				return EXIT_USAGE;
+			} else {
+				snprintf(health_cfg.power.sysfs_root, sizeof(health_cfg.power.sysfs_root), "%s", optarg);
+			}
+			break;
+		case OPT_POWER_GPIO:
+			if (!power_gpio_parse(optarg, &health_cfg.power.gpio, &e)) {
+				cmd_fail("serve", &e);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_UPLINK_ENDPOINT:
+			if (!netpath_parse_endpoint(optarg, &health_cfg.uplink, &e)) {
+				err_wrap(&e, "--uplink-endpoint");
+				cmd_fail("serve", &e);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_UPLINK_PRIMARY:
+		case OPT_UPLINK_BACKUP:
+			if (!netpath_add_ifaces(&health_cfg.uplink, c == OPT_UPLINK_BACKUP, optarg, &e)) {
+				cmd_fail("serve", &e);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_TUNNEL_STATE:
+			if (!optarg[0] || strlen(optarg) >= sizeof(health_cfg.tunnel_state)) {
+				fprintf(stderr, "tzsigner serve: --tunnel-state '%s' is empty or too long\n", optarg);
+				return EXIT_USAGE;
+			}
+			snprintf(health_cfg.tunnel_state, sizeof(health_cfg.tunnel_state), "%s", optarg);
+			break;
 		case 'h': fputs(usage, stdout); return EXIT_SUCCESS;
 		default: fputs(usage, stderr); return EXIT_USAGE;
 		}
@@ -225,7 +322,8 @@ int cmd_serve(int argc, char **argv)
 		log_warn("event=no_keys base_dir=%s msg=\"no local keys: every sign request will get 404\"", dir);
 	struct wm_store store;
 	struct metrics metrics = { 0 };
-	bool store_open = false;
+	struct server server, status_server;
+	bool store_open = false, server_up = false, status_up = false;
 	if (!key_policies_load(&guard.key_policies, dir, &e) ||
 	    (guard.require_auth && !auth_keys_load(&guard.auth, dir, &e)))
 		goto fail;
@@ -258,14 +356,31 @@ int cmd_serve(int argc, char **argv)
 	if (!guard_init(&guard, &vault, store_open ? &store : NULL, &e))
 		goto fail;
 
+	/* Checks of a Ledger in the background are short: they must not hold
+	 * the device long while a signature waits for it. */
+	health_cfg.ledger_timeout_ms = ledger_cfg.timeout_ms < 1000 ? ledger_cfg.timeout_ms : 1000;
+	if (!health_start(&health, &health_cfg, &vault, ledger, &e))
+		goto fail;
+	cfg.health = health;
+	status_cfg.health = health;
+	status_cfg.allow_list_known_keys = false;
 
-	struct server server;
 	if (!metrics_init(&metrics, &vault, store_open ? &store : NULL)) {
 		err_set(&e, ERR_INTERNAL, "out of memory for metrics");
 		goto fail;
 	}
+	metrics.health = health;
 	if (!server_start(&server, &cfg, &guard, &metrics, &e))
 		goto fail;
+	server_up = true;
+	if (status_port) {
+		if (!server_start(&status_server, &status_cfg, &guard, &metrics, &e)) {
+			err_wrap(&e, "--status-port");
+			goto fail;
+		}
+		status_up = true;
+		log_info("event=status_listening address=%s port=%u", status_cfg.address, status_server.port);
+	}
 	char magic[256 * 5 + 1];
 	policy_format_magic(&guard.policy, magic, sizeof(magic));
 	log_info("event=listening address=%s port=%u keys=%zu magic_bytes=%s durability=%s auth=%s base_dir=%s",
@@ -273,10 +388,34 @@ int cmd_serve(int argc, char **argv)
 		 no_watermark ? "none" : durability == WM_SYNC ? "sync" : "reserve",
 		 guard.require_auth ? "required" : "off", dir);
 
+	/* systemd: ready now; the watchdog is fed while the health watchers
+	 * keep looping (a stuck watcher means a stuck process: restart it). */
+	uint64_t wd_usec = 0;
+	bool watchdog = sd_watchdog_enabled(0, &wd_usec) > 0 && wd_usec > 0;
+	sd_notifyf(0, "READY=1\nSTATUS=serving %zu keys on %s port %u", vault.count, cfg.address,
+		   (unsigned)server.port);
+	struct timespec tick = { .tv_sec = (time_t)(wd_usec / 2000000u),
+				 .tv_nsec = (long)(wd_usec / 2u % 1000000u) * 1000L };
+	bool watchdog_ok = true;
+
 	int sig = 0;
 	for (;;) {
-		if (sigwait(&stop, &sig) != 0)
+		if (watchdog) {
+			if (health_alive(health)) {
+				sd_notify(0, "WATCHDOG=1");
+				if (!watchdog_ok)
+					log_info("event=watchdog msg=\"health watchers running again\"");
+				watchdog_ok = true;
+			} else if (watchdog_ok) {
+				log_error("event=watchdog msg=\"a health watcher stopped looping: not feeding the watchdog\"");
+				watchdog_ok = false;
+			}
+			sig = sigtimedwait(&stop, NULL, &tick);
+			if (sig < 0)
+				continue; /* EAGAIN: time to feed the watchdog; EINTR */
+		} else if (sigwait(&stop, &sig) != 0) {
 			continue;
+		}
 		if (sig == SIGHUP) {
 			log_info("event=sighup msg=\"ignored: restart the signer to reload keys\"");
 			continue;
@@ -284,7 +423,11 @@ int cmd_serve(int argc, char **argv)
 		break;
 	}
 	log_info("event=stopping signal=%s", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	sd_notify(0, "STOPPING=1");
+	if (status_up)
+		server_stop(&status_server);
 	server_stop(&server);
+	health_stop(health);
 	metrics_free(&metrics);
 	if (store_open)
 		wm_store_close(&store);
@@ -294,6 +437,11 @@ int cmd_serve(int argc, char **argv)
 	log_info("event=stopped");
 	return EXIT_SUCCESS;
 fail:
+	if (status_up)
+		server_stop(&status_server);
+	if (server_up)
+		server_stop(&server);
+	health_stop(health);
 	metrics_free(&metrics);
 	if (store_open)
 		wm_store_close(&store);

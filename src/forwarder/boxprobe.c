@@ -9,7 +9,17 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
+
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+uint64_t boxprobe_elapsed_us(const struct boxprobe *p) { return mono_us() - p->started_us; }
 
 void boxprobe_init(struct boxprobe *p)
 {
@@ -59,6 +69,7 @@ enum probe_result boxprobe_start(struct boxprobe *p, uint16_t port, const char *
 	p->status = 0;
 	p->error[0] = '\0';
 	p->started_ms = now_ms;
+	p->started_us = mono_us();
 	p->deadline_ms = now_ms + timeout_ms;
 	int n = snprintf(p->req, sizeof(p->req),
 			 "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nUser-Agent: tzsigner-forwarder\r\n"

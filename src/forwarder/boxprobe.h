@@ -29,6 +29,7 @@ struct boxprobe {
 	int phase;        /* 1 connecting, 2 writing, 3 reading */
 	bool connected;
 	uint64_t started_ms, deadline_ms;
+	uint64_t started_us;  /* CLOCK_MONOTONIC, for the check's duration */
 	char req[160];
 	size_t req_len, sent;
 	char resp[64];
@@ -49,6 +50,9 @@ short boxprobe_events(const struct boxprobe *p);
 enum probe_result boxprobe_step(struct boxprobe *p, short revents);
 enum probe_result boxprobe_expire(struct boxprobe *p, uint64_t now_ms);
 void boxprobe_close(struct boxprobe *p);
+
+/* Microseconds since the probe started (CLOCK_MONOTONIC). */
+uint64_t boxprobe_elapsed_us(const struct boxprobe *p);
 
 /* "HTTP/1.1 200 OK…" -> 200; -1 when it is not a status line (yet). */
 int boxprobe_status_of(const char *resp, size_t len);

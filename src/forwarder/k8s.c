@@ -258,24 +258,24 @@ static void deployment(struct strbuf *b, const struct k8s_opts *o, const struct 
 }
 
 static void service_head(struct strbuf *b, const struct k8s_opts *o, const char *name,
-			 const char *component, const char *box)
+			 const char *component, const char *box, const char *comment)
 {
-	sb_printf(b, "---\napiVersion: \"v1\"\nkind: \"Service\"\n");
+	sb_printf(b, "---\n# %s\napiVersion: \"v1\"\nkind: \"Service\"\n", comment);
 	metadata(b, o, name, component, box);
 }
 
 static void services(struct strbuf *b, const struct k8s_opts *o, const struct signers *s)
 {
-	sb_printf(b, "# The SSH endpoint the boxes dial (its address goes into each box's tunnel config).\n");
-	service_head(b, o, "tzsigner-forwarder-ssh", "forwarder-ssh", NULL);
+	service_head(b, o, "tzsigner-forwarder-ssh", "forwarder-ssh", NULL,
+		     "The SSH endpoint the boxes dial (its address goes into each box's tunnel config).");
 	sb_printf(b, "spec:\n  type: \"LoadBalancer\"\n  externalTrafficPolicy: \"Local\"\n"
 		     "  selector:\n");
 	pod_selector(b, 4);
 	sb_printf(b, "  ports:\n    - name: \"ssh\"\n      port: %u\n      targetPort: \"ssh\"\n"
 		     "      protocol: \"TCP\"\n",
 		  (unsigned)o->lb_port);
-	sb_printf(b, "# The forwarder's exporter: per-box tunnel and signer state.\n");
-	service_head(b, o, "tzsigner-forwarder-metrics", "forwarder-metrics", NULL);
+	service_head(b, o, "tzsigner-forwarder-metrics", "forwarder-metrics", NULL,
+		     "The forwarder's exporter: per-box tunnel and signer state.");
 	sb_printf(b, "spec:\n  type: \"ClusterIP\"\n  selector:\n");
 	pod_selector(b, 4);
 	sb_printf(b, "  ports:\n    - name: \"metrics\"\n      port: %u\n      targetPort: \"metrics\"\n"
@@ -283,11 +283,11 @@ static void services(struct strbuf *b, const struct k8s_opts *o, const struct si
 		  (unsigned)o->metrics_port);
 	for (size_t i = 0; i < s->n; i++) {
 		const struct signer *x = &s->v[i];
-		char name[80];
+		char name[80], comment[200];
 		snprintf(name, sizeof(name), "tzsigner-%s", x->name);
-		sb_printf(b, "# Box %s (signers file line %u): a baker signs with http://%s:%u\n", x->name,
-			  x->line, name, (unsigned)x->port);
-		service_head(b, o, name, "box-signer", x->name);
+		snprintf(comment, sizeof(comment), "Box %s: a baker signs with http://%s:%u", x->name, name,
+			 (unsigned)x->port);
+		service_head(b, o, name, "box-signer", x->name, comment);
 		sb_printf(b, "  annotations:\n");
 		kv(b, 4, "tzsigner.io/ssh-key-fingerprint", x->key.fingerprint);
 		if (x->statusz[0])
@@ -349,14 +349,14 @@ static void monitoring(struct strbuf *b, const struct k8s_opts *o)
 	rule(b, "TzsignerForwarderDown", "up{service=\"tzsigner-forwarder-metrics\"} == 0", "2m",
 	     "critical", "The tzsigner forwarder's exporter is not scraped",
 	     "Prometheus cannot scrape the forwarder: the SSH endpoint for every box may be down.");
-	rule(b, "TzsignerBoxOnBattery", "max by (box) (tzsigner_power_on_battery) == 1", "2m", "warning",
+	rule(b, "TzsignerBoxOnBattery", "max by (box) (tzsigner_power_source{source=\"battery\"}) == 1", "2m", "warning",
 	     "Signer box {{ $labels.box }} runs on battery",
 	     "Box {{ $labels.box }} lost mains power and runs on its UPS; it stops signing when the "
 	     "battery is empty.");
-	rule(b, "TzsignerBoxOn4G", "max by (box) (tzsigner_uplink_cellular) == 1", "5m", "warning",
+	rule(b, "TzsignerBoxOn4G", "max by (box) (tzsigner_uplink_role{role=\"backup\"}) == 1", "5m", "warning",
 	     "Signer box {{ $labels.box }} is on its 4G backup uplink",
-	     "Box {{ $labels.box }} reaches the endpoint over its cellular uplink: the home line is "
-	     "down; latency and data use are higher.");
+	     "Box {{ $labels.box }} reaches the endpoint over its backup (4G) uplink: the home line "
+	     "is down; latency and data use are higher.");
 	rule(b, "TzsignerWatermarkRefusals",
 	     "sum by (box, pkh) (increase(tzsigner_sign_requests_total{outcome=\"refused_watermark\"}[10m])) > 0",
 	     "0m", "warning", "Signer box {{ $labels.box }} refused to sign below its high watermark",

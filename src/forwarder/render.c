@@ -303,10 +303,16 @@ bool fwd_render(const struct fwd_render_opts *o, struct fwd_rendered *r, struct 
 		err_wrap(e, "output directory");
 		goto out;
 	}
-	if (!realpath(o->out_dir, r->out_dir)) {
+	char real[PATH_MAX];
+	if (!realpath(o->out_dir, real)) {
 		err_errno(e, ERR_IO, "output directory %s", o->out_dir);
 		goto out;
 	}
+	if (strlen(real) + 32 >= sizeof(r->out_dir)) {
+		err_set(e, ERR_MALFORMED, "output directory %s: path too long", real);
+		goto out;
+	}
+	memcpy(r->out_dir, real, strlen(real) + 1);
 	if (!fwd_path_is_safe(r->out_dir)) {
 		err_set(e, ERR_MALFORMED,
 			"output directory %s: use only letters, digits and ._/@+,=- (the path goes into "

@@ -14,6 +14,8 @@ bool guard_init(struct guard *g, const struct vault *v, struct wm_store *waterma
 	g->watermarks = watermarks;
 	if (g->reserve_ahead == 0)
 		g->reserve_ahead = 1;
+	if (watermarks)
+		watermarks->reserve_ahead = g->reserve_ahead;
 	g->key_locks = calloc(v->count ? v->count : 1, sizeof(*g->key_locks));
 	if (!g->key_locks)
 		return err_set(e, ERR_INTERNAL, "out of memory");

@@ -394,9 +394,12 @@ static void *persister(void *arg)
 		uint64_t gen = s->gen_requested;
 		struct err e = { 0 };
 		char *text = serialise_locked(s, &e);
+		s->writing = true;
+		s->gen_writing = gen;
 		pthread_mutex_unlock(&s->lock);
 		bool ok = text && write_text(s, text, &e);
 		pthread_mutex_lock(&s->lock);
+		s->writing = false;
 		s->writes++;
 		if (ok) {
 			s->gen_durable = gen;
@@ -486,11 +489,16 @@ bool wm_store_reserve(struct wm_store *s, struct wm_slot *slot, uint32_t level, 
 	bool ok = true;
 	pthread_mutex_lock(&s->lock);
 	if (slot->reserve_durable < level) {
-		uint32_t want = level > UINT32_MAX - ahead ? UINT32_MAX : level + ahead;
-		if (slot->reserve_target < want)
-			slot->reserve_target = want;
-		uint64_t gen = ++s->gen_requested;
-		pthread_cond_signal(&s->wake);
+		uint64_t gen;
+		if (s->writing && slot->reserve_inflight >= level) {
+			gen = s->gen_writing; /* the write under way covers it */
+		} else {
+			uint32_t want = level > UINT32_MAX - ahead ? UINT32_MAX : level + ahead;
+			if (slot->reserve_target < want)
+				slot->reserve_target = want;
+			gen = ++s->gen_requested;
+			pthread_cond_signal(&s->wake);
+		}
 		ok = wait_locked(s, gen, e);
 		if (ok && slot->reserve_durable < level)
 			ok = err_set(e, ERR_INTERNAL, "reservation of level %u not durable after write", level);
@@ -504,9 +512,10 @@ bool wm_store_commit(struct wm_store *s, struct wm_slot *slot, bool wait, struct
 	bool ok = true;
 	pthread_mutex_lock(&s->lock);
 	slot->target = slot->mem;
-	if (s->mode == WM_RESERVE && slot->mem.level < UINT32_MAX &&
-	    slot->reserve_target < slot->mem.level + 1)
-		slot->reserve_target = slot->mem.level + 1;
+	uint32_t ahead = s->reserve_ahead ? s->reserve_ahead : 1;
+	uint32_t next = slot->mem.level > UINT32_MAX - ahead ? UINT32_MAX : slot->mem.level + ahead;
+	if (s->mode == WM_RESERVE && slot->reserve_target < next)
+		slot->reserve_target = next;
 	uint64_t gen = ++s->gen_requested;
 	pthread_cond_signal(&s->wake);
 	if (wait)

@@ -62,6 +62,9 @@ struct wm_store {
 	uint64_t gen_requested;   /* bumped by every change */
 	uint64_t gen_durable;     /* highest generation on disk */
 	uint64_t gen_failed;      /* highest generation whose write failed */
+	bool writing;             /* a write is under way */
+	uint64_t gen_writing;     /* the generation it writes */
+	uint32_t reserve_ahead;   /* WM_RESERVE: levels kept reserved past the last signed */
 	struct err last_error;
 	uint64_t writes, write_failures;
 	bool stop;

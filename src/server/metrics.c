@@ -1,11 +1,14 @@
 /* metrics.c - counters, latency histograms and watermark gauges. */
 #include "metrics.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "../health/health.h"
 
 static const double bucket_le[METRICS_BUCKETS] = {
 	0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
@@ -172,23 +175,282 @@ static void render_watermarks(struct text *t, struct wm_store *s)
 	put(t, "# HELP tzsigner_high_watermark_level Level of the last committed high watermark.\n"
 	       "# TYPE tzsigner_high_watermark_level gauge\n");
 	pthread_mutex_lock(&s->lock);
-	for (size_t i = 0; i < s->count; i++) {
-		const struct wm_slot *x = s->slots[i];
-		char chain[B58_MAX], pkh[B58_MAX];
-		if (!x->target.known || !chain_id_encode(chain, x->chain, NULL) ||
-		    !pkh_encode(pkh, &x->pkh, NULL))
-			continue;
-		put(t, "tzsigner_high_watermark_level{chain=\"%s\",pkh=\"%s\",kind=\"%s\"} %u\n", chain,
-		    pkh, op_kind_name(x->kind), x->target.level);
-		if (x->target.round != WM_WHOLE_LEVEL)
-			put(t, "tzsigner_high_watermark_round{chain=\"%s\",pkh=\"%s\",kind=\"%s\"} %u\n",
-			    chain, pkh, op_kind_name(x->kind), x->target.round);
+	/* One family at a time: the text format wants each metric's lines together. */
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 1)
+			put(t, "# HELP tzsigner_high_watermark_round Round of the last committed high watermark.\n"
+			       "# TYPE tzsigner_high_watermark_round gauge\n");
+		for (size_t i = 0; i < s->count; i++) {
+			const struct wm_slot *x = s->slots[i];
+			char chain[B58_MAX], pkh[B58_MAX];
+			if (!x->target.known || !chain_id_encode(chain, x->chain, NULL) ||
+			    !pkh_encode(pkh, &x->pkh, NULL))
+				continue;
+			if (pass == 0)
+				put(t, "tzsigner_high_watermark_level{chain=\"%s\",pkh=\"%s\",kind=\"%s\"} %u\n",
+				    chain, pkh, op_kind_name(x->kind), x->target.level);
+			else if (x->target.round != WM_WHOLE_LEVEL)
+				put(t, "tzsigner_high_watermark_round{chain=\"%s\",pkh=\"%s\",kind=\"%s\"} %u\n",
+				    chain, pkh, op_kind_name(x->kind), x->target.round);
+		}
 	}
 	put(t, "# TYPE tzsigner_watermark_writes_total counter\ntzsigner_watermark_writes_total %llu\n"
 	       "# TYPE tzsigner_watermark_write_failures_total counter\n"
 	       "tzsigner_watermark_write_failures_total %llu\n",
 	    (unsigned long long)s->writes, (unsigned long long)s->write_failures);
 	pthread_mutex_unlock(&s->lock);
+}
+
+/* ---- the box's health (src/health): Ledger, power, uplink, tunnel */
+
+static void family(struct text *t, const char *name, const char *type, const char *help)
+{
+	put(t, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static double secs(int64_t ms)
+{
+	return (double)ms / 1000.0;
+}
+
+static void render_health_keys(struct text *t, const struct vault *v, const struct health_snapshot *s)
+{
+	family(t, "tzsigner_key_can_sign", "gauge",
+	       "1 when the key can sign right now (what /statusz/<pkh> answers 200 for).");
+	for (size_t i = 0; i < s->nkeys; i++) {
+		char name[2 * KEY_NAME_MAX + 4];
+		put(t, "tzsigner_key_can_sign{pkh=\"%s\",name=\"%s\",storage=\"%s\"} %d\n", v->keys[i].pkh_text,
+		    label(name, sizeof(name), v->keys[i].name), key_storage_name(v->keys[i].storage),
+		    s->keys[i].can_sign ? 1 : 0);
+	}
+	family(t, "tzsigner_key_status", "gauge", "The reason a key can or cannot sign (1 for the current one).");
+	for (size_t i = 0; i < s->nkeys; i++)
+		put(t, "tzsigner_key_status{pkh=\"%s\",reason=\"%s\"} 1\n", v->keys[i].pkh_text,
+		    s->keys[i].reason);
+	family(t, "tzsigner_key_status_since_timestamp_seconds", "gauge",
+	       "When the key's current status began (Unix time).");
+	for (size_t i = 0; i < s->nkeys; i++)
+		put(t, "tzsigner_key_status_since_timestamp_seconds{pkh=\"%s\"} %.3f\n", v->keys[i].pkh_text,
+		    secs(s->keys[i].since_ms));
+}
+
+static const char *device_state(const struct health_device *d)
+{
+	if (!d->checked)
+		return "unchecked";
+	return d->fault == LEDGER_FAULT_NONE ? "ready" : ledger_fault_name(d->fault);
+}
+
+static void render_health_ledger(struct text *t, const struct health_snapshot *s)
+{
+	static const char *const states[] = {
+		"unchecked", "ready", "unreachable", "locked", "app_closed", "other_app", "wrong_device", "error",
+	};
+	if (s->ndevices == 0)
+		return;
+	char l1[LEDGER_NAME_MAX * 2 + 4], l2[512], l3[LEDGER_NAME_MAX * 2 + 4];
+	family(t, "tzsigner_ledger_up", "gauge",
+	       "1 when the Ledger answers with the Tezos Baking app open and unlocked.");
+	for (size_t i = 0; i < s->ndevices; i++)
+		put(t, "tzsigner_ledger_up{device=\"%s\"} %d\n", label(l1, sizeof(l1), s->devices[i].device),
+		    s->devices[i].checked && s->devices[i].fault == LEDGER_FAULT_NONE ? 1 : 0);
+	family(t, "tzsigner_ledger_state", "gauge", "The Ledger's state (1 for the current one).");
+	for (size_t i = 0; i < s->ndevices; i++) {
+		const char *cur = device_state(&s->devices[i]);
+		label(l1, sizeof(l1), s->devices[i].device);
+		for (size_t k = 0; k < sizeof(states) / sizeof(states[0]); k++)
+			put(t, "tzsigner_ledger_state{device=\"%s\",state=\"%s\"} %d\n", l1, states[k],
+			    strcmp(cur, states[k]) == 0 ? 1 : 0);
+	}
+	family(t, "tzsigner_ledger_info", "gauge", "The device last identified under that name.");
+	for (size_t i = 0; i < s->ndevices; i++) {
+		const struct health_device *d = &s->devices[i];
+		if (!d->identified)
+			continue;
+		put(t, "tzsigner_ledger_info{device=\"%s\",name=\"%s\",app=\"%s\",version=\"%u.%u.%u\",where=\"%s\"} 1\n",
+		    label(l1, sizeof(l1), d->device), label(l3, sizeof(l3), d->name),
+		    ledger_app_name(d->version.app_class), d->version.major, d->version.minor,
+		    d->version.patch, label(l2, sizeof(l2), d->where));
+	}
+	family(t, "tzsigner_ledger_authorized_key_info", "gauge",
+	       "The key the baking app authorizes (path \"none\" when none is).");
+	for (size_t i = 0; i < s->ndevices; i++) {
+		const struct health_device *d = &s->devices[i];
+		char path[128] = "none";
+		if (!d->auth_known)
+			continue;
+		if (d->authorized)
+			ledger_path_format(&d->auth_path, path, sizeof(path));
+		put(t, "tzsigner_ledger_authorized_key_info{device=\"%s\",curve=\"%s\",path=\"%s\"} 1\n",
+		    label(l1, sizeof(l1), d->device), d->authorized ? ledger_curve_name(d->auth_curve) : "none",
+		    path);
+	}
+	family(t, "tzsigner_ledger_high_watermark_level", "gauge", "The baking app's own high watermark (main chain).");
+	for (size_t i = 0; i < s->ndevices; i++)
+		if (s->devices[i].hwm_known)
+			put(t, "tzsigner_ledger_high_watermark_level{device=\"%s\"} %" PRIu32 "\n",
+			    label(l1, sizeof(l1), s->devices[i].device), s->devices[i].hwm.main_level);
+	family(t, "tzsigner_ledger_high_watermark_round", "gauge", "The baking app's own high watermark round (main chain).");
+	for (size_t i = 0; i < s->ndevices; i++)
+		if (s->devices[i].hwm_known)
+			put(t, "tzsigner_ledger_high_watermark_round{device=\"%s\"} %" PRIu32 "\n",
+			    label(l1, sizeof(l1), s->devices[i].device), s->devices[i].hwm.main_round);
+	family(t, "tzsigner_ledger_checks_total", "counter",
+	       "Background checks of the device: ok, failed, or skipped because a signature held it.");
+	for (size_t i = 0; i < s->ndevices; i++) {
+		const struct health_device *d = &s->devices[i];
+		label(l1, sizeof(l1), d->device);
+		put(t, "tzsigner_ledger_checks_total{device=\"%s\",outcome=\"ok\"} %llu\n"
+		       "tzsigner_ledger_checks_total{device=\"%s\",outcome=\"failed\"} %llu\n"
+		       "tzsigner_ledger_checks_total{device=\"%s\",outcome=\"busy\"} %llu\n",
+		    l1, (unsigned long long)(d->checks - d->failures), l1, (unsigned long long)d->failures, l1,
+		    (unsigned long long)d->busy);
+	}
+	family(t, "tzsigner_ledger_last_check_timestamp_seconds", "gauge", "When the device was last checked (Unix time).");
+	for (size_t i = 0; i < s->ndevices; i++)
+		if (s->devices[i].checked)
+			put(t, "tzsigner_ledger_last_check_timestamp_seconds{device=\"%s\"} %.3f\n",
+			    label(l1, sizeof(l1), s->devices[i].device), secs(s->devices[i].checked_ms));
+}
+
+static void render_health_power(struct text *t, const struct health_system *sys)
+{
+	const struct power_status *p = &sys->power;
+	static const enum power_source sources[] = { POWER_MAINS, POWER_BATTERY, POWER_UNKNOWN };
+	char l1[2 * POWER_NAME_MAX + 4];
+	if (!sys->power_enabled || sys->power_checked_ms == 0)
+		return;
+	family(t, "tzsigner_power_source", "gauge", "What the box runs on now (1 for the current one).");
+	for (size_t i = 0; i < 3; i++)
+		put(t, "tzsigner_power_source{source=\"%s\"} %d\n", power_source_name(sources[i]),
+		    p->source == sources[i] ? 1 : 0);
+	if (p->source != POWER_UNKNOWN) {
+		family(t, "tzsigner_power_on_mains", "gauge", "1 on wall power, 0 on battery.");
+		put(t, "tzsigner_power_on_mains %d\n", p->source == POWER_MAINS ? 1 : 0);
+	}
+	if (p->battery_known) {
+		family(t, "tzsigner_battery_level_percent", "gauge", "Charge of the box's battery (the first one that reports it).");
+		put(t, "tzsigner_battery_level_percent %u\n", p->battery_percent);
+	}
+	family(t, "tzsigner_power_sysfs_up", "gauge", "1 when the power supply directory could be read.");
+	put(t, "tzsigner_power_sysfs_up %d\n", p->sysfs_ok ? 1 : 0);
+	family(t, "tzsigner_power_supply_online", "gauge", "External supplies (mains, USB): 1 when online.");
+	for (size_t i = 0; i < p->nsupplies; i++)
+		if (p->supplies[i].kind == SUPPLY_EXTERNAL && p->supplies[i].online_known)
+			put(t, "tzsigner_power_supply_online{supply=\"%s\"} %d\n",
+			    label(l1, sizeof(l1), p->supplies[i].name), p->supplies[i].online ? 1 : 0);
+	family(t, "tzsigner_battery_capacity_percent", "gauge", "Each battery's charge.");
+	for (size_t i = 0; i < p->nsupplies; i++)
+		if (p->supplies[i].kind == SUPPLY_BATTERY && p->supplies[i].capacity_known)
+			put(t, "tzsigner_battery_capacity_percent{supply=\"%s\"} %u\n",
+			    label(l1, sizeof(l1), p->supplies[i].name), p->supplies[i].capacity);
+	family(t, "tzsigner_battery_status", "gauge", "Each battery's status (1 for the current one).");
+	for (size_t i = 0; i < p->nsupplies; i++) {
+		const struct power_supply *s = &p->supplies[i];
+		if (s->kind != SUPPLY_BATTERY || !s->status_known)
+			continue;
+		label(l1, sizeof(l1), s->name);
+		for (size_t k = 0; k < BATTERY_STATUS_COUNT; k++)
+			put(t, "tzsigner_battery_status{supply=\"%s\",status=\"%s\"} %d\n", l1,
+			    battery_status_name((enum battery_status)k), s->status == (enum battery_status)k ? 1 : 0);
+	}
+	family(t, "tzsigner_power_supply_readable", "gauge", "0 when a supply's values could not be read or parsed (see the log).");
+	for (size_t i = 0; i < p->nsupplies; i++)
+		put(t, "tzsigner_power_supply_readable{supply=\"%s\"} %d\n",
+		    label(l1, sizeof(l1), p->supplies[i].name), p->supplies[i].error[0] ? 0 : 1);
+	if (p->gpio_enabled) {
+		family(t, "tzsigner_power_gpio_up", "gauge", "1 when the UPS HAT's GPIO line could be read.");
+		put(t, "tzsigner_power_gpio_up %d\n", p->gpio_ok ? 1 : 0);
+		if (p->gpio_ok) {
+			family(t, "tzsigner_power_gpio_mains", "gauge", "The UPS HAT's line: 1 while on mains.");
+			put(t, "tzsigner_power_gpio_mains %d\n", p->gpio_mains ? 1 : 0);
+		}
+	}
+}
+
+static void render_health_uplink(struct text *t, const struct health_system *sys)
+{
+	if (strcmp(sys->uplink_source, "none") == 0 && sys->uplink_changes == 0)
+		return;
+	char l1[2 * IF_NAMESIZE + 4];
+	family(t, "tzsigner_uplink_role", "gauge",
+	       "The role of the interface carrying the route to the cloud endpoint (1 for the current one).");
+	for (size_t r = 0; r < UPLINK_ROLE_COUNT; r++)
+		put(t, "tzsigner_uplink_role{role=\"%s\"} %d\n", uplink_role_name((enum uplink_role)r),
+		    sys->uplink.role == (enum uplink_role)r ? 1 : 0);
+	if (sys->uplink.known) {
+		family(t, "tzsigner_uplink_info", "gauge", "The interface carrying the route to the cloud endpoint.");
+		put(t, "tzsigner_uplink_info{interface=\"%s\",role=\"%s\",source=\"%s\"} 1\n",
+		    label(l1, sizeof(l1), sys->uplink.ifname), uplink_role_name(sys->uplink.role),
+		    sys->uplink_source);
+	}
+	family(t, "tzsigner_uplink_changes_total", "counter", "Times the route to the endpoint moved to another interface.");
+	put(t, "tzsigner_uplink_changes_total %llu\n", (unsigned long long)sys->uplink_changes);
+	family(t, "tzsigner_uplink_since_timestamp_seconds", "gauge", "When the current uplink began (Unix time).");
+	put(t, "tzsigner_uplink_since_timestamp_seconds %.3f\n", secs(sys->uplink_since_ms));
+}
+
+static bool known_tunnel_state(const char *state)
+{
+	for (size_t i = 0; i < TUNNEL_STATE_COUNT; i++)
+		if (strcmp(state, tunnel_state_names[i]) == 0)
+			return true;
+	return false;
+}
+
+static void render_health_tunnel(struct text *t, const struct health_system *sys)
+{
+	if (!sys->tunnel_enabled || sys->checked_ms == 0)
+		return;
+	const struct tunnel_view *v = &sys->tunnel;
+	char l1[64];
+	family(t, "tzsigner_tunnel_state_file_ok", "gauge", "1 when the tunnel's state file could be read and parsed.");
+	put(t, "tzsigner_tunnel_state_file_ok %d\n", sys->tunnel_ok ? 1 : 0);
+	family(t, "tzsigner_tunnel_state_file_read_errors_total", "counter", "Failed reads of the tunnel's state file.");
+	put(t, "tzsigner_tunnel_state_file_read_errors_total %llu\n", (unsigned long long)sys->tunnel_read_errors);
+	if (!sys->tunnel_ok)
+		return;
+	bool up = strcmp(v->state, "up") == 0 && sys->tunnel_pid_alive;
+	family(t, "tzsigner_tunnel_up", "gauge", "1 when the tunnel says it is up and its process runs.");
+	put(t, "tzsigner_tunnel_up %d\n", up ? 1 : 0);
+	family(t, "tzsigner_tunnel_state", "gauge", "The tunnel's state (1 for the current one).");
+	for (size_t i = 0; i < TUNNEL_STATE_COUNT; i++)
+		put(t, "tzsigner_tunnel_state{state=\"%s\"} %d\n", tunnel_state_names[i],
+		    strcmp(v->state, tunnel_state_names[i]) == 0 ? 1 : 0);
+	if (!known_tunnel_state(v->state))
+		put(t, "tzsigner_tunnel_state{state=\"%s\"} 1\n", v->state);
+	family(t, "tzsigner_tunnel_process_alive", "gauge", "1 when the process that wrote the state file runs.");
+	put(t, "tzsigner_tunnel_process_alive %d\n", sys->tunnel_pid_alive ? 1 : 0);
+	family(t, "tzsigner_tunnel_reconnects_total", "counter", "Times the tunnel came back up (the tunnel's count).");
+	put(t, "tzsigner_tunnel_reconnects_total %llu\n", (unsigned long long)v->reconnects);
+	family(t, "tzsigner_tunnel_attempts_total", "counter", "ssh runs since the tunnel started (the tunnel's count).");
+	put(t, "tzsigner_tunnel_attempts_total %llu\n", (unsigned long long)v->attempts);
+	family(t, "tzsigner_tunnel_consecutive_failures", "gauge", "Attempts since the tunnel was last stable.");
+	put(t, "tzsigner_tunnel_consecutive_failures %llu\n", (unsigned long long)v->failures);
+	if (v->since_ms) {
+		family(t, "tzsigner_tunnel_state_since_timestamp_seconds", "gauge", "When the tunnel entered its state (Unix time).");
+		put(t, "tzsigner_tunnel_state_since_timestamp_seconds %.3f\n", secs(v->since_ms));
+	}
+	family(t, "tzsigner_tunnel_info", "gauge", "The tunnel's uplink, end-to-end probe and last error kind.");
+	put(t, "tzsigner_tunnel_info{uplink=\"%s\",signer=\"%s\",probe=\"%s\",error_kind=\"%s\"} 1\n",
+	    label(l1, sizeof(l1), v->uplink), v->signer, v->probe, v->error_kind);
+}
+
+static void render_health(struct text *t, struct metrics *m)
+{
+	struct health_snapshot s;
+	if (!health_copy(m->health, &s)) {
+		t->failed = true;
+		return;
+	}
+	family(t, "tzsigner_health_watchers_up", "gauge", "1 while the background watchers keep looping.");
+	put(t, "tzsigner_health_watchers_up %d\n", health_alive(m->health) ? 1 : 0);
+	render_health_keys(t, m->vault, &s);
+	render_health_ledger(t, &s);
+	render_health_power(t, &s.sys);
+	render_health_uplink(t, &s.sys);
+	render_health_tunnel(t, &s.sys);
+	health_snapshot_free(&s);
 }
 
 char *metrics_render(struct metrics *m, size_t *len)
@@ -224,8 +486,18 @@ char *metrics_render(struct metrics *m, size_t *len)
 				    route_names[r], (const char *[]){ "1xx", "2xx", "3xx", "4xx", "5xx", "other" }[c],
 				    (unsigned long long)n);
 		}
+	put(&t, "# HELP tzsigner_watermark_refusals_total Sign requests refused by the high watermark (409), by key and kind.\n"
+		"# TYPE tzsigner_watermark_refusals_total counter\n");
+	for (size_t i = 0; i < v->count; i++)
+		for (size_t kind = 0; kind < METRICS_KINDS - 2; kind++)
+			put(&t, "tzsigner_watermark_refusals_total{pkh=\"%s\",kind=\"%s\"} %llu\n",
+			    v->keys[i].pkh_text, kind_names[kind],
+			    (unsigned long long)atomic_load_explicit(
+				    &m->keys[i].outcomes[kind][OUTCOME_REFUSED_WATERMARK], memory_order_relaxed));
 	if (m->watermarks)
 		render_watermarks(&t, m->watermarks);
+	if (m->health)
+		render_health(&t, m);
 	if (t.failed) {
 		free(t.buf);
 		return NULL;

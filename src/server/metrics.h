@@ -2,7 +2,9 @@
  *
  * Counters are lock-free atomics updated on the request path; /metrics
  * renders them with the current high watermarks (read from the store's
- * committed state, never waiting on a key's lock or on a device). */
+ * committed state, never waiting on a key's lock or on a device) and the
+ * box's health (a copy of src/health's snapshot: Ledger state per device
+ * and key, power, uplink, tunnel). */
 #ifndef TZS_SERVER_METRICS_H
 #define TZS_SERVER_METRICS_H
 
@@ -42,9 +44,12 @@ struct key_metrics {
 	_Atomic uint64_t latency_sum_ns;
 };
 
+struct health;
+
 struct metrics {
 	const struct vault *vault;
 	struct wm_store *watermarks; /* may be NULL */
+	struct health *health;       /* may be NULL: no box health gauges */
 	struct key_metrics *keys;    /* one per vault key */
 	struct key_metrics unknown_key;
 	_Atomic uint64_t http[ROUTE_COUNT][6]; /* by status class: 1xx..5xx, other */

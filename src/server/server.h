@@ -14,6 +14,8 @@
 
 #define SERVER_MAX_BODY (64 * 1024)
 
+struct health;
+
 struct server_config {
 	const char *address; /* "127.0.0.1", "::1", "0.0.0.0" … */
 	uint16_t port;       /* 0 picks a free port */
@@ -21,6 +23,13 @@ struct server_config {
 	unsigned int idle_timeout_s;
 	bool allow_prove_possession;
 	bool allow_list_known_keys;
+	/* Only /healthz, /statusz and /metrics (the separate local status
+	 * port); everything else is 404. */
+	bool monitoring_only;
+	/* The box's health for /statusz (src/health); NULL: /statusz answers
+	 * from the key table alone (keys held here can sign, Ledger keys are
+	 * unknown). */
+	struct health *health;
 };
 
 struct server {

@@ -13,6 +13,40 @@
 #include "../tezos/keycodec.h"
 #include "ledger_names.h"
 
+static void set_fault(enum ledger_fault *fault, enum ledger_fault f)
+{
+	if (fault)
+		*fault = f;
+}
+
+const char *ledger_fault_name(enum ledger_fault f)
+{
+	switch (f) {
+	case LEDGER_FAULT_NONE: return "none";
+	case LEDGER_FAULT_UNREACHABLE: return "unreachable";
+	case LEDGER_FAULT_BUSY: return "busy";
+	case LEDGER_FAULT_LOCKED: return "locked";
+	case LEDGER_FAULT_APP_CLOSED: return "app_closed";
+	case LEDGER_FAULT_OTHER_APP: return "other_app";
+	case LEDGER_FAULT_WRONG_DEVICE: return "wrong_device";
+	case LEDGER_FAULT_OTHER: break;
+	}
+	return "error";
+}
+
+enum ledger_fault ledger_fault_of_sw(uint16_t sw)
+{
+	switch (sw) {
+	case LEDGER_SW_OK: return LEDGER_FAULT_NONE;
+	case LEDGER_SW_LOCKED:
+	case LEDGER_SW_SECURITY: return LEDGER_FAULT_LOCKED;
+	case LEDGER_SW_INVALID_INS: return LEDGER_FAULT_APP_CLOSED;
+	}
+	if (ledger_sw_means_app_gone(sw))
+		return LEDGER_FAULT_OTHER_APP;
+	return LEDGER_FAULT_OTHER;
+}
+
 struct slot {
 	pthread_mutex_t lock; /* held for each use of the device */
 	bool usb;
@@ -117,11 +151,13 @@ static void slot_failed(struct ledger_backend *b, struct slot *s, const struct e
 		 s->backoff_ms, log_str(v, sizeof(v), s->last_error));
 }
 
-static bool slot_open(struct ledger_backend *b, struct slot *s, struct err *e)
+static bool slot_open(struct ledger_backend *b, struct slot *s, enum ledger_fault *fault,
+		      struct err *e)
 {
 	int64_t now = ledger_now_ms();
 	if (ledger_transport_is_open(&s->t) && !s->t.broken)
 		return true;
+	set_fault(fault, LEDGER_FAULT_UNREACHABLE);
 	if (s->t.broken)
 		ledger_transport_close(&s->t);
 	if (now < s->retry_at_ms)
@@ -140,24 +176,41 @@ static bool slot_open(struct ledger_backend *b, struct slot *s, struct err *e)
 	return true;
 }
 
-/* Version and root key → animal name. */
+/* Version and root key → animal name. *fault (may be NULL) says why not. */
 static bool slot_identify(struct ledger_backend *b, struct slot *s, const char *label,
-			  struct err *e)
+			  enum ledger_fault *fault, struct err *e)
 {
 	struct ledger_link l = { .t = &s->t, .label = label, .timeout_ms = b->cfg.timeout_ms };
 	struct ledger_version v;
 	struct ledger_path root;
 	struct public_key pk;
 	struct pkh pkh;
+	uint8_t reply[LEDGER_REPLY_MAX];
+	const uint8_t *d;
+	size_t n;
+	uint16_t sw;
 	ledger_path_root(&root);
-	if (!ledger_app_version(&l, &v, e))
+	set_fault(fault, LEDGER_FAULT_UNREACHABLE);
+	if (!ledger_app_call(&l, LEDGER_INS_VERSION, 0, 0, NULL, 0, reply, &d, &n, &sw, e))
 		return false;
-	if (v.app_class != 1)
+	set_fault(fault, LEDGER_FAULT_OTHER);
+	if (sw != LEDGER_SW_OK) {
+		set_fault(fault, ledger_fault_of_sw(sw));
+		return ledger_sw_error(sw, label, "version", false, e);
+	}
+	if (!ledger_parse_version(d, n, &v, e))
+		return err_wrap(e, "%s", label);
+	if (v.app_class != 1) {
+		set_fault(fault, LEDGER_FAULT_OTHER_APP);
 		return err_set(e, ERR_UNAVAILABLE,
 			       "Tezos Baking app is not open on %s: the %s app %u.%u.%u is (open Tezos Baking)",
 			       label, ledger_app_name(v.app_class), v.major, v.minor, v.patch);
-	if (!ledger_app_public_key(&l, LEDGER_CURVE_ED25519, &root, false, &pk, e))
+	}
+	if (!ledger_app_public_key(&l, LEDGER_CURVE_ED25519, &root, false, &pk, e)) {
+		if (s->t.broken)
+			set_fault(fault, LEDGER_FAULT_UNREACHABLE);
 		return false;
+	}
 	pkh_of_public_key(&pk, &pkh);
 	if (!pkh_encode(s->info.root_pkh, &pkh, e))
 		return false;
@@ -184,13 +237,14 @@ static bool slot_identify(struct ledger_backend *b, struct slot *s, const char *
 }
 
 /* Opens and identifies a locked slot. */
-static bool slot_ready(struct ledger_backend *b, struct slot *s, const char *label, struct err *e)
+static bool slot_ready(struct ledger_backend *b, struct slot *s, const char *label,
+		       enum ledger_fault *fault, struct err *e)
 {
-	if (!slot_open(b, s, e))
+	if (!slot_open(b, s, fault, e))
 		return false;
 	if (s->identified)
 		return true;
-	if (!slot_identify(b, s, label, e)) {
+	if (!slot_identify(b, s, label, fault, e)) {
 		if (s->t.broken)
 			slot_failed(b, s, e);
 		return false;
@@ -198,8 +252,17 @@ static bool slot_ready(struct ledger_backend *b, struct slot *s, const char *lab
 	return true;
 }
 
-static bool lock_slot(struct ledger_backend *b, struct slot *s, const char *label, struct err *e)
+static bool lock_slot(struct ledger_backend *b, struct slot *s, const char *label, bool wait,
+		      struct err *e)
 {
+	if (!wait) {
+		int rc = pthread_mutex_trylock(&s->lock);
+		if (rc == EBUSY)
+			return err_set(e, ERR_UNAVAILABLE, "%s is busy: another exchange is under way", label);
+		if (rc != 0)
+			return err_set(e, ERR_INTERNAL, "%s: lock failed (%d)", label, rc);
+		return true;
+	}
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ts.tv_sec += b->cfg.timeout_ms / 1000;
@@ -272,7 +335,7 @@ static void discover(struct ledger_backend *b)
 		snprintf(label, sizeof(label), "the Ledger at %s", s->usb_info.path);
 		if (!s->identified) {
 			s->retry_at_ms = 0; /* a device seen again gets a fresh try */
-			slot_ready(b, s, label, &e);
+			slot_ready(b, s, label, NULL, &e);
 		}
 		pthread_mutex_unlock(&s->lock);
 	}
@@ -292,10 +355,11 @@ static size_t find_slot(struct ledger_backend *b, const char *device)
 	return found;
 }
 
-bool ledger_acquire(struct ledger_backend *b, const char *device, int exchange_timeout_ms,
-		    struct ledger_handle *h, struct err *e)
+static bool acquire(struct ledger_backend *b, const char *device, int exchange_timeout_ms,
+		    bool wait, struct ledger_handle *h, enum ledger_fault *fault, struct err *e)
 {
 	memset(h, 0, sizeof(*h));
+	set_fault(fault, LEDGER_FAULT_UNREACHABLE);
 	h->backend = b;
 	if (device)
 		snprintf(h->label, sizeof(h->label), "ledger://%s/", device);
@@ -316,17 +380,21 @@ bool ledger_acquire(struct ledger_backend *b, const char *device, int exchange_t
 				       h->label);
 	}
 	struct slot *s = &b->slots[i];
-	if (!lock_slot(b, s, h->label, e))
+	if (!lock_slot(b, s, h->label, wait, e)) {
+		set_fault(fault, LEDGER_FAULT_BUSY);
 		return false;
-	if (!slot_ready(b, s, h->label, e)) {
+	}
+	if (!slot_ready(b, s, h->label, fault, e)) {
 		pthread_mutex_unlock(&s->lock);
 		return false;
 	}
 	if (!name_matches(device, s->info.name, s->info.root_pkh)) {
 		pthread_mutex_unlock(&s->lock);
+		set_fault(fault, LEDGER_FAULT_WRONG_DEVICE);
 		return err_set(e, ERR_UNAVAILABLE, "the Ledger at %s is ledger://%s/, not %s", s->t.where,
 			       s->info.name, h->label);
 	}
+	set_fault(fault, LEDGER_FAULT_NONE);
 	if (!device)
 		snprintf(h->label, sizeof(h->label), "ledger://%s/", s->info.name);
 	h->slot = i;
@@ -335,6 +403,18 @@ bool ledger_acquire(struct ledger_backend *b, const char *device, int exchange_t
 	h->link.label = h->label;
 	h->link.timeout_ms = exchange_timeout_ms > 0 ? exchange_timeout_ms : b->cfg.timeout_ms;
 	return true;
+}
+
+bool ledger_acquire(struct ledger_backend *b, const char *device, int exchange_timeout_ms,
+		    struct ledger_handle *h, struct err *e)
+{
+	return acquire(b, device, exchange_timeout_ms, true, h, NULL, e);
+}
+
+bool ledger_try_acquire(struct ledger_backend *b, const char *device, int exchange_timeout_ms,
+			struct ledger_handle *h, enum ledger_fault *fault, struct err *e)
+{
+	return acquire(b, device, exchange_timeout_ms, false, h, fault, e);
 }
 
 void ledger_release(struct ledger_handle *h, bool app_gone, const struct err *why)
@@ -381,12 +461,12 @@ bool ledger_list(struct ledger_backend *b, struct ledger_device_info *infos, str
 			snprintf(label, sizeof(label), "the Ledger at %s", s->usb_info.path);
 		err_clear(&errs[*n]);
 		memset(&infos[*n], 0, sizeof(infos[*n]));
-		if (!lock_slot(b, s, label, &errs[*n])) {
+		if (!lock_slot(b, s, label, true, &errs[*n])) {
 			(*n)++;
 			continue;
 		}
 		s->retry_at_ms = 0;
-		if (slot_ready(b, s, label, &errs[*n]))
+		if (slot_ready(b, s, label, NULL, &errs[*n]))
 			infos[*n] = s->info;
 		else
 			snprintf(infos[*n].where, sizeof(infos[*n].where), "%.180s",

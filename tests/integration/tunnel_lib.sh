@@ -30,6 +30,7 @@ SSHD=${SSHD:-/usr/sbin/sshd}
 TL_NAME=$(basename "$0" .sh)
 TL_PIDS=()      # processes to stop at exit (TERM, then KILL)
 TL_NETNS=()     # namespaces to delete at exit
+declare -A TL_SSHD_PID=() TL_SSHD_INIT=() # running sshds by name
 TL_TMP=""
 TL_FAILED=0
 TL_T0=$(date +%s.%N)
@@ -64,8 +65,11 @@ tl_init() {
 }
 
 tl_cleanup() {
-	local rc=$? p ns i
+	local rc=$? p ns i name
 	trap - EXIT
+	for name in "${!TL_SSHD_PID[@]}"; do
+		tl_sshd_kill "$name"
+	done
 	for p in "${TL_PIDS[@]}"; do
 		kill -TERM "$p" 2>/dev/null
 	done
@@ -75,7 +79,10 @@ tl_cleanup() {
 		[ "$alive" -eq 0 ] && break
 		sleep 0.1
 	done
-	for p in "${TL_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
+	for p in "${TL_PIDS[@]}"; do
+		kill -KILL "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
 	for ns in "${TL_NETNS[@]}"; do
 		# Whatever still runs in our namespaces is ours.
 		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
@@ -89,17 +96,19 @@ tl_cleanup() {
 			tail -40 "$f"
 		done
 	fi
+	# TL_KEEP=DIR keeps the logs (debugging).
+	[ -n "${TL_KEEP:-}" ] && [ -n "$TL_TMP" ] && mkdir -p "$TL_KEEP" && cp "$TL_TMP"/*.log "$TL_KEEP"/ 2>/dev/null
 	[ -n "$TL_TMP" ] && rm -rf "$TL_TMP"
 	exit "$rc"
 }
 
-# tl_netns NAME: a namespace with loopback up; echoes its full name.
+# tl_netns NAME: creates namespace tzs-NAME-PID with loopback up and sets
+# TL_NS to its name (not echoed: a $(…) subshell would lose the cleanup record).
 tl_netns() {
-	local ns="tzs-$1-$$"
-	ip netns add "$ns" || tl_fail "ip netns add $ns"
-	TL_NETNS+=("$ns")
-	ip -n "$ns" link set lo up || tl_fail "lo up in $ns"
-	echo "$ns"
+	TL_NS="tzs-$1-$$"
+	ip netns add "$TL_NS" || tl_fail "ip netns add $TL_NS"
+	TL_NETNS+=("$TL_NS")
+	ip -n "$TL_NS" link set lo up || tl_fail "lo up in $TL_NS"
 }
 
 # tl_hosts NS "ADDR NAME": /etc/hosts as seen in NS (ip netns exec bind-mounts
@@ -109,6 +118,9 @@ tl_hosts() {
 	printf '127.0.0.1 localhost\n::1 localhost\n%s\n' "$2" >"/etc/netns/$1/hosts"
 }
 
+# tl_in NS CMD…: runs CMD in NS. To start a background process whose pid is
+# the process itself, use `ip netns exec NS CMD … &` directly (a function
+# run with & is a subshell, and its pid is not the command's).
 tl_in() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
 tl_sanitizer_check() {
@@ -138,7 +150,7 @@ tl_signer_start() {
 		tl_fail "keys gen: $(cat "$TL_TMP/keys.log")"
 	read -r _ TL_PKH TL_PK _ < <("$TZSIGNER" keys list -d "$base" | awk '$1 == "baker"')
 	[ -n "${TL_PK:-}" ] || tl_fail "keys list does not show the key"
-	tl_in "$ns" "$TZSIGNER" serve -d "$base" -a 127.0.0.1 -p 0 2>"$log" &
+	ip netns exec "$ns" "$TZSIGNER" serve -d "$base" -a 127.0.0.1 -p 0 2>"$log" &
 	TL_PIDS+=($!)
 	TL_SIGNER_PID=$!
 	TL_SIGNER_PORT=""
@@ -225,12 +237,12 @@ tl_sshd_config() {
 # namespace inside network namespace NS; waits until it accepts.
 # Sets TL_SSHD_PID[NAME] (the unshare process) and TL_SSHD_INIT[NAME] (sshd,
 # pid 1 of the PID namespace).
-declare -A TL_SSHD_PID TL_SSHD_INIT
 tl_sshd_start() {
 	local name=$1 ns=$2 cfg=$3 addr=$4 port=$5
 	ip netns exec "$ns" unshare --pid --fork --kill-child "$SSHD" -D -e -f "$cfg" \
 		>>"$TL_TMP/$name.log" 2>&1 &
 	local up=$!
+	disown "$up" # killed on purpose; no "Killed" job notices
 	TL_PIDS+=("$up")
 	TL_SSHD_PID[$name]=$up
 	local init=""
@@ -244,6 +256,13 @@ tl_sshd_start() {
 	TL_SSHD_INIT[$name]=$init
 }
 
+# tl_gone PID: true when PID has exited (gone, or a zombie not yet reaped).
+tl_gone() {
+	local st
+	st=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 0
+	[ -z "$st" ] || [ "$st" = Z ] || [ "$st" = X ]
+}
+
 # tl_sshd_kill NAME: SIGKILL the whole endpoint (every process of its PID
 # namespace) and wait until it is gone.
 tl_sshd_kill() {
@@ -251,14 +270,13 @@ tl_sshd_kill() {
 	[ -n "$up" ] || return 0
 	[ -n "$init" ] && kill -KILL "$init" 2>/dev/null
 	kill -KILL "$up" 2>/dev/null
-	for _ in $(seq 1 100); do
-		if ! kill -0 "$up" 2>/dev/null && { [ -z "$init" ] || ! kill -0 "$init" 2>/dev/null; }; then
-			break
-		fi
+	for _ in $(seq 1 250); do
+		tl_gone "$up" && { [ -z "$init" ] || tl_gone "$init"; } && break
 		sleep 0.02
 	done
-	wait "$up" 2>/dev/null
+	tl_gone "$up" && { [ -z "$init" ] || tl_gone "$init"; } || tl_fail "endpoint $name did not die"
 	unset "TL_SSHD_PID[$name]" "TL_SSHD_INIT[$name]"
+	return 0
 }
 
 # The authorized_keys line the endpoint gives a box (DESIGN 2.5).
@@ -271,13 +289,9 @@ tl_box_key_line() {
 
 # tl_state_get FILE KEY: a top-level value of the state JSON ("" for null).
 tl_state_get() {
-	node -e '
-		const fs = require("fs");
-		let o = {};
-		try { o = JSON.parse(fs.readFileSync(process.argv[1], "utf8")); } catch (e) {}
-		const v = o[process.argv[2]];
-		process.stdout.write(v === null || v === undefined ? "" : String(v));
-	' "$1" "$2"
+	# The state file is one line of compact JSON with flat values.
+	sed -n -e "s/.*\"$2\":\"\(\([^\"\\\\]\|\\\\.\)*\)\".*/\1/p" \
+		-e "s/.*\"$2\":\([0-9-][0-9]*\).*/\1/p" "$1" 2>/dev/null | head -1
 }
 
 # tl_wait_state FILE KEY VALUE SECONDS: polls the state file.
