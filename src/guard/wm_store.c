@@ -507,13 +507,28 @@ bool wm_store_reserve(struct wm_store *s, struct wm_slot *slot, uint32_t level, 
 	return ok;
 }
 
-bool wm_store_commit(struct wm_store *s, struct wm_slot *slot, bool wait, struct err *e)
+/* Folds a snapshot of a slot's decision state into what the next write
+ * records. Snapshots may arrive out of order (signing happens outside the
+ * key's lock), so this only ever moves forward. */
+static void absorb(struct watermark *target, const struct watermark *snap)
+{
+	const struct wm_exact *t = &target->exact, *x = &snap->exact;
+	bool fills_signature = t->known && x->known && x->has_signature && !t->has_signature &&
+			       t->level == x->level && t->round == x->round &&
+			       memcmp(t->hash, x->hash, HASH_BYTES) == 0;
+	watermark_merge(target, snap);
+	if (fills_signature)
+		target->exact = *x;
+}
+
+bool wm_store_commit(struct wm_store *s, struct wm_slot *slot, const struct watermark *snap,
+		     bool wait, struct err *e)
 {
 	bool ok = true;
 	pthread_mutex_lock(&s->lock);
-	slot->target = slot->mem;
+	absorb(&slot->target, snap);
 	uint32_t ahead = s->reserve_ahead ? s->reserve_ahead : 1;
-	uint32_t next = slot->mem.level > UINT32_MAX - ahead ? UINT32_MAX : slot->mem.level + ahead;
+	uint32_t next = snap->level > UINT32_MAX - ahead ? UINT32_MAX : snap->level + ahead;
 	if (s->mode == WM_RESERVE && slot->reserve_target < next)
 		slot->reserve_target = next;
 	uint64_t gen = ++s->gen_requested;

@@ -95,9 +95,11 @@ struct wm_slot *wm_store_slot(struct wm_store *s, const uint8_t chain[static 4],
 bool wm_store_reserve(struct wm_store *s, struct wm_slot *slot, uint32_t level, uint32_t ahead,
 		      struct err *e);
 
-/* Queues the slot's current exact record (and, in WM_RESERVE, the next
- * level's reservation) for the persister; with wait, returns once durable. */
-bool wm_store_commit(struct wm_store *s, struct wm_slot *slot, bool wait, struct err *e);
+/* Queues snap, a copy of the slot's decision state taken under its key's
+ * lock (and, in WM_RESERVE, the reservation of the levels ahead) for the
+ * persister; with wait, returns once durable. Never moves a slot back. */
+bool wm_store_commit(struct wm_store *s, struct wm_slot *slot, const struct watermark *snap,
+		     bool wait, struct err *e);
 
 /* Replaces a slot's watermark by hand (`watermarks set`) and writes the
  * file synchronously. Only with no persister running. */

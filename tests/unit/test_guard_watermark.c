@@ -119,7 +119,7 @@ TEST(watermark_store_sync_survives_reopen)
 	struct wm_slot *x = wm_store_slot(&s, MAINNET, &pkh, OP_BLOCK, &e);
 	CHECK(x);
 	watermark_record(&x->mem, 500, 2, a, "edsigSTORED");
-	CHECK(wm_store_commit(&s, x, true, &e));
+	CHECK(wm_store_commit(&s, x, &x->mem, true, &e));
 	/* a second signer on the same directory is refused while we run */
 	struct wm_store other;
 	CHECK(!wm_store_open(&other, dir, WM_SYNC, &e));
@@ -154,7 +154,7 @@ static void crash_after_signing(const char *dir)
 		_exit(3);
 	watermark_record(&x->mem, 1000, 0, a, "BLsigA");
 	/* the next level's reservation is written after the signature */
-	if (!wm_store_commit(&s, x, true, NULL) || x->reserve_durable < 1001)
+	if (!wm_store_commit(&s, x, &x->mem, true, NULL) || x->reserve_durable < 1001)
 		_exit(4);
 	_exit(0);
 }
@@ -192,7 +192,7 @@ TEST(watermark_store_reserve_costs_a_level_after_crash)
 	bool reserved = x && wm_store_reserve(&s, x, 1002, 1, &e);
 	if (reserved) {
 		watermark_record(&x->mem, 1002, 0, a, "BLsigB");
-		reserved = wm_store_commit(&s, x, true, &e);
+		reserved = wm_store_commit(&s, x, &x->mem, true, &e);
 	}
 	wm_store_close(&s);
 	CHECK(reserved);

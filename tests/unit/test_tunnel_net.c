@@ -3,6 +3,7 @@
  * the netlink route lookup, and the HTTP probe. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <net/if.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
@@ -47,7 +48,7 @@ TEST(tunnel_net_dial_sets_socket_options_and_passes_the_fd)
 	CHECK(lfd >= 0);
 	struct dial_opts o = { .host = "127.0.0.1", .port = port, .connect_timeout_ms = 2000,
 			       .user_timeout_ms = 7000, .keepalive_idle_s = 4, .keepalive_intvl_s = 2,
-			       .keepalive_cnt = 3 };
+			       .keepalive_cnt = 3, .bind_uplink = true };
 	struct dial_result res;
 	struct err e = { 0 };
 	int fd = -1;
@@ -60,6 +61,11 @@ TEST(tunnel_net_dial_sets_socket_options_and_passes_the_fd)
 	char want_peer[32];
 	snprintf(want_peer, sizeof(want_peer), "127.0.0.1:%u", (unsigned)port);
 	CHECK_STR(res.peer, want_peer);
+	CHECK_STR(res.uplink, "lo"); /* pinned to the route's interface */
+	char dev[IF_NAMESIZE] = "";
+	socklen_t dl = sizeof(dev);
+	CHECK(getsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, dev, &dl) == 0);
+	CHECK_STR(dev, "lo");
 	int v = 0;
 	socklen_t vl = sizeof(v);
 	CHECK(getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, &vl) == 0 && v == 1);

@@ -80,7 +80,7 @@ TEST(tunnel_sshargs_the_contract_options)
 	CHECK_STR(option_value(&a, "LogVerbose"), tunnel_ssh_log_verbose);
 	CHECK_STR(option_value(&a, "ProxyCommand"),
 		  "/usr/bin/tzsigner tunnel proxy --connect-timeout 10000 --user-timeout 15000 "
-		  "--keepalive 5,5,3 tunnel.example.net 2222");
+		  "--keepalive 5,5,3 --bind-uplink tunnel.example.net 2222");
 	int r1 = find(&a, "-R");
 	CHECK(r1 > 0);
 	CHECK_STR(a.v[r1 + 1], "7001:127.0.0.1:6732");
@@ -113,6 +113,7 @@ TEST(tunnel_sshargs_probe_bind_ipv6_and_settings)
 	CHECK(tunnel_config_set(&cfg, "host-key-alias", "cloud.tzs", &e));
 	CHECK(tunnel_config_set(&cfg, "ssh-command", "/opt/openssh/bin/ssh", &e));
 	CHECK(tunnel_config_set(&cfg, "host-key", RSA_KEY, &e));
+	CHECK(tunnel_config_set(&cfg, "follow-uplink", "no", &e));
 	struct ssh_argv a;
 	struct ssh_plan plan = { .self_exe = "/opt/tz signer/it's%here",
 				 .known_hosts = "/run/t/known_hosts",
