@@ -68,7 +68,8 @@ static const char usage[] =
 	"      --refused-retry S      retry period after a host key mismatch or an\n"
 	"                             authentication or policy refusal (default 120)\n"
 	"      --follow-uplink yes|no reconnect when the route to the endpoint moves to\n"
-	"                             another interface or address (default yes)\n"
+	"                             another interface or address, and pin each\n"
+	"                             connection to its interface (default yes)\n"
 	"      --name NAME            this box's name (keygen; default the host name)\n"
 	"      --log-level LEVEL      error, warn, info (default) or debug\n"
 	"  -n, --check                parse the settings, print the ssh command, exit\n"
@@ -192,10 +193,11 @@ static bool self_exe_path(char *out, size_t cap, struct err *e)
 
 static const char proxy_usage[] =
 	"usage: tzsigner tunnel proxy [--connect-timeout MS] [--user-timeout MS]\n"
-	"                             [--keepalive IDLE,INTERVAL,COUNT] HOST PORT\n"
+	"                             [--keepalive IDLE,INTERVAL,COUNT] [--bind-uplink] HOST PORT\n"
 	"\n"
 	"ssh's ProxyCommand (with ProxyUseFdpass yes): connect to HOST:PORT and pass\n"
-	"the connected socket to ssh over standard output. Run by `tzsigner tunnel`.\n";
+	"the connected socket to ssh over standard output. --bind-uplink pins the\n"
+	"socket to the interface of the route to HOST. Run by `tzsigner tunnel`.\n";
 
 static bool parse_u(const char *s, unsigned long max, unsigned *out)
 {
@@ -216,6 +218,7 @@ static int cmd_tunnel_proxy(int argc, char **argv)
 		{ "connect-timeout", required_argument, NULL, 't' },
 		{ "user-timeout", required_argument, NULL, 'u' },
 		{ "keepalive", required_argument, NULL, 'k' },
+		{ "bind-uplink", no_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -248,6 +251,7 @@ static int cmd_tunnel_proxy(int argc, char **argv)
 			}
 			break;
 		}
+		case 'b': o.bind_uplink = true; break;
 		case 'h': fputs(proxy_usage, stdout); return EXIT_SUCCESS;
 		default: fputs(proxy_usage, stderr); return EXIT_USAGE;
 		}
@@ -274,7 +278,8 @@ static int cmd_tunnel_proxy(int argc, char **argv)
 			 log_str(m, sizeof(m), e.msg));
 		return EXIT_FAILURE;
 	}
-	log_info("event=proxy_connected local=%s peer=%s ms=%u", res.local, res.peer, res.ms);
+	log_info("event=proxy_connected local=%s peer=%s ms=%u pinned=%s", res.local, res.peer, res.ms,
+		 res.uplink[0] ? res.uplink : "-");
 	bool ok = tunnel_fd_send(STDOUT_FILENO, fd, &e);
 	close(fd);
 	if (!ok) {

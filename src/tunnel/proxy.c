@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "uplink.h"
+
 static uint64_t mono_ms(void)
 {
 	struct timespec ts;
@@ -78,8 +80,21 @@ static const char *errno_kind(int err)
 	}
 }
 
+/* Pins fd to the interface of the route to ai's address; best effort. */
+static void pin_to_uplink(int fd, const struct addrinfo *ai, char *uplink, size_t cap)
+{
+	char ip[INET6_ADDRSTRLEN], text[64];
+	struct route_info ri;
+	if (!uplink_addr_of(tunnel_sockaddr_str(ai->ai_addr, text, sizeof(text)), ip, sizeof(ip)) ||
+	    !uplink_route_get(ip, NULL, &ri, NULL))
+		return;
+	if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ri.ifname, (socklen_t)strlen(ri.ifname) + 1) == 0)
+		snprintf(uplink, cap, "%s", ri.ifname);
+}
+
 /* One address: non-blocking connect bounded by deadline. */
-static int connect_one(const struct addrinfo *ai, uint64_t deadline, int *err_out)
+static int connect_one(const struct addrinfo *ai, uint64_t deadline, bool bind_uplink,
+		       char *uplink, size_t uplink_cap, int *err_out)
 {
 	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
 			ai->ai_protocol);
@@ -87,6 +102,9 @@ static int connect_one(const struct addrinfo *ai, uint64_t deadline, int *err_ou
 		*err_out = errno;
 		return -1;
 	}
+	uplink[0] = '\0';
+	if (bind_uplink)
+		pin_to_uplink(fd, ai, uplink, uplink_cap);
 	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
 		goto connected;
 	if (errno != EINPROGRESS) {
@@ -160,7 +178,8 @@ bool tunnel_dial(const struct dial_opts *o, int *fd_out, struct dial_result *res
 	int fd = -1;
 	for (const struct addrinfo *ai = list; ai && fd < 0; ai = ai->ai_next) {
 		last_ai = ai;
-		fd = connect_one(ai, deadline, &last_err);
+		fd = connect_one(ai, deadline, o->bind_uplink, res->uplink, sizeof(res->uplink),
+				 &last_err);
 		if (fd < 0 && last_err == ETIMEDOUT)
 			break;
 	}

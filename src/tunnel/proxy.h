@@ -7,7 +7,12 @@
  * supervisor reads them from ssh's stderr to name the uplink), and hands
  * the connected socket to ssh over its stdout, a UNIX socket, as one byte
  * with an SCM_RIGHTS message (OpenSSH's mm_receive_fd reads exactly that),
- * then exits. */
+ * then exits. With bind_uplink the socket is pinned (SO_BINDTODEVICE) to the
+ * interface that carries the route to the endpoint when it connects, so
+ * the connection never wanders onto another uplink with a source address
+ * that uplink would drop: when the routes change, the supervisor moves the
+ * tunnel itself, and the old session can still be closed over its own
+ * line. */
 #ifndef TZS_TUNNEL_PROXY_H
 #define TZS_TUNNEL_PROXY_H
 
@@ -25,12 +30,14 @@ struct dial_opts {
 	unsigned keepalive_idle_s; /* 0: no TCP keepalive */
 	unsigned keepalive_intvl_s;
 	unsigned keepalive_cnt;
+	bool bind_uplink;          /* pin the socket to the route's interface (SO_BINDTODEVICE) */
 };
 
 struct dial_result {
 	char local[64]; /* "10.1.0.2:40312" or "[fe80::1]:40312" */
 	char peer[64];
 	unsigned ms;    /* time to connect */
+	char uplink[16]; /* interface the socket was pinned to ("" if not) */
 	const char *kind; /* on failure: "dns", "refused", "timeout", "unreachable", "error" */
 };
 

@@ -61,10 +61,10 @@ bool tunnel_proxy_command(const struct tunnel_config *c, const char *self_exe, c
 	    !tunnel_shell_quote(host, sizeof(host), c->endpoint.host, true))
 		return err_set(e, ERR_INTERNAL, "ProxyCommand: path or host too long");
 	int n = snprintf(out, cap,
-			 "%s tunnel proxy --connect-timeout %u --user-timeout %u --keepalive %u,%u,%u %s %u",
+			 "%s tunnel proxy --connect-timeout %u --user-timeout %u --keepalive %u,%u,%u%s %s %u",
 			 exe, c->connect_timeout_s * 1000U, tunnel_user_timeout_ms(c),
-			 c->alive_interval_s, c->alive_interval_s, c->alive_count, host,
-			 (unsigned)c->endpoint.port);
+			 c->alive_interval_s, c->alive_interval_s, c->alive_count,
+			 c->follow_uplink ? " --bind-uplink" : "", host, (unsigned)c->endpoint.port);
 	if (n < 0 || (size_t)n >= cap)
 		return err_set(e, ERR_INTERNAL, "ProxyCommand longer than %zu bytes", cap);
 	return true;

@@ -35,6 +35,7 @@
 #define PROBE_FAILS_TO_RESTART 2
 #define NETLINK_DEBOUNCE_MS 300
 #define EARLY_RETRY_MIN_GAP_MS 1000
+#define FORWARDS_QUIET_MS 2000    /* after connect-timeout: see forwards_unconfirmed */
 
 enum phase { PH_WAIT, PH_CONNECTING, PH_UP };
 
@@ -157,6 +158,7 @@ static void kill_ssh(struct sup *s, enum tunnel_error reason, const char *msg)
 	snprintf(s->kill_msg, sizeof(s->kill_msg), "%s", msg);
 	kill(-s->ssh_pid, SIGTERM);
 	kill(s->ssh_pid, SIGTERM);
+	kill(-s->ssh_pid, SIGCONT); /* a stopped ssh handles the TERM now */
 	s->kill_at = mono_ms() + KILL_GRACE_MS;
 }
 
@@ -776,6 +778,22 @@ bool tunnel_supervise(const struct tunnel_config *cfg, const char *self_exe, str
 				 (double)(s->attempt_deadline - s->attempt_started) / 1000.0, where);
 			kill_ssh(s, TERR_TIMEOUT, msg);
 		}
+		/* ssh said nothing about the forwards (its LogVerbose names
+		 * functions of OpenSSH 9.x's source; another version may not
+		 * print them): alive and quiet this long with ExitOnForwardFailure
+		 * means they were accepted. */
+		if (s->phase == PH_CONNECTING && !s->killing && s->att.proxy_connected &&
+		    s->att.forwards_ok == 0 && !s->att.forward_failed_port &&
+		    now >= s->attempt_started + 1000U * cfg->connect_timeout_s + FORWARDS_QUIET_MS) {
+			log_warn("event=forwards_unconfirmed seconds=%.1f msg=\"ssh did not report the remote "
+				 "forwards (an OpenSSH other than 9.x?); alive without an error, so taking them "
+				 "as accepted\"", (double)(now - s->attempt_started) / 1000.0);
+			s->att.forwards_ok = 2;
+			if (s->probe_on)
+				probe_start(s);
+			else
+				go_up(s);
+		}
 		if (s->killing && s->ssh_pid > 0 && now >= s->kill_at) {
 			log_warn("event=ssh_kill pid=%ld msg=\"no exit after SIGTERM; sending SIGKILL\"",
 				 (long)s->ssh_pid);
@@ -813,8 +831,12 @@ bool tunnel_supervise(const struct tunnel_config *cfg, const char *self_exe, str
 			wake = min_u64(wake, s->watchdog_at);
 		if (s->phase == PH_WAIT && !s->stopping)
 			wake = min_u64(wake, s->next_attempt_at);
-		if (s->phase == PH_CONNECTING && !s->killing)
+		if (s->phase == PH_CONNECTING && !s->killing) {
 			wake = min_u64(wake, s->attempt_deadline);
+			if (s->att.forwards_ok == 0)
+				wake = min_u64(wake, s->attempt_started + 1000U * cfg->connect_timeout_s +
+							     FORWARDS_QUIET_MS);
+		}
 		if (s->killing)
 			wake = min_u64(wake, s->kill_at);
 		if (s->phase == PH_UP && s->stable_at)

@@ -13,6 +13,10 @@
 #   - SIGHUP reconnects at once;
 #   - a stopped signer is reported (signer unreachable) without tearing
 #     down the tunnel, and comes back;
+#   - a tunnel that stops carrying (ssh frozen with SIGSTOP) fails the
+#     end-to-end probe while the signer answers directly: restarted;
+#   - systemd's protocol: READY=1, STATUS=, WATCHDOG=1 every half
+#     WATCHDOG_USEC, STOPPING=1 (a NOTIFY_SOCKET read by a perl one-liner);
 #   - SIGTERM stops cleanly (exit 0, state stopped, run files removed),
 #     and no sanitizer report anywhere.
 set -uo pipefail
@@ -65,6 +69,7 @@ remote-port = $P
 signer = 127.0.0.1:$TL_SIGNER_PORT
 ssh = 127.0.0.1:2222
 probe-interval = 1
+probe-timeout = 1
 alive-interval = 1
 alive-count = 3
 EOF
@@ -76,8 +81,19 @@ grep -q -- "-R $P:127.0.0.1:$TL_SIGNER_PORT -R $((P + 1000)):127.0.0.1:2222" <<<
 bad=$("$TZSIGNER" tunnel -n -c "$TL_TMP/tunnel.conf" --remote-port 65000 2>&1)
 [ $? -eq 2 ] && grep -q "remote-port '65000'" <<<"$bad" || tl_fail "tunnel -n accepted remote-port 65000: $bad"
 
+# systemd's notification socket, as a datagram listener (perl-base is Essential).
+NOTIFY=$TL_TMP/notify.txt
+perl -MIO::Socket::UNIX -MSocket -e '
+	my $s = IO::Socket::UNIX->new(Type => SOCK_DGRAM, Local => $ARGV[0]) or die "notify socket: $!";
+	open(my $out, ">>", $ARGV[1]) or die; $out->autoflush(1);
+	while (defined $s->recv(my $buf, 4096)) { print $out "$buf\n"; }
+' "$TL_TMP/notify.sock" "$NOTIFY" &
+TL_PIDS+=($!)
+for _ in $(seq 1 50); do [ -S "$TL_TMP/notify.sock" ] && break; sleep 0.05; done
+
 STATE=$TL_TMP/state.json
 TLOG=$TL_TMP/tunnel.log
+NOTIFY_SOCKET=$TL_TMP/notify.sock WATCHDOG_USEC=1000000 \
 ip netns exec "$NS" "$TZSIGNER" tunnel -c "$TL_TMP/tunnel.conf" --state "$STATE" --run-dir "$TL_TMP/run" \
 	--stable-after 2 </dev/null 2>"$TLOG" &
 TUN=$!
@@ -126,8 +142,7 @@ awk -v t="$hup" 'BEGIN { exit !(t < 3) }' || tl_fail "SIGHUP reconnect took $hup
 tl_sign "$NS" $P || tl_fail "sign after SIGHUP failed"
 
 # ---- the signer stops: reported, the tunnel stays
-kill -TERM "$TL_SIGNER_PID"
-wait "$TL_SIGNER_PID" 2>/dev/null
+tl_term "$TL_SIGNER_PID"
 tl_wait_state "$STATE" signer unreachable 10 || tl_fail "a stopped signer was not reported: $(cat "$STATE")"
 [ "$(tl_state_get "$STATE" state)" = up ] || tl_fail "the tunnel went down because the signer stopped"
 [ "$(tl_state_get "$STATE" reconnects)" = 1 ] || tl_fail "the tunnel restarted because the signer stopped"
@@ -140,12 +155,33 @@ tl_wait_state "$STATE" signer ok 10 || tl_fail "the signer's return was not noti
 TL_LEVEL=$((TL_LEVEL + 10)) # the stopped signer had reserved the levels just above
 tl_sign "$NS" $P || tl_fail "sign after the signer came back failed"
 
+# ---- the tunnel stops carrying: the probe fails twice, ssh is replaced
+ssh_pid=$(tl_state_get "$STATE" ssh_pid)
+[ -n "$ssh_pid" ] || tl_fail "no ssh_pid in the state file"
+reconnects=$(tl_state_get "$STATE" reconnects)
+t0=$(tl_now)
+kill -STOP "$ssh_pid"
+tl_wait_state "$STATE" error_kind probe_failed 20 || tl_fail "a frozen ssh was not noticed: $(cat "$STATE")"
+tl_wait_state "$STATE" reconnects $((reconnects + 1)) 10 || tl_fail "not reconnected after the probe failed"
+tl_wait_state "$STATE" state up 5 || tl_fail "not up after the probe failed"
+tl_log "ssh frozen: probe failed twice, replaced; up again after $(tl_elapsed "$t0") s"
+case $(tl_state_get "$STATE" last_error) in
+*"probe failed 2 times"*"answers directly"*) ;;
+*) tl_fail "last_error: $(tl_state_get "$STATE" last_error)" ;;
+esac
+tl_sign "$NS" $P || tl_fail "sign after the probe restart failed"
+
 # ---- SIGTERM: a clean stop
-kill -TERM "$TUN"
-wait "$TUN"
-rc=$?
-[ "$rc" -eq 0 ] || tl_fail "tunnel exited $rc after SIGTERM"
+tl_term "$TUN"
+[ "$TL_RC" -eq 0 ] || tl_fail "tunnel exited $TL_RC after SIGTERM"
 [ "$(tl_state_get "$STATE" state)" = stopped ] || tl_fail "state after SIGTERM: $(cat "$STATE")"
+sleep 0.2
+grep -qx 'READY=1' "$NOTIFY" || tl_fail "no READY=1 on the notify socket: $(head -5 "$NOTIFY")"
+grep -q '^STATUS=up via lo to endpoint.test:2200' "$NOTIFY" || tl_fail "no STATUS=up line: $(sort -u "$NOTIFY")"
+wd=$(grep -cx 'WATCHDOG=1' "$NOTIFY")
+[ "$wd" -ge 4 ] || tl_fail "only $wd WATCHDOG=1 pings with WATCHDOG_USEC=1000000"
+grep -qx 'STOPPING=1' "$NOTIFY" || tl_fail "no STOPPING=1"
+tl_log "systemd notify: READY=1, STATUS=up via lo…, $wd WATCHDOG=1, STOPPING=1"
 [ ! -e "$TL_TMP/run/probe.sock" ] || tl_fail "probe.sock left behind"
 sleep 0.3
 if tl_in "$NS" bash -c "exec 3<>/dev/tcp/127.0.0.1/$P" 2>/dev/null; then
@@ -153,7 +189,6 @@ if tl_in "$NS" bash -c "exec 3<>/dev/tcp/127.0.0.1/$P" 2>/dev/null; then
 fi
 
 tl_verify_all
-kill -TERM "$TL_SIGNER_PID"
-wait "$TL_SIGNER_PID"
+tl_term "$TL_SIGNER_PID"
 tl_sanitizer_check "$TLOG" "$TL_TMP/signer.log" "$TL_TMP/keygen.log"
 tl_log "ok"

@@ -104,8 +104,8 @@ tl_wait_state "$STATE" state up 5 || tl_fail "SIGHUP after fixing the endpoint d
 tl_log "right key back + SIGHUP: up after $(tl_elapsed "$t0") s"
 tl_sign "$NS" $P || tl_fail "sign after the fix failed"
 
-kill -TERM "$TUN"
-wait "$TUN" || tl_fail "tunnel exit status $? after SIGTERM"
+tl_term "$TUN"
+[ "$TL_RC" -eq 0 ] || tl_fail "tunnel exit status $TL_RC after SIGTERM"
 tl_verify_all
 tl_sanitizer_check "$TLOG" "$TL_TMP/signer.log" "$TL_TMP/keygen.log"
 tl_log "ok"

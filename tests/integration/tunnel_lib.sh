@@ -263,6 +263,20 @@ tl_gone() {
 	[ -z "$st" ] || [ "$st" = Z ] || [ "$st" = X ]
 }
 
+# tl_term PID [SECONDS]: SIGTERM a child of this shell and wait, at most
+# SECONDS (10), for it to exit; TL_RC is its exit status.
+tl_term() {
+	local pid=$1 secs=${2:-10} i
+	kill -TERM "$pid" 2>/dev/null
+	for i in $(seq 1 $((secs * 20))); do
+		tl_gone "$pid" && break
+		sleep 0.05
+	done
+	tl_gone "$pid" || tl_fail "process $pid did not exit within $secs s of SIGTERM"
+	wait "$pid"
+	TL_RC=$?
+}
+
 # tl_sshd_kill NAME: SIGKILL the whole endpoint (every process of its PID
 # namespace) and wait until it is gone.
 tl_sshd_kill() {

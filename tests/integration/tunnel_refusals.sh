@@ -7,8 +7,13 @@
 #   - remote port still held by a stale session: a session that went silent
 #     (SIGSTOP, as a box that lost its line) holds P until the endpoint's
 #     ClientAlive reaps it; the tunnel retries and comes up once it has;
+#   - the end-to-end probe refused by the endpoint (permitopen without P):
+#     the tunnel stays up and says so (probe=refused);
 #   - endpoint unreachable (connection refused), and a name that does not
-#     resolve.
+#     resolve;
+#   - an ssh that does not report the forwards (LogVerbose matching nothing,
+#     as an OpenSSH whose functions have other names): taken as up once it
+#     has been alive and quiet past connect-timeout + 2 s.
 set -uo pipefail
 . "$(dirname "$0")/tunnel_lib.sh"
 tl_init
@@ -58,7 +63,7 @@ ip netns exec "$NS" "$TZSIGNER" tunnel --endpoint endpoint.test:2200 --user root
 	--identity "$TL_TMP/box/id_ed25519" --host-key "$TL_TMP/host.pub" \
 	--remote-port $P --signer "127.0.0.1:$TL_SIGNER_PORT" --ssh 127.0.0.1:22 \
 	--state "$STATE" --run-dir "$TL_TMP/run" --alive-interval 1 --alive-count 3 \
-	--stable-after 1 --refused-retry 60 </dev/null 2>"$TLOG" &
+	--stable-after 1 --refused-retry 60 --probe-interval 1 </dev/null 2>"$TLOG" &
 TUN=$!
 TL_PIDS+=("$TUN")
 expect_error auth_refused "authentication refused by endpoint.test:2200" 20
@@ -101,10 +106,22 @@ tl_log "stale session reaped by the endpoint's ClientAlive; up $(tl_elapsed "$t0
 grep -qE 'Timeout, client not responding|Disconnecting.*Timeout|client not responding' "$TL_TMP/a3.log" ||
 	tl_fail "the endpoint did not reap the stale session by ClientAlive: $(tail -5 "$TL_TMP/a3.log")"
 tl_sign "$NS" $P || tl_fail "sign after the stale session was reaped failed"
+tl_wait_state "$STATE" probe ok 5 || tl_fail "the probe is not ok: $(cat "$STATE")"
 kill -KILL "$STALE"
 
-# ---- unreachable: nothing listens
+# ---- the probe refused: the key line's permitopen does not name P (without
+# any permitopen, sshd would let the key open anything)
 tl_sshd_kill a3
+endpoint a4 "restrict,port-forwarding,permitlisten=\"localhost:$P\",permitlisten=\"localhost:$((P + 1000))\",permitopen=\"localhost:1\" $(cat "$TL_TMP/box.pub")"
+kill -HUP "$TUN"
+tl_wait_state "$STATE" probe refused 10 || tl_fail "a refused probe was not reported: $(cat "$STATE")"
+[ "$(tl_state_get "$STATE" state)" = up ] || tl_fail "a refused probe took the tunnel down: $(cat "$STATE")"
+grep -q 'level=error .*event=probe_refused .*permitopen' "$TLOG" || tl_fail "no probe_refused error naming permitopen"
+tl_sign "$NS" $P || tl_fail "sign with the probe refused failed"
+tl_log "probe refused (permitopen without P): state up, probe=refused, signing works"
+
+# ---- unreachable: nothing listens
+tl_sshd_kill a4
 expect_error disconnected "disconnected" 10
 kill -HUP "$TUN" # the next attempt now rather than after the backoff
 expect_error unreachable "endpoint unreachable: connect 127.0.0.1:2200: Connection refused" 10
@@ -120,9 +137,32 @@ case $(tl_state_get "$STATE" last_error) in *"resolve endpoint.test"*) ;; *) tl_
 [ "$(tl_state_get "$STATE" error_kind)" = unreachable ] || tl_fail "dns failure not reported as unreachable"
 tl_log "unreachable (dns): $(tl_state_get "$STATE" last_error)"
 
-kill -TERM "$TUN"
-wait "$TUN" || tl_fail "tunnel exit status $? after SIGTERM"
+tl_term "$TUN"
+[ "$TL_RC" -eq 0 ] || tl_fail "tunnel exit status $TL_RC after SIGTERM"
 [ "$(tl_state_get "$STATE" state)" = stopped ] || tl_fail "state after SIGTERM: $(cat "$STATE")"
+
+# ---- an ssh that says nothing about the forwards
+tl_hosts "$NS" "127.0.0.1 endpoint.test"
+endpoint a5 "$(tl_box_key_line $P "$TL_TMP/box.pub")"
+printf '#!/bin/sh\n# ssh takes the first value of an option: this one wins.\nexec ssh -o LogVerbose=no.such.file:none:0 "$@"\n' \
+	>"$TL_TMP/quiet-ssh"
+chmod 755 "$TL_TMP/quiet-ssh"
+STATE2=$TL_TMP/state2.json
+TLOG2=$TL_TMP/tunnel2.log
+ip netns exec "$NS" "$TZSIGNER" tunnel --endpoint endpoint.test:2200 --user root \
+	--identity "$TL_TMP/box/id_ed25519" --host-key "$TL_TMP/host.pub" \
+	--remote-port $P --signer "127.0.0.1:$TL_SIGNER_PORT" --ssh 127.0.0.1:22 \
+	--state "$STATE2" --run-dir "$TL_TMP/run2" --connect-timeout 2 \
+	--ssh-command "$TL_TMP/quiet-ssh" </dev/null 2>"$TLOG2" &
+TUN2=$!
+TL_PIDS+=("$TUN2")
+tl_wait_state "$STATE2" state up 15 || tl_fail "a quiet ssh was never taken as up: $(cat "$STATE2")"
+grep -q 'event=forwards_unconfirmed' "$TLOG2" || tl_fail "no forwards_unconfirmed warning"
+if grep -q 'remote forward success' "$TLOG2"; then tl_fail "the wrapper did not silence LogVerbose"; fi
+tl_sign "$NS" $P || tl_fail "sign through the quiet ssh's tunnel failed"
+tl_log "quiet ssh (no forward reports): up after connect-timeout + 2 s, signing works"
+tl_term "$TUN2"
+[ "$TL_RC" -eq 0 ] || tl_fail "tunnel 2 exit status $TL_RC after SIGTERM"
 tl_verify_all
-tl_sanitizer_check "$TLOG" "$TL_TMP/signer.log" "$TL_TMP/keygen.log"
+tl_sanitizer_check "$TLOG" "$TLOG2" "$TL_TMP/signer.log" "$TL_TMP/keygen.log"
 tl_log "ok"

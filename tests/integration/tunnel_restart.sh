@@ -91,8 +91,8 @@ echo "$result"
 [ -n "${TUNNEL_RESULT:-}" ] && echo "$result" >>"$TUNNEL_RESULT"
 awk -v w="$rworst" 'BEGIN { exit !(w < 15) }' || tl_fail "worst recovery $rworst s is over 15 s"
 
-kill -TERM "$TUN"
-wait "$TUN" || tl_fail "tunnel exit status $? after SIGTERM"
+tl_term "$TUN"
+[ "$TL_RC" -eq 0 ] || tl_fail "tunnel exit status $TL_RC after SIGTERM"
 tl_verify_all
 tl_sanitizer_check "$TLOG" "$TL_TMP/signer.log"
 tl_log "ok"
