@@ -529,12 +529,20 @@ bool wm_store_commit(struct wm_store *s, struct wm_slot *slot, const struct wate
 	absorb(&slot->target, snap);
 	uint32_t ahead = s->reserve_ahead ? s->reserve_ahead : 1;
 	uint32_t next = snap->level > UINT32_MAX - ahead ? UINT32_MAX : snap->level + ahead;
-	if (s->mode == WM_RESERVE && slot->reserve_target < next)
+	bool extends = s->mode == WM_RESERVE && slot->reserve_target < next;
+	if (extends)
 		slot->reserve_target = next;
-	uint64_t gen = ++s->gen_requested;
-	pthread_cond_signal(&s->wake);
-	if (wait)
-		ok = wait_locked(s, gen, e);
+	/* In WM_RESERVE the reservation is what makes a signature safe; the exact
+	 * record only serves re-answers, so it rides along with the next write
+	 * (a new level's reservation, or the clean stop) instead of costing a
+	 * write of its own: in steady state (new rounds of a reserved level)
+	 * nothing is written at all. */
+	if (wait || extends || s->mode == WM_SYNC) {
+		uint64_t gen = ++s->gen_requested;
+		pthread_cond_signal(&s->wake);
+		if (wait)
+			ok = wait_locked(s, gen, e);
+	}
 	pthread_mutex_unlock(&s->lock);
 	return ok;
 }

@@ -135,23 +135,46 @@ bool tunnel_known_hosts_text(const struct tunnel_config *c, char *out, size_t ca
 	return true;
 }
 
+static bool vadd(struct ssh_argv *a, struct err *e, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 static bool add(struct ssh_argv *a, struct err *e, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+static bool opt(struct ssh_argv *a, struct err *e, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
-static bool add(struct ssh_argv *a, struct err *e, const char *fmt, ...)
+static bool vadd(struct ssh_argv *a, struct err *e, const char *fmt, va_list ap)
 {
 	if (a->n >= SSH_ARGV_MAX)
 		return err_set(e, ERR_INTERNAL, "ssh command line has more than %d words", SSH_ARGV_MAX);
-	va_list ap;
-	va_start(ap, fmt);
 	char *s = NULL;
 	int n = vasprintf(&s, fmt, ap);
-	va_end(ap);
 	if (n < 0 || !s)
 		return err_set(e, ERR_INTERNAL, "out of memory building the ssh command line");
 	a->v[a->n++] = s;
 	a->v[a->n] = NULL;
 	return true;
+}
+
+/* Appends one word. */
+static bool add(struct ssh_argv *a, struct err *e, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	bool ok = vadd(a, e, fmt, ap);
+	va_end(ap);
+	return ok;
+}
+
+/* Appends "-o" and one option. */
+static bool opt(struct ssh_argv *a, struct err *e, const char *fmt, ...)
+{
+	if (!add(a, e, "-o"))
+		return false;
+	va_list ap;
+	va_start(ap, fmt);
+	bool ok = vadd(a, e, fmt, ap);
+	va_end(ap);
+	return ok;
 }
 
 /* host for an ssh forward spec: IPv6 literals go in brackets. */
@@ -198,38 +221,38 @@ bool tunnel_ssh_argv_build(const struct tunnel_config *c, const struct ssh_plan 
 	unsigned P = c->remote_port;
 	bool ok = add(out, e, "%s", c->ssh_command) && add(out, e, "-F") && add(out, e, "none") &&
 		  add(out, e, "-N") && add(out, e, "-T") &&
-		  add(out, e, "-o") && add(out, e, "BatchMode=yes") &&
-		  add(out, e, "-o") && add(out, e, "ExitOnForwardFailure=yes") &&
-		  add(out, e, "-o") && add(out, e, "ServerAliveInterval=%u", c->alive_interval_s) &&
-		  add(out, e, "-o") && add(out, e, "ServerAliveCountMax=%u", c->alive_count) &&
-		  add(out, e, "-o") && add(out, e, "TCPKeepAlive=yes") &&
-		  add(out, e, "-o") && add(out, e, "ConnectTimeout=%u", c->connect_timeout_s) &&
-		  add(out, e, "-o") && add(out, e, "ConnectionAttempts=1") &&
-		  add(out, e, "-o") && add(out, e, "IdentitiesOnly=yes") &&
-		  add(out, e, "-o") && add(out, e, "IdentityFile=%s", c->identity) &&
-		  add(out, e, "-o") && add(out, e, "IdentityAgent=none") &&
-		  add(out, e, "-o") && add(out, e, "PreferredAuthentications=publickey") &&
-		  add(out, e, "-o") && add(out, e, "PasswordAuthentication=no") &&
-		  add(out, e, "-o") && add(out, e, "KbdInteractiveAuthentication=no") &&
-		  add(out, e, "-o") && add(out, e, "UserKnownHostsFile=%s", plan->known_hosts) &&
-		  add(out, e, "-o") && add(out, e, "GlobalKnownHostsFile=/dev/null") &&
-		  add(out, e, "-o") && add(out, e, "StrictHostKeyChecking=yes") &&
-		  add(out, e, "-o") && add(out, e, "HostKeyAlias=%s", c->host_key_alias) &&
-		  add(out, e, "-o") && add(out, e, "HostKeyAlgorithms=%s", algs) &&
-		  add(out, e, "-o") && add(out, e, "UpdateHostKeys=no") &&
-		  add(out, e, "-o") && add(out, e, "CheckHostIP=no") &&
-		  add(out, e, "-o") && add(out, e, "VerifyHostKeyDNS=no") &&
-		  add(out, e, "-o") && add(out, e, "ProxyCommand=%s", proxy) &&
-		  add(out, e, "-o") && add(out, e, "ProxyUseFdpass=yes") &&
-		  add(out, e, "-o") && add(out, e, "ControlMaster=no") &&
-		  add(out, e, "-o") && add(out, e, "ControlPath=none") &&
-		  add(out, e, "-o") && add(out, e, "ForwardAgent=no") &&
-		  add(out, e, "-o") && add(out, e, "ForwardX11=no") &&
-		  add(out, e, "-o") && add(out, e, "PermitLocalCommand=no") &&
-		  add(out, e, "-o") && add(out, e, "StreamLocalBindUnlink=yes") &&
-		  add(out, e, "-o") && add(out, e, "StreamLocalBindMask=0177") &&
-		  add(out, e, "-o") && add(out, e, "LogLevel=INFO") &&
-		  add(out, e, "-o") && add(out, e, "LogVerbose=%s", tunnel_ssh_log_verbose) &&
+		  opt(out, e, "BatchMode=yes") &&
+		  opt(out, e, "ExitOnForwardFailure=yes") &&
+		  opt(out, e, "ServerAliveInterval=%u", c->alive_interval_s) &&
+		  opt(out, e, "ServerAliveCountMax=%u", c->alive_count) &&
+		  opt(out, e, "TCPKeepAlive=yes") &&
+		  opt(out, e, "ConnectTimeout=%u", c->connect_timeout_s) &&
+		  opt(out, e, "ConnectionAttempts=1") &&
+		  opt(out, e, "IdentitiesOnly=yes") &&
+		  opt(out, e, "IdentityFile=%s", c->identity) &&
+		  opt(out, e, "IdentityAgent=none") &&
+		  opt(out, e, "PreferredAuthentications=publickey") &&
+		  opt(out, e, "PasswordAuthentication=no") &&
+		  opt(out, e, "KbdInteractiveAuthentication=no") &&
+		  opt(out, e, "UserKnownHostsFile=%s", plan->known_hosts) &&
+		  opt(out, e, "GlobalKnownHostsFile=/dev/null") &&
+		  opt(out, e, "StrictHostKeyChecking=yes") &&
+		  opt(out, e, "HostKeyAlias=%s", c->host_key_alias) &&
+		  opt(out, e, "HostKeyAlgorithms=%s", algs) &&
+		  opt(out, e, "UpdateHostKeys=no") &&
+		  opt(out, e, "CheckHostIP=no") &&
+		  opt(out, e, "VerifyHostKeyDNS=no") &&
+		  opt(out, e, "ProxyCommand=%s", proxy) &&
+		  opt(out, e, "ProxyUseFdpass=yes") &&
+		  opt(out, e, "ControlMaster=no") &&
+		  opt(out, e, "ControlPath=none") &&
+		  opt(out, e, "ForwardAgent=no") &&
+		  opt(out, e, "ForwardX11=no") &&
+		  opt(out, e, "PermitLocalCommand=no") &&
+		  opt(out, e, "StreamLocalBindUnlink=yes") &&
+		  opt(out, e, "StreamLocalBindMask=0177") &&
+		  opt(out, e, "LogLevel=INFO") &&
+		  opt(out, e, "LogVerbose=%s", tunnel_ssh_log_verbose) &&
 		  add(out, e, "-R") &&
 		  add(out, e, "%s%u:%s:%u", bind, P, fwd_host(c->signer.host, b2, sizeof(b2)),
 		      (unsigned)c->signer.port) &&
