@@ -160,11 +160,12 @@ fl_signer() {
 
 FL_CHAIN=$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
 FL_LEVEL=$((1000 + RANDOM))
-# fl_sign BOX PORT: a fresh attestation at a rising level for BOX's key,
-# through 127.0.0.1:PORT; appends "pk hex sig" to signed.txt.
+# fl_sign BOX PORT [LEVEL]: a fresh attestation for BOX's key at LEVEL (by
+# default the next level), through 127.0.0.1:PORT; appends "pk hex sig" to
+# signed.txt. Run in the background, give LEVEL: a subshell's FL_LEVEL is lost.
 fl_sign() {
 	local box=$1 port=$2 hex out zeros32
-	FL_LEVEL=$((FL_LEVEL + 1))
+	if [ -n "${3:-}" ]; then FL_LEVEL=$3; else FL_LEVEL=$((FL_LEVEL + 1)); fi
 	zeros32=$(printf '%064d' 0)
 	hex="13${FL_CHAIN}${zeros32}150000$(printf '%08x' "$FL_LEVEL")00000000${zeros32}"
 	out=$(fl_in curl -s -S -m 5 -X POST -H 'Content-Type: application/json' \
@@ -221,7 +222,12 @@ fl_forwarder_stop() {
 }
 
 fl_metrics() { fl_in curl -s -m 3 "http://127.0.0.1:$FL_METRICS_PORT/metrics"; }
-fl_metrics_has() { fl_metrics | grep -qF "$1"; }
+# (not `fl_metrics | grep -q`: with pipefail, grep leaving early makes curl fail)
+fl_metrics_has() {
+	local m
+	m=$(fl_metrics) || return 1
+	grep -qF "$1" <<<"$m"
+}
 
 # fl_known_hosts: the pinned host key, as a plain ssh client needs it.
 fl_known_hosts() {

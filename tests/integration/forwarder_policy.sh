@@ -62,9 +62,10 @@ fl_metrics_has 'tzsigner_forwarder_box_sessions{box="alpha",port="7001"} 1' || f
 
 fl_log "the two boxes sign through their own ports at the same time"
 for round in 1 2 3; do
-	fl_sign alpha 7001 &
+	FL_LEVEL=$((FL_LEVEL + 1))
+	fl_sign alpha 7001 "$FL_LEVEL" &
 	a=$!
-	fl_sign beta 7002 &
+	fl_sign beta 7002 "$FL_LEVEL" &
 	b=$!
 	wait $a || fl_fail "alpha could not sign through 7001 (round $round)"
 	wait $b || fl_fail "beta could not sign through 7002 (round $round)"
