@@ -126,8 +126,14 @@ test: deps
 tsan: deps $(BUILD)/tsan/tzsigner
 	TZSIGNER=$(BUILD)/tsan/tzsigner tests/run --tsan
 
-bench: deps $(BUILD)/tzsigner $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+# Every benchmark, in one run (see BENCHMARKS.md; about 15 minutes). BENCH_QUICK=1
+# skips the slow tunnel and forwarder end-to-end benchmarks.
+bench: deps $(BUILD)/tzsigner $(BUILD)/ledgersim $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 	bench/run
+	node bench/watermark_bench.mjs
+	node tests/node/lib/ledger_bench.mjs 2000
+	bench/health_idle.sh
+	@if [ -z "$(BENCH_QUICK)" ]; then bench/tunnel && bench/forwarder_bench; fi
 
 fuzz: deps $(FUZZERS)
 	@for f in $(FUZZERS); do \
