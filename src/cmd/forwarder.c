@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/parse.h"
 #include "../base/file.h"
 #include "../base/log.h"
 #include "../forwarder/k8s.h"
@@ -103,18 +104,6 @@ static const struct option options[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
-
-static bool parse_uint(const char *s, unsigned long min, unsigned long max, unsigned *out)
-{
-	char *end;
-	if (!s || !*s || *s == '-' || *s == '+')
-		return false;
-	unsigned long v = strtoul(s, &end, 10);
-	if (*end || v < min || v > max)
-		return false;
-	*out = (unsigned)v;
-	return true;
-}
 
 static int bad_value(const char *opt, const char *value, const char *want)
 {

@@ -9,6 +9,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "../base/parse.h"
 #include "../base/log.h"
 #include "../base/passphrase.h"
 #include "../crypto/sign.h"
@@ -115,18 +116,6 @@ static const struct option options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
-{
-	char *end;
-	if (!s || !*s || *s == '-')
-		return false;
-	unsigned long v = strtoul(s, &end, 10);
-	if (*end || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
 int cmd_serve(int argc, char **argv)
 {
 	char dirbuf[4096];
@@ -158,7 +147,7 @@ int cmd_serve(int argc, char **argv)
 		case 'd': dir = optarg; break;
 		case 'a': cfg.address = optarg; break;
 		case 'p':
-			if (!parse_uint(optarg, 65535, &n)) {
+			if (!parse_ulong(optarg, 0, 65535, &n)) {
 				fprintf(stderr, "tzsigner serve: port '%s' is not a number from 0 to 65535\n", optarg);
 				return EXIT_USAGE;
 			}
@@ -174,7 +163,7 @@ int cmd_serve(int argc, char **argv)
 		case OPT_POP: cfg.allow_prove_possession = true; break;
 		case OPT_KNOWN: cfg.allow_list_known_keys = true; break;
 		case OPT_MAXCONN:
-			if (!parse_uint(optarg, 4096, &n) || n == 0) {
+			if (!parse_ulong(optarg, 0, 4096, &n) || n == 0) {
 				fprintf(stderr, "tzsigner serve: --max-connections '%s' is not 1 to 4096\n", optarg);
 				return EXIT_USAGE;
 			}
@@ -208,7 +197,7 @@ int cmd_serve(int argc, char **argv)
 			}
 			break;
 		case OPT_AHEAD:
-			if (!parse_uint(optarg, 1000, &n) || n == 0) {
+			if (!parse_ulong(optarg, 0, 1000, &n) || n == 0) {
 				fprintf(stderr, "tzsigner serve: --reserve-ahead '%s' is not 1 to 1000\n", optarg);
 				return EXIT_USAGE;
 			}
@@ -217,14 +206,14 @@ int cmd_serve(int argc, char **argv)
 		case OPT_NO_WM: no_watermark = true; break;
 		case OPT_LEDGER_PROXY: ledger_proxy = optarg; break;
 		case OPT_LEDGER_TIMEOUT:
-			if (!parse_uint(optarg, 600000, &n) || n == 0) {
+			if (!parse_ulong(optarg, 0, 600000, &n) || n == 0) {
 				fprintf(stderr, "tzsigner serve: --ledger-timeout '%s' is not 1 to 600000 ms\n", optarg);
 				return EXIT_USAGE;
 			}
 			ledger_cfg.timeout_ms = (int)n;
 			break;
 		case OPT_STATUS_PORT:
-			if (!parse_uint(optarg, 65535, &n)) {
+			if (!parse_ulong(optarg, 0, 65535, &n)) {
 				fprintf(stderr, "tzsigner serve: --status-port '%s' is not a number from 0 to 65535\n", optarg);
 				return EXIT_USAGE;
 			}
@@ -233,7 +222,7 @@ int cmd_serve(int argc, char **argv)
 			break;
 		case OPT_STATUS_ADDRESS: status_cfg.address = optarg; break;
 		case OPT_HEALTH_INTERVAL:
-			if (!parse_uint(optarg, 3600, &n) || n == 0) {
+			if (!parse_ulong(optarg, 0, 3600, &n) || n == 0) {
 				fprintf(stderr, "tzsigner serve: --health-interval '%s' is not 1 to 3600 seconds\n", optarg);
 				return EXIT_USAGE;
 			}

@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../base/parse.h"
 #include "../base/file.h"
 #include "../base/log.h"
 #include "../tunnel/config.h"
@@ -199,19 +200,6 @@ static const char proxy_usage[] =
 	"the connected socket to ssh over standard output. --bind-uplink pins the\n"
 	"socket to the interface of the route to HOST. Run by `tzsigner tunnel`.\n";
 
-static bool parse_u(const char *s, unsigned long max, unsigned *out)
-{
-	char *end;
-	if (!s || !*s || *s == '-')
-		return false;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno || *end || v > max)
-		return false;
-	*out = (unsigned)v;
-	return true;
-}
-
 static int cmd_tunnel_proxy(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -228,13 +216,13 @@ static int cmd_tunnel_proxy(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
-			if (!parse_u(optarg, 600000, &o.connect_timeout_ms) || !o.connect_timeout_ms) {
+			if (!parse_uint(optarg, 0, 600000, &o.connect_timeout_ms) || !o.connect_timeout_ms) {
 				fprintf(stderr, "tzsigner tunnel proxy: --connect-timeout '%s' is not 1 to 600000 ms\n", optarg);
 				return EXIT_USAGE;
 			}
 			break;
 		case 'u':
-			if (!parse_u(optarg, 600000, &o.user_timeout_ms)) {
+			if (!parse_uint(optarg, 0, 600000, &o.user_timeout_ms)) {
 				fprintf(stderr, "tzsigner tunnel proxy: --user-timeout '%s' is not 0 to 600000 ms\n", optarg);
 				return EXIT_USAGE;
 			}
@@ -243,8 +231,8 @@ static int cmd_tunnel_proxy(int argc, char **argv)
 			char buf[64];
 			snprintf(buf, sizeof(buf), "%s", optarg);
 			char *a = strtok(buf, ","), *b = strtok(NULL, ","), *d = strtok(NULL, ",");
-			if (!a || !b || !d || !parse_u(a, 32767, &o.keepalive_idle_s) ||
-			    !parse_u(b, 32767, &o.keepalive_intvl_s) || !parse_u(d, 127, &o.keepalive_cnt) ||
+			if (!a || !b || !d || !parse_uint(a, 0, 32767, &o.keepalive_idle_s) ||
+			    !parse_uint(b, 0, 32767, &o.keepalive_intvl_s) || !parse_uint(d, 0, 127, &o.keepalive_cnt) ||
 			    !o.keepalive_idle_s || !o.keepalive_intvl_s || !o.keepalive_cnt) {
 				fprintf(stderr, "tzsigner tunnel proxy: --keepalive '%s' is not IDLE,INTERVAL,COUNT\n", optarg);
 				return EXIT_USAGE;
@@ -257,7 +245,7 @@ static int cmd_tunnel_proxy(int argc, char **argv)
 		}
 	}
 	unsigned port;
-	if (argc - optind != 2 || !parse_u(argv[optind + 1], 65535, &port) || port == 0) {
+	if (argc - optind != 2 || !parse_uint(argv[optind + 1], 0, 65535, &port) || port == 0) {
 		fputs(proxy_usage, stderr);
 		return EXIT_USAGE;
 	}

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/parse.h"
 #include "../crypto/sign.h"
 #include "../guard/wm_store.h"
 #include "cmd.h"
@@ -69,11 +70,8 @@ static int list(const char *dir)
 
 static bool parse_u32(const char *s, uint32_t *out)
 {
-	char *end;
-	if (!s || !*s || *s == '-')
-		return false;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (*end || v > UINT32_MAX - 1)
+	unsigned long v;
+	if (!parse_ulong(s, 0, UINT32_MAX - 1, &v))
 		return false;
 	*out = (uint32_t)v;
 	return true;

@@ -1,5 +1,6 @@
 /* config.c - tunnel settings: defaults, one checked setter shared by the
  * command line and the config file, and the config file parser. */
+#include "../base/parse.h"
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -106,21 +107,6 @@ unsigned tunnel_user_timeout_ms(const struct tunnel_config *c)
 }
 
 /* ---- small checkers */
-
-static bool parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out)
-{
-	if (!s || !*s || strlen(s) > 10)
-		return false;
-	for (const char *p = s; *p; p++)
-		if (*p < '0' || *p > '9')
-			return false;
-	errno = 0;
-	unsigned long v = strtoul(s, NULL, 10);
-	if (errno || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
-}
 
 static bool valid_hostname(const char *s)
 {

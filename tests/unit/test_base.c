@@ -11,6 +11,7 @@
 #include "../../src/base/file.h"
 #include "../../src/base/hex.h"
 #include "../../src/base/log.h"
+#include "../../src/base/parse.h"
 #include "harness.h"
 
 TEST(base_hex_roundtrip_all_bytes)
@@ -142,4 +143,18 @@ TEST(base_file_durable_write_replaces_and_sets_mode)
 	CHECK(access(tmp, F_OK) != 0);
 	unlink(path);
 	rmdir(dir);
+}
+
+TEST(base_parse_numbers_strict)
+{
+	unsigned long v = 0;
+	unsigned int u = 0;
+	CHECK(parse_ulong("0", 0, 10, &v) && v == 0);
+	CHECK(parse_ulong("65535", 1, 65535, &v) && v == 65535);
+	CHECK(parse_uint("42", 1, 100, &u) && u == 42);
+	const char *bad[] = { "", "-1", "+1", " 1", "1 ", "0x10", "1e3", "65536", "99999999999999999999999" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(!parse_ulong(bad[i], 0, 65535, &v));
+	CHECK(!parse_uint("0", 1, 5, &u));
+	CHECK(!parse_ulong(NULL, 0, 1, &v));
 }
