@@ -1,0 +1,113 @@
+/* serve_int.h - the accept loop's private state and the functions its
+ * files share (the interface is serve.h; nothing outside src/forwarder/
+ * serve*.c includes this).
+ *
+ *   serve.c           fwd_run: setup, the poll loop, teardown
+ *   serve_net.c       addresses, the listening sockets, each connection's
+ *                     TCP options
+ *   serve_children.c  accepting SSH connections into `sshd -i` children,
+ *                     the unauthenticated and connection limits, stopping them
+ *   serve_sshd.c      sshd itself: `sshd -t`, the exec of `sshd -i`, its log
+ *   serve_boxes.c     each box's health check and state
+ *   serve_signals.c   SIGCHLD (reaping), SIGHUP (rendering again), SIGTERM
+ *   serve_http.c      the exporter's HTTP connections
+ *
+ * Every log line carries the name of the function that wrote it (fn=), and
+ * operators and tests grep for them: the functions below that log keep
+ * their names. */
+#ifndef TZS_FORWARDER_SERVE_INT_H
+#define TZS_FORWARDER_SERVE_INT_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include "../base/err.h"
+#include "boxprobe.h"
+#include "render.h"
+#include "serve.h"
+
+#define HTTP_MAX_CONNS 32
+#define HTTP_REQ_MAX 4096
+#define HTTP_TIMEOUT_MS 5000
+#define ACCEPT_BURST 16
+#define STOP_GRACE_MS 3000
+
+struct http_conn {
+	int fd;
+	char in[HTTP_REQ_MAX];
+	size_t got;
+	char *out;
+	size_t out_len, sent;
+	uint64_t deadline_ms;
+};
+
+struct loop {
+	struct fwd_state s;
+	int sfd, lfd, mfd;
+	uint16_t listen_port;
+	struct http_conn http[HTTP_MAX_CONNS];
+	size_t n_http;
+	bool stopping;
+	sigset_t blocked, old_mask;
+};
+
+/* serve.c */
+uint64_t fwd_mono_ms(void);  /* CLOCK_MONOTONIC */
+int64_t fwd_wall_ms(void);   /* CLOCK_REALTIME: ms since the epoch */
+/* One turn: poll everything, act on what is ready and on what is due. */
+void loop_once(struct loop *L);
+
+/* serve_net.c */
+bool listen_on(const char *host, uint16_t port, int *fd_out, uint16_t *actual, struct err *e);
+/* "1.2.3.4:P" or "[::1]:P" of a peer. */
+void addr_text(const struct sockaddr_storage *ss, char *out, size_t cap);
+/* The same for a numeric host and a port. */
+void host_port_text(char *out, size_t cap, const char *host, uint16_t port);
+unsigned user_timeout_ms(const struct fwd_run_opts *o);
+/* TCP_NODELAY, keepalive and TCP_USER_TIMEOUT on an accepted connection. */
+void tune(int fd, const struct fwd_run_opts *o);
+
+/* serve_children.c */
+/* The SSH listener is readable: accepts, and runs sshd -i on each. */
+void accept_ssh(struct loop *L);
+/* Drops records whose process exited and whose log pipe closed. */
+void sweep(struct fwd_state *s);
+/* At the end: SIGTERM, a grace period, SIGKILL, and wait. */
+void stop_children(struct loop *L);
+
+/* serve_sshd.c */
+/* In the forked child: sshd -i on cfd, its log on errfd. Does not return. */
+void child_exec(const struct loop *L, int cfd, int errfd, pid_t parent) __attribute__((noreturn));
+/* The box's name, or "-". */
+const char *box_name(const struct fwd_state *s, int box);
+/* c->err_fd is readable: reads sshd's log lines, closes it at EOF. */
+void read_child(struct fwd_state *s, struct fwd_child *c);
+
+/* serve_boxes.c */
+bool boxes_alloc(struct fwd_state *s, uint64_t now);
+void boxes_free(struct fwd_state *s);
+/* A box's check has a result. */
+void apply_probe(struct fwd_state *s, size_t i, enum probe_result r, uint64_t now);
+/* Expires checks past their deadline and starts those that are due. */
+void probe_due(struct fwd_state *s, uint64_t now);
+
+/* serve_signals.c */
+/* Blocks SIGCHLD, SIGTERM, SIGINT and SIGHUP into L->sfd (the old mask
+ * in L->old_mask), ignores SIGPIPE. */
+bool signals_setup(struct loop *L, struct err *e);
+/* fwd_render, then sshd -t on the result; counts renders and failures. */
+bool render_and_test(struct fwd_state *s, struct fwd_rendered *r, struct err *e);
+/* L->sfd is readable. */
+void handle_signals(struct loop *L);
+
+/* serve_http.c */
+void accept_http(struct loop *L, uint64_t now);
+/* Returns false when the connection is finished. */
+bool http_step(struct loop *L, struct http_conn *h);
+void http_close(struct loop *L, size_t i);
+
+#endif
