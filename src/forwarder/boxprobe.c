@@ -1,16 +1,13 @@
-/* boxprobe.c - non-blocking HTTP check of a box through its tunnel. */
+/* boxprobe.c - non-blocking HTTP check of a box through its tunnel: the
+ * forwarder's words over base/http_probe. */
 #include "boxprobe.h"
 
-#include <arpa/inet.h>
-#include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
-#include <unistd.h>
+
+/* The request as it was first built here had room for this much. */
+#define BOXPROBE_REQ_MAX 160
 
 static uint64_t mono_us(void)
 {
@@ -24,150 +21,99 @@ uint64_t boxprobe_elapsed_us(const struct boxprobe *p) { return mono_us() - p->s
 void boxprobe_init(struct boxprobe *p)
 {
 	memset(p, 0, sizeof(*p));
-	p->fd = -1;
+	http_probe_init(&p->hp);
 }
 
-void boxprobe_close(struct boxprobe *p)
+void boxprobe_close(struct boxprobe *p) { http_probe_close(&p->hp); }
+
+bool boxprobe_active(const struct boxprobe *p) { return http_probe_active(&p->hp); }
+
+short boxprobe_events(const struct boxprobe *p) { return http_probe_events(&p->hp); }
+
+int boxprobe_status_of(const char *resp, size_t len) { return http_probe_status_of(resp, len); }
+
+/* Turns the shared probe's result into the forwarder's, with its words. */
+static enum probe_result verdict(struct boxprobe *p, enum http_probe_result r, uint64_t now_ms)
 {
-	if (p->fd >= 0)
-		close(p->fd);
-	p->fd = -1;
-	p->phase = 0;
-}
-
-bool boxprobe_active(const struct boxprobe *p) { return p->fd >= 0; }
-
-short boxprobe_events(const struct boxprobe *p) { return p->phase == 3 ? POLLIN : POLLOUT; }
-
-int boxprobe_status_of(const char *resp, size_t len)
-{
-	/* "HTTP/1.x NNN" */
-	if (len < 12 || memcmp(resp, "HTTP/1.", 7) != 0 || resp[8] != ' ')
-		return -1;
-	int code = 0;
-	for (int i = 9; i < 12; i++) {
-		if (resp[i] < '0' || resp[i] > '9')
-			return -1;
-		code = code * 10 + (resp[i] - '0');
+	const struct http_probe *h = &p->hp;
+	if (r == HTTP_PROBE_PENDING)
+		return PROBE_PENDING;
+	p->status = h->status;
+	if (r == HTTP_PROBE_OK)
+		return PROBE_OK;
+	enum probe_result out = PROBE_NO_ANSWER;
+	switch (h->failure) {
+	case HTTP_PROBE_F_CONNECT:
+		out = PROBE_TUNNEL_DOWN;
+		snprintf(p->error, sizeof(p->error), "%s", h->error);
+		break;
+	case HTTP_PROBE_F_RECV:
+		snprintf(p->error, sizeof(p->error), "the tunnel accepted, then: %s",
+			 strerror(h->sys_errno));
+		break;
+	case HTTP_PROBE_F_CLOSED:
+		snprintf(p->error, sizeof(p->error),
+			 "the tunnel accepted, then closed without an answer: the box's signer is "
+			 "not reachable from its ssh");
+		break;
+	case HTTP_PROBE_F_STATUS:
+		snprintf(p->error, sizeof(p->error), "the signer answered HTTP %d", h->status);
+		break;
+	case HTTP_PROBE_F_TIMEOUT:
+		out = h->connected ? PROBE_NO_ANSWER : PROBE_TUNNEL_DOWN;
+		snprintf(p->error, sizeof(p->error), "%s after %llu ms",
+			 h->connected ? "no answer through the tunnel" : "connect timed out",
+			 (unsigned long long)(now_ms - h->started_ms));
+		break;
+	case HTTP_PROBE_F_RESOLVE:
+	case HTTP_PROBE_F_PATH:
+		out = PROBE_TUNNEL_DOWN;
+		snprintf(p->error, sizeof(p->error), "%s", h->error);
+		break;
+	default: /* socket, send, request, not HTTP: the shared words */
+		snprintf(p->error, sizeof(p->error), "%s", h->error);
+		break;
 	}
-	return code;
-}
-
-static enum probe_result fail(struct boxprobe *p, enum probe_result r, const char *what, int err)
-{
-	snprintf(p->error, sizeof(p->error), "%s%s%s", what, err ? ": " : "", err ? strerror(err) : "");
-	boxprobe_close(p);
-	return r;
+	return out;
 }
 
 enum probe_result boxprobe_start(struct boxprobe *p, uint16_t port, const char *path,
 				 uint64_t now_ms, unsigned timeout_ms)
 {
 	boxprobe_close(p);
-	p->connected = false;
-	p->sent = p->got = 0;
 	p->status = 0;
 	p->error[0] = '\0';
-	p->started_ms = now_ms;
 	p->started_us = mono_us();
-	p->deadline_ms = now_ms + timeout_ms;
-	int n = snprintf(p->req, sizeof(p->req),
-			 "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nUser-Agent: tzsigner-forwarder\r\n"
-			 "Connection: close\r\n\r\n",
-			 path, (unsigned)port);
-	if (n < 0 || (size_t)n >= sizeof(p->req))
-		return fail(p, PROBE_NO_ANSWER, "request path too long", 0);
-	p->req_len = (size_t)n;
-	p->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (p->fd < 0)
-		return fail(p, PROBE_NO_ANSWER, "socket", errno);
-	int one = 1;
-	setsockopt(p->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (connect(p->fd, (struct sockaddr *)&sin, sizeof(sin)) == 0) {
-		p->connected = true;
-		p->phase = 2;
-		return PROBE_PENDING;
+	char host[32];
+	snprintf(host, sizeof(host), "127.0.0.1:%u", (unsigned)port);
+	const struct http_probe_req req = {
+		.path = path,
+		.host = host,
+		.user_agent = "tzsigner-forwarder",
+		.nodelay = true,
+		.eagain_pending = false,
+	};
+	int n = snprintf(NULL, 0,
+			 "GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: %s\r\nConnection: close\r\n\r\n",
+			 req.path, req.host, req.user_agent);
+	if (n < 0 || (size_t)n >= BOXPROBE_REQ_MAX) {
+		p->hp.started_ms = now_ms;
+		p->hp.deadline_ms = now_ms + timeout_ms;
+		snprintf(p->error, sizeof(p->error), "request path too long");
+		return PROBE_NO_ANSWER;
 	}
-	if (errno == EINPROGRESS) {
-		p->phase = 1;
-		return PROBE_PENDING;
-	}
-	return fail(p, PROBE_TUNNEL_DOWN, "connect", errno);
+	return verdict(p, http_probe_start_tcp(&p->hp, "127.0.0.1", port, &req, now_ms, timeout_ms),
+		       now_ms);
 }
 
 enum probe_result boxprobe_step(struct boxprobe *p, short revents)
 {
-	if (p->fd < 0)
+	if (!http_probe_active(&p->hp))
 		return PROBE_NO_ANSWER;
-	if (p->phase == 1) {
-		int err = 0;
-		socklen_t l = sizeof(err);
-		if (getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &err, &l) != 0)
-			err = errno;
-		if (err)
-			return fail(p, PROBE_TUNNEL_DOWN, "connect", err);
-		if (!(revents & (POLLOUT | POLLERR | POLLHUP)))
-			return PROBE_PENDING;
-		p->connected = true;
-		p->phase = 2;
-	}
-	if (p->phase == 2) {
-		while (p->sent < p->req_len) {
-			ssize_t w = send(p->fd, p->req + p->sent, p->req_len - p->sent, MSG_NOSIGNAL);
-			if (w < 0) {
-				if (errno == EAGAIN || errno == EINTR)
-					return PROBE_PENDING;
-				return fail(p, PROBE_NO_ANSWER, "send", errno);
-			}
-			p->sent += (size_t)w;
-		}
-		p->phase = 3;
-		return PROBE_PENDING;
-	}
-	for (;;) {
-		if (p->got >= sizeof(p->resp))
-			break;
-		ssize_t r = recv(p->fd, p->resp + p->got, sizeof(p->resp) - p->got, 0);
-		if (r < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				return PROBE_PENDING;
-			return fail(p, PROBE_NO_ANSWER, "the tunnel accepted, then", errno);
-		}
-		if (r == 0) {
-			if (p->got == 0)
-				return fail(p, PROBE_NO_ANSWER,
-					    "the tunnel accepted, then closed without an answer: the box's "
-					    "signer is not reachable from its ssh",
-					    0);
-			break;
-		}
-		p->got += (size_t)r;
-		if (p->got >= 12)
-			break;
-	}
-	int code = boxprobe_status_of(p->resp, p->got);
-	p->status = code > 0 ? code : 0;
-	if (code == 200) {
-		boxprobe_close(p);
-		return PROBE_OK;
-	}
-	if (code < 0)
-		return fail(p, PROBE_NO_ANSWER, "the answer is not HTTP", 0);
-	snprintf(p->error, sizeof(p->error), "the signer answered HTTP %d", code);
-	boxprobe_close(p);
-	return PROBE_NO_ANSWER;
+	return verdict(p, http_probe_step(&p->hp, revents), 0);
 }
 
 enum probe_result boxprobe_expire(struct boxprobe *p, uint64_t now_ms)
 {
-	if (p->fd < 0 || now_ms < p->deadline_ms)
-		return PROBE_PENDING;
-	snprintf(p->error, sizeof(p->error), "%s after %llu ms",
-		 p->connected ? "no answer through the tunnel" : "connect timed out",
-		 (unsigned long long)(now_ms - p->started_ms));
-	bool connected = p->connected;
-	boxprobe_close(p);
-	return connected ? PROBE_NO_ANSWER : PROBE_TUNNEL_DOWN;
+	return verdict(p, http_probe_expire(&p->hp, now_ms), now_ms);
 }

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../base/http_probe.h"
+
 enum probe_result {
 	PROBE_PENDING = 0,
 	PROBE_OK,            /* HTTP 200 */
@@ -24,18 +26,12 @@ enum probe_result {
 	PROBE_NO_ANSWER,     /* connected, then closed, timed out or not 200 */
 };
 
+/* hp.fd is the socket to poll (-1 when idle), hp.deadline_ms its deadline. */
 struct boxprobe {
-	int fd;           /* -1 when idle */
-	int phase;        /* 1 connecting, 2 writing, 3 reading */
-	bool connected;
-	uint64_t started_ms, deadline_ms;
-	uint64_t started_us;  /* CLOCK_MONOTONIC, for the check's duration */
-	char req[160];
-	size_t req_len, sent;
-	char resp[64];
-	size_t got;
-	int status;       /* HTTP status when one was read, else 0 */
-	char error[128];  /* what went wrong, for the status page */
+	struct http_probe hp;
+	uint64_t started_us; /* CLOCK_MONOTONIC, for the check's duration */
+	int status;          /* HTTP status when one was read, else 0 */
+	char error[128];     /* what went wrong, for the status page */
 };
 
 void boxprobe_init(struct boxprobe *p);

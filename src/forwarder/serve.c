@@ -88,11 +88,11 @@ void loop_once(struct loop *L)
 	for (size_t i = 0; i < s->r.signers.n && !L->stopping; i++) {
 		struct fwd_box_state *b = &s->boxes[i];
 		if (boxprobe_active(&b->probe)) {
-			pf[n] = (struct pollfd){ b->probe.fd, boxprobe_events(&b->probe), 0 };
+			pf[n] = (struct pollfd){ b->probe.hp.fd, boxprobe_events(&b->probe), 0 };
 			kind[n] = FD_PROBE;
 			idx[n++] = i;
-			if (b->probe.deadline_ms < wake)
-				wake = b->probe.deadline_ms;
+			if (b->probe.hp.deadline_ms < wake)
+				wake = b->probe.hp.deadline_ms;
 		} else if (b->next_probe_ms < wake) {
 			wake = b->next_probe_ms;
 		}
@@ -115,7 +115,7 @@ void loop_once(struct loop *L)
 			break;
 		case FD_PROBE: {
 			struct fwd_box_state *b = &s->boxes[idx[k]];
-			if (!boxprobe_active(&b->probe) || b->probe.fd != pf[k].fd)
+			if (!boxprobe_active(&b->probe) || b->probe.hp.fd != pf[k].fd)
 				break;
 			enum probe_result r = boxprobe_step(&b->probe, pf[k].revents);
 			if (r != PROBE_PENDING)

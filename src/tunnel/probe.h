@@ -11,15 +11,11 @@
 #include <stdint.h>
 
 #include "../base/err.h"
+#include "../base/http_probe.h"
 
+/* hp.fd is the socket to poll (-1 when idle), hp.deadline_ms its deadline. */
 struct http_check {
-	int fd;    /* -1 when idle */
-	int phase; /* 0 idle, 1 connecting, 2 writing, 3 reading */
-	size_t sent;
-	size_t got;
-	char resp[128];
-	uint64_t deadline_ms;
-	char target[160];
+	struct http_probe hp;
 };
 
 void http_check_init(struct http_check *h);

@@ -53,9 +53,9 @@ static uint64_t next_wake(const struct sup *s, uint64_t now)
 	if (s->probe_on && s->next_probe_at && s->ssh_pid > 0)
 		wake = min_u64(wake, s->next_probe_at);
 	if (http_check_active(&s->tprobe))
-		wake = min_u64(wake, s->tprobe.deadline_ms);
+		wake = min_u64(wake, s->tprobe.hp.deadline_ms);
 	if (http_check_active(&s->dprobe))
-		wake = min_u64(wake, s->dprobe.deadline_ms);
+		wake = min_u64(wake, s->dprobe.hp.deadline_ms);
 	if (s->nl_check_at)
 		wake = min_u64(wake, s->nl_check_at);
 	return wake;
@@ -110,10 +110,10 @@ static bool wait_and_dispatch(struct sup *s, uint64_t now, struct err *e)
 	if (s->nlfd >= 0)
 		pfd[i_nl = n++] = (struct pollfd){ .fd = s->nlfd, .events = POLLIN };
 	if (http_check_active(&s->tprobe))
-		pfd[i_tp = n++] = (struct pollfd){ .fd = s->tprobe.fd,
+		pfd[i_tp = n++] = (struct pollfd){ .fd = s->tprobe.hp.fd,
 						   .events = http_check_events(&s->tprobe) };
 	if (http_check_active(&s->dprobe))
-		pfd[i_dp = n++] = (struct pollfd){ .fd = s->dprobe.fd,
+		pfd[i_dp = n++] = (struct pollfd){ .fd = s->dprobe.hp.fd,
 						   .events = http_check_events(&s->dprobe) };
 	int r = poll(pfd, (nfds_t)n, timeout);
 	if (r < 0 && errno != EINTR)

@@ -294,7 +294,7 @@ TEST(forwarder_boxprobe_reads_status_lines)
 	boxprobe_init(&p);
 	enum probe_result r = boxprobe_start(&p, 1, "/authorized_keys", 0, 1000);
 	for (int i = 0; i < 50 && r == PROBE_PENDING; i++) {
-		struct pollfd pf = { p.fd, boxprobe_events(&p), 0 };
+		struct pollfd pf = { p.hp.fd, boxprobe_events(&p), 0 };
 		if (poll(&pf, 1, 100) > 0)
 			r = boxprobe_step(&p, pf.revents);
 	}

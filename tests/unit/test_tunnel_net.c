@@ -169,7 +169,7 @@ static int probe_against(int lfd, const char *answer, struct http_check *h, stru
 	int rc = 0;
 	uint64_t end = now_ms() + 3000;
 	while (rc == 0 && now_ms() < end) {
-		struct pollfd p[2] = { { .fd = h->fd, .events = http_check_events(h) },
+		struct pollfd p[2] = { { .fd = h->hp.fd, .events = http_check_events(h) },
 				       { .fd = afd < 0 ? lfd : afd, .events = POLLIN } };
 		if (poll(p, 2, 100) < 0)
 			break;
@@ -223,7 +223,7 @@ TEST(tunnel_net_probe_http)
 	uint64_t end = now_ms() + 2000;
 	int silent = 0;
 	while (silent == 0 && now_ms() < end) {
-		struct pollfd p = { .fd = h.fd, .events = http_check_events(&h) };
+		struct pollfd p = { .fd = h.hp.fd, .events = http_check_events(&h) };
 		poll(&p, 1, 50);
 		if (p.revents)
 			silent = http_check_step(&h, p.revents, &e);
