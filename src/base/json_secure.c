@@ -43,3 +43,22 @@ void json_free_text(void *text)
 	if (text)
 		f(text);
 }
+
+char *json_dump_line(json_t *j)
+{
+	if (!j)
+		return NULL;
+	char *text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(j);
+	if (!text)
+		return NULL;
+	size_t n = strlen(text);
+	char *out = malloc(n + 2);
+	if (out) {
+		memcpy(out, text, n);
+		out[n] = '\n';
+		out[n + 1] = '\0';
+	}
+	json_free_text(text);
+	return out;
+}

@@ -143,23 +143,7 @@ static json_t *box_json(const struct fwd_state *s, size_t i)
 
 static char *dump(json_t *j)
 {
-	if (!j)
-		return NULL;
-	char *text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(j);
-	if (!text)
-		return NULL;
-	/* json_dumps' memory comes from jansson's allocator: copy it to a
-	 * malloc'd string the caller frees with free(). */
-	size_t n = strlen(text);
-	char *out = malloc(n + 2);
-	if (out) {
-		memcpy(out, text, n);
-		out[n] = '\n';
-		out[n + 1] = '\0';
-	}
-	json_free_text(text);
-	return out;
+	return json_dump_line(j);
 }
 
 char *fwd_status_json(const struct fwd_state *s)

@@ -69,19 +69,11 @@ char *tunnel_status_json(const struct tunnel_status *s)
 	bad |= json_object_set_new(o, "remote_port", json_integer(s->remote_port));
 	bad |= json_object_set_new(o, "pid", json_integer(s->pid));
 	bad |= json_object_set_new(o, "ssh_pid", s->ssh_pid > 0 ? json_integer(s->ssh_pid) : json_null());
-	char *text = bad ? NULL : json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(o);
-	if (!text)
+	if (bad) {
+		json_decref(o);
 		return NULL;
-	size_t n = strlen(text);
-	char *out = malloc(n + 2);
-	if (out) {
-		memcpy(out, text, n);
-		out[n] = '\n';
-		out[n + 1] = '\0';
 	}
-	json_free_text(text);
-	return out;
+	return json_dump_line(o);
 }
 
 bool tunnel_status_write(const char *path, const struct tunnel_status *s, struct err *e)
