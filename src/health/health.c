@@ -15,7 +15,7 @@
 
 #include "../base/file.h"
 #include "../base/log.h"
-#include "../tunnel/uplink.h"
+#include "../base/uplink.h"
 #include "ledger_watch.h"
 
 #define RESOLVE_EVERY_MS 60000

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "../tunnel/uplink.h"
+#include "../base/uplink.h"
 
 const char *uplink_role_name(enum uplink_role r)
 {

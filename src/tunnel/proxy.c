@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "uplink.h"
+#include "../base/uplink.h"
 
 const char *tunnel_sockaddr_str(const struct sockaddr *sa, char *out, size_t cap)
 {

@@ -31,7 +31,7 @@
 #include "probe.h"
 #include "sshargs.h"
 #include "state.h"
-#include "uplink.h"
+#include "../base/uplink.h"
 
 #define loop_log(level, ...) log_emit(level, "tunnel_supervise", __VA_ARGS__)
 

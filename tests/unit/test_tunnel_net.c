@@ -14,7 +14,7 @@
 
 #include "../../src/tunnel/probe.h"
 #include "../../src/tunnel/proxy.h"
-#include "../../src/tunnel/uplink.h"
+#include "../../src/base/uplink.h"
 #include "harness.h"
 
 /* A listening socket on 127.0.0.1 with a kernel-chosen port. */

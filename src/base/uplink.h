@@ -7,13 +7,13 @@
  * link, address and route changes, so it can see the route move to another
  * interface (reconnect over the new uplink) or come back (retry now rather
  * than when the backoff ends). */
-#ifndef TZS_TUNNEL_UPLINK_H
-#define TZS_TUNNEL_UPLINK_H
+#ifndef TZS_BASE_UPLINK_H
+#define TZS_BASE_UPLINK_H
 
 #include <net/if.h>
 #include <stdbool.h>
 
-#include "../base/err.h"
+#include "err.h"
 
 struct route_info {
 	int oif;
