@@ -106,8 +106,16 @@ static bool sign_watermarked(const struct guard *g, pthread_mutex_t *lock,
 	}
 	if (verdict == WM_REANSWER && slot->mem.exact.has_signature) {
 		memcpy(out->signature, slot->mem.exact.signature, sizeof(out->signature));
+		struct watermark again = slot->mem;
 		pthread_mutex_unlock(lock);
 		out->reanswered = true;
+		/* sync: the record may not be durable yet (its first write failed,
+		 * or is still under way for a concurrent request): make sure it is
+		 * before this signature leaves. reserve: its level is reserved. */
+		if (sync && !wm_store_commit(store, slot, &again, true, e)) {
+			out->signature[0] = '\0';
+			return false;
+		}
 		return true;
 	}
 	if (verdict == WM_SIGN) {

@@ -28,7 +28,11 @@ enum wm_verdict watermark_decide(const struct watermark *w, enum op_kind kind, u
 	if (!w->known)
 		return WM_SIGN;
 	const struct wm_exact *x = &w->exact;
-	if (x->known && x->has_signature && x->level == level && x->round == round) {
+	/* Identical bytes at the recorded (level, round) are answered again;
+	 * when no signature was kept (the device failed, or a record from
+	 * octez without one) the caller signs the same bytes again, which is
+	 * not a double signature. */
+	if (x->known && x->level == level && x->round == round) {
 		if (sodium_memcmp(x->hash, hash, HASH_BYTES) == 0)
 			return WM_REANSWER;
 		err_set(e, ERR_CONFLICT,

@@ -45,7 +45,9 @@ struct watermark {
 
 enum wm_verdict {
 	WM_SIGN,      /* strictly above: sign and record */
-	WM_REANSWER,  /* identical bytes at the recorded (level, round) */
+	WM_REANSWER,  /* identical bytes at the recorded (level, round): answer
+		       * exact.signature, or sign the same bytes again when the
+		       * record has none */
 	WM_REFUSE,    /* at or below, different bytes: 409 */
 };
 

@@ -121,3 +121,24 @@ test('an app without sign-with-hash (INS 0F answers 6D00): falls back to INS 04'
 	assert.equal(r.status, 200, r.text);
 	assert.equal(Number(parseKv(await sim.control('state')).signs), before + 1);
 });
+
+test('the same bytes, retried after a device fault, are signed once it is back; other bytes at that (level, round) are not', async () => {
+	await sim.control('unplug');
+	level += 1;
+	const op = consensusOp({ magic: 0x13, tag: 21, chainId: CHAIN_MAIN_BYTES, level, round: 0 });
+	const first = await postSign(signer.port, ledgerKey.pkh, op);
+	assertOctezError(first, 503, /unplugged|closed the connection/, 'during the fault');
+	await sim.control('plug');
+	const t0 = Date.now();
+	let r;
+	for (;;) {
+		r = await postSign(signer.port, ledgerKey.pkh, op);
+		if (r.status === 200) break;
+		assert.equal(r.status, 503, `retrying the same bytes: ${r.status} ${r.text}`);
+		if (Date.now() - t0 > 8000) assert.fail(`the same bytes were not signed within 8 s: ${r.text}`);
+		await new Promise((res) => setTimeout(res, 100));
+	}
+	assert.match(JSON.parse(r.text).signature, /^edsig/);
+	const other = consensusOp({ magic: 0x13, tag: 21, chainId: CHAIN_MAIN_BYTES, level, round: 0 });
+	assertOctezError(await postSign(signer.port, ledgerKey.pkh, other), 409, /already signed with different bytes/, 'other bytes');
+});

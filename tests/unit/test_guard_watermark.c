@@ -283,3 +283,21 @@ TEST(watermark_store_must_fail)
 		CHECK(e.kind == ERR_MALFORMED);
 	}
 }
+
+TEST(watermark_record_without_signature_signs_same_bytes_again)
+{
+	/* A signature that failed after the watermark was taken (a Ledger
+	 * hiccup): the same bytes may be signed again, other bytes may not. */
+	struct watermark w = { 0 };
+	uint8_t a[HASH_BYTES], b[HASH_BYTES];
+	struct err e = { 0 };
+	fill(a, 3);
+	fill(b, 4);
+	watermark_record(&w, 200, 1, a, NULL);
+	CHECK(!w.exact.has_signature);
+	CHECK(watermark_decide(&w, OP_PREATTESTATION, 200, 1, a, &e) == WM_REANSWER);
+	CHECK(watermark_decide(&w, OP_PREATTESTATION, 200, 1, b, &e) == WM_REFUSE);
+	CHECK(e.kind == ERR_CONFLICT);
+	CHECK(watermark_decide(&w, OP_PREATTESTATION, 200, 0, a, &e) == WM_REFUSE);
+	CHECK(watermark_decide(&w, OP_PREATTESTATION, 200, 2, b, &e) == WM_SIGN);
+}
