@@ -11,12 +11,11 @@
 #                      nothing of the host is changed
 
 hl_init() {
-	HL_REPO=$(cd "$(dirname "$0")/../.." && pwd)
+	# shellcheck source=tests/integration/common.sh
+	. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+	HL_REPO=$IT_REPO
 	cd "$HL_REPO" || exit 1
-	TZSIGNER=${TZSIGNER:-$HL_REPO/build/asan/tzsigner}
 	REL=$HL_REPO/build/tzsigner
-	export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:halt_on_error=1}
-	export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 	[ -x "$TZSIGNER" ] || hl_fail "$TZSIGNER is missing (make build/asan/tzsigner)"
 	[ -x "$REL" ] || hl_fail "$REL is missing (make build/tzsigner)"
 	HL_TMP=$(mktemp -d "${TMPDIR:-/tmp}/tzsigner-health.XXXXXX")

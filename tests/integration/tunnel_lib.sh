@@ -20,11 +20,9 @@ fi
 
 set -uo pipefail
 
-TL_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-TZSIGNER=${TZSIGNER:-$TL_REPO/build/asan/tzsigner}
-case $TZSIGNER in /*) ;; *) TZSIGNER=$TL_REPO/$TZSIGNER ;; esac
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:halt_on_error=1}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# shellcheck source=tests/integration/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+TL_REPO=$IT_REPO
 SSHD=${SSHD:-/usr/sbin/sshd}
 
 TL_NAME=$(basename "$0" .sh)

@@ -15,6 +15,7 @@
 
 #include "../../src/base/http_probe.h"
 #include "harness.h"
+#include "support_net.h"
 
 static const struct http_probe_req req = {
 	.path = "/authorized_keys",
@@ -29,23 +30,6 @@ static uint64_t now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000U + (uint64_t)ts.tv_nsec / 1000000U;
-}
-
-/* A listening socket on 127.0.0.1 with a kernel-chosen port. */
-static int tcp_listener(uint16_t *port)
-{
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t sl = sizeof(sa);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(fd, 4) != 0 ||
-	    getsockname(fd, (struct sockaddr *)&sa, &sl) != 0) {
-		close(fd);
-		return -1;
-	}
-	*port = ntohs(sa.sin_port);
-	return fd;
 }
 
 /* How the listener side behaves once it has accepted. */
@@ -102,7 +86,7 @@ static enum http_probe_result drive(struct http_probe *p, enum http_probe_result
 TEST(base_http_probe_200)
 {
 	uint16_t port = 0;
-	int lfd = tcp_listener(&port);
+	int lfd = test_tcp_listener(&port);
 	CHECK(lfd >= 0);
 	struct http_probe p;
 	http_probe_init(&p);
@@ -154,7 +138,7 @@ TEST(base_http_probe_200_over_unix_socket)
 TEST(base_http_probe_non_200)
 {
 	uint16_t port = 0;
-	int lfd = tcp_listener(&port);
+	int lfd = test_tcp_listener(&port);
 	CHECK(lfd >= 0);
 	struct http_probe p;
 	http_probe_init(&p);
@@ -174,7 +158,7 @@ TEST(base_http_probe_non_200)
 TEST(base_http_probe_not_http)
 {
 	uint16_t port = 0;
-	int lfd = tcp_listener(&port);
+	int lfd = test_tcp_listener(&port);
 	CHECK(lfd >= 0);
 	struct http_probe p;
 	http_probe_init(&p);
@@ -190,7 +174,7 @@ TEST(base_http_probe_not_http)
 TEST(base_http_probe_connection_refused)
 {
 	uint16_t port = 0;
-	int lfd = tcp_listener(&port);
+	int lfd = test_tcp_listener(&port);
 	CHECK(lfd >= 0);
 	close(lfd); /* nothing listens on port now */
 	struct http_probe p;
@@ -218,7 +202,7 @@ TEST(base_http_probe_connection_refused)
 TEST(base_http_probe_peer_closes_early)
 {
 	uint16_t port = 0;
-	int lfd = tcp_listener(&port);
+	int lfd = test_tcp_listener(&port);
 	CHECK(lfd >= 0);
 	struct http_probe p;
 	http_probe_init(&p);
@@ -239,7 +223,7 @@ TEST(base_http_probe_peer_closes_early)
 	      p.failure == HTTP_PROBE_F_SEND);
 	CHECK(!http_probe_active(&p));
 	/* a partial status line, then a close */
-	lfd = tcp_listener(&port);
+	lfd = test_tcp_listener(&port);
 	CHECK(lfd >= 0);
 	r = http_probe_start_tcp(&p, "127.0.0.1", port, &req, now_ms(), 2000);
 	r = drive(&p, r, lfd, SERVE_ANSWER, "HTTP/1.1 20", got, sizeof(got));
@@ -251,7 +235,7 @@ TEST(base_http_probe_peer_closes_early)
 TEST(base_http_probe_deadline)
 {
 	uint16_t port = 0;
-	int lfd = tcp_listener(&port);
+	int lfd = test_tcp_listener(&port);
 	CHECK(lfd >= 0);
 	struct http_probe p;
 	http_probe_init(&p);

@@ -16,23 +16,7 @@
 #include "../../src/tunnel/proxy.h"
 #include "../../src/base/uplink.h"
 #include "harness.h"
-
-/* A listening socket on 127.0.0.1 with a kernel-chosen port. */
-static int listener(uint16_t *port)
-{
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t sl = sizeof(sa);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(fd, 4) != 0 ||
-	    getsockname(fd, (struct sockaddr *)&sa, &sl) != 0) {
-		close(fd);
-		return -1;
-	}
-	*port = ntohs(sa.sin_port);
-	return fd;
-}
+#include "support_net.h"
 
 static uint64_t now_ms(void)
 {
@@ -44,7 +28,7 @@ static uint64_t now_ms(void)
 TEST(tunnel_net_dial_sets_socket_options_and_passes_the_fd)
 {
 	uint16_t port = 0;
-	int lfd = listener(&port);
+	int lfd = test_tcp_listener(&port);
 	CHECK(lfd >= 0);
 	struct dial_opts o = { .host = "127.0.0.1", .port = port, .connect_timeout_ms = 2000,
 			       .user_timeout_ms = 7000, .keepalive_idle_s = 4, .keepalive_intvl_s = 2,
@@ -100,7 +84,7 @@ TEST(tunnel_net_dial_sets_socket_options_and_passes_the_fd)
 TEST(tunnel_net_dial_failures_are_classified)
 {
 	uint16_t port = 0;
-	int lfd = listener(&port);
+	int lfd = test_tcp_listener(&port);
 	CHECK(lfd >= 0);
 	close(lfd); /* nothing listens there now */
 	struct dial_opts o = { .host = "127.0.0.1", .port = port, .connect_timeout_ms = 2000 };
@@ -203,7 +187,7 @@ TEST(tunnel_net_probe_http)
 	CHECK(http_status_of("SSH-2.0-OpenSSH", 15) == -1);
 	CHECK(http_status_of("HTTP/1.1 2x0", 12) == -1);
 	uint16_t port = 0;
-	int lfd = listener(&port);
+	int lfd = test_tcp_listener(&port);
 	CHECK(lfd >= 0);
 	struct http_check h;
 	struct err e = { 0 };
