@@ -19,7 +19,7 @@ import {
 	genericOp,
 	assertOctezError,
 	randomPkh,
-	zarith,
+	zarithZ,
 } from './lib/signer.mjs';
 
 let dir;
@@ -302,10 +302,43 @@ test('a malformed -M is refused at start', async () => {
 	}
 });
 
+// Ushuaia (025): 5 lags x 160 slots (proto_025_PsUshuai/lib_protocol/
+// dal_attestations_repr.mli layout; dal_apply.ml validate_attestations bounds
+// it at expected_max_size_in_bits = 5 + 5 x 23 x 8 = 925 bits). Every slot at
+// every lag attested is the longest valid bitset, 133 bytes of Zarith.
+function ushuaiaFullBitset() {
+	let v = 0n;
+	let at = 5n;
+	for (let lag = 0n; lag < 5n; lag++) {
+		v |= 1n << lag;
+		for (let c = 0; c < 23; c++, at += 8n) {
+			if (c === 22) v |= 1n << at;
+			for (let s = 0; s < 7; s++) if (c * 7 + s < 160) v |= 1n << (at + 1n + BigInt(s));
+		}
+	}
+	return v;
+}
+
+test('a maximal Ushuaia DAL bitset (133-byte Zarith) signs; one byte longer is refused with a message', async () => {
+	const full = ushuaiaFullBitset();
+	assert.equal(zarithZ(full).length, 133);
+	const msg = consensusOp({ magic: 0x13, tag: 23, dal: full });
+	assert.equal(msg.length, 80 + 133);
+	assert.ok(verifySignature(msg, keys.tz1.publicKey, await sign(signer.port, keys.tz1.pkh, msg)));
+	const longer = 1n << 930n;
+	assert.equal(zarithZ(longer).length, 134);
+	const r = await postSign(signer.port, keys.tz1.pkh, consensusOp({ magic: 0x13, tag: 23, dal: longer }));
+	assertOctezError(r, 400, /DAL bitset .* longer than 133 bytes/, '134-byte bitset');
+	const over = (1n << 925n) | 1n; // 926 bits: 133 bytes but above the protocol's size
+	assert.equal(zarithZ(over).length, 133);
+	const r2 = await postSign(signer.port, keys.tz1.pkh, consensusOp({ magic: 0x13, tag: 23, dal: over }));
+	assertOctezError(r2, 400, /926 bits, more than the 925/, '926-bit bitset');
+});
+
 test('a Zarith DAL bitset of any size is fine (tag 23)', async () => {
 	for (const dal of [0n, 1n, 127n, 128n, (1n << 64n) - 1n, 1n << 200n]) {
 		const msg = consensusOp({ magic: 0x13, tag: 23, dal });
-		assert.equal(msg.length, 80 + zarith(dal).length);
+		assert.equal(msg.length, 80 + zarithZ(dal).length);
 		assert.ok(verifySignature(msg, keys.tz1.publicKey, await sign(signer.port, keys.tz1.pkh, msg)));
 	}
 });
