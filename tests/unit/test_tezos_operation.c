@@ -235,6 +235,21 @@ static size_t zarith_z(uint8_t *out, const uint8_t *bits, size_t nbits)
 	return n;
 }
 
+/* Classifies a tag-23 attestation (level 1331, round 2) whose bitset is
+ * bits[0..940); the Zarith must take want_bytes. */
+static bool classify_with_bitset(const uint8_t bits[static 940], size_t want_bytes, struct err *e)
+{
+	uint8_t z[140], b[512];
+	struct op_info info;
+	size_t zn = zarith_z(z, bits, 940);
+	if (zn != want_bytes)
+		return err_set(e, ERR_INTERNAL, "the Zarith has %zu bytes, not %zu", zn, want_bytes);
+	size_t len = build_consensus(b, 0x13, 23, 7, 1331, 2, z, zn);
+	if (!op_classify(b, len, &info, e))
+		return false;
+	return info.level == 1331 && info.round == 2 && len == 80 + zn;
+}
+
 /* Ushuaia (025): 5 lags x 160 slots, the bitset layout of
  * proto_025_PsUshuai/lib_protocol/dal_attestations_repr.mli: a 5-bit prefix
  * (lag i non-empty), then per non-empty lag chunks of 8 bits, bit 0 the
@@ -255,35 +270,19 @@ TEST(tezos_operation_dal_bitset_ushuaia_maximum)
 		}
 	}
 	CHECK(at == 925);
-	uint8_t z[140], b[512];
 	struct err e = { 0 };
-	struct op_info info;
-	size_t zn = zarith_z(z, bits, NBITS);
-	CHECK(zn == 133);
-	size_t len = build_consensus(b, 0x13, 23, 7, 1331, 2, z, zn);
-	CHECK(len == 80 + 133);
-	CHECK(op_classify(b, len, &info, &e));
-	CHECK(info.level == 1331 && info.round == 2);
+	CHECK(classify_with_bitset(bits, 133, &e));
 	/* The protocol's bound itself, 925 bits, still fits 133 bytes. */
 	bits[924] = 1;
-	zn = zarith_z(z, bits, NBITS);
-	CHECK(zn == 133);
-	len = build_consensus(b, 0x13, 23, 7, 1331, 2, z, zn);
-	CHECK(op_classify(b, len, &info, &e));
+	CHECK(classify_with_bitset(bits, 133, &e));
 	/* 926 bits: still 133 bytes, but over the protocol's size. */
 	bits[925] = 1;
-	zn = zarith_z(z, bits, NBITS);
-	CHECK(zn == 133);
-	len = build_consensus(b, 0x13, 23, 7, 1331, 2, z, zn);
-	CHECK(!op_classify(b, len, &info, &e));
+	CHECK(!classify_with_bitset(bits, 133, &e));
 	CHECK(strstr(e.msg, "926 bits, more than the 925"));
 	/* One byte more: 134 bytes. */
 	bits[925] = 0;
 	bits[930] = 1;
-	zn = zarith_z(z, bits, NBITS);
-	CHECK(zn == 134);
-	len = build_consensus(b, 0x13, 23, 7, 1331, 2, z, zn);
-	CHECK(!op_classify(b, len, &info, &e));
+	CHECK(!classify_with_bitset(bits, 134, &e));
 	CHECK(strstr(e.msg, "longer than 133 bytes"));
 }
 
