@@ -292,8 +292,33 @@ test('-M with several bytes: 0x11,0x12,0x13,0x03', async () => {
 	}
 });
 
+// octez reads each -M item with OCaml's int_of_string (src/bin_signer/
+// main_signer.ml, magic_bytes_arg): 17 is decimal (0x11), 0x11 hex, 0x3 is
+// 0x03, and empty items are dropped (String.split_no_empty).
+test('-M spellings mean what they mean to octez: 17,18,19 and 0x11,0x12,0x13 sign a block; 0x3 a generic op', async () => {
+	for (const m of ['17,18,19', '0x11,0x12,0x13', '0o21,0b10010,0u19', '0x11,,18,']) {
+		const s = await startSigner(await cloneBaseDir(dir), ['-M', m]);
+		try {
+			const block = blockHeader();
+			assert.ok(verifySignature(block, keys.tz1.publicKey, await sign(s.port, keys.tz1.pkh, block)), `-M ${m}: block`);
+			assertOctezError(await postSign(s.port, keys.tz1.pkh, genericOp()), 403, /allowed: 0x11,0x12(,0x13)?\)/, `-M ${m}: generic`);
+			assert.match(s.stderr(), /magic_bytes=0x11,0x12/, `-M ${m}: the startup line`);
+		} finally {
+			await s.stop();
+		}
+	}
+	const s = await startSigner(await cloneBaseDir(dir), ['-M', '0x3']);
+	try {
+		const op = genericOp();
+		assert.ok(verifySignature(op, keys.tz1.publicKey, await sign(s.port, keys.tz1.pkh, op)));
+		assertOctezError(await postSign(s.port, keys.tz1.pkh, blockHeader()), 403, /allowed: 0x03\)/, '-M 0x3: block');
+	} finally {
+		await s.stop();
+	}
+});
+
 test('a malformed -M is refused at start', async () => {
-	for (const m of ['0x1g', '300', '0x11,,0x12']) {
+	for (const m of ['0x1g', '300', ',', '-1', '0x11 0x12']) {
 		await assert.rejects(startSigner(await cloneBaseDir(dir), ['-M', m], { timeoutMs: 15_000 }), (e) => {
 			assert.notEqual(e.code, undefined, `not an exit: ${e.message}`);
 			assert.notEqual(e.code, 0, `-M ${JSON.stringify(m)} accepted`);
