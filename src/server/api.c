@@ -111,7 +111,8 @@ static enum MHD_Result sign(const struct request *r, const char *pkh)
 	uint8_t *msg = NULL;
 	memset(&res, 0, sizeof(res));
 	if (!parse_version(r, pkh, &sr.bls_mode, &e) ||
-	    !body_parse_hex_string(r->body, r->body_len, &msg, &sr.len, &e)) {
+	    !body_parse(MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE),
+			r->body, r->body_len, &msg, &sr.len, &e)) {
 		audit(r, pkh, &res, &e, 0);
 		metrics_observe_sign(r->server->metrics, NULL, false, OP_OTHER,
 				     OUTCOME_REFUSED_MALFORMED, 0);
