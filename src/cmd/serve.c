@@ -78,7 +78,8 @@ static const char usage[] =
 	"/statusz/<pkh> answers 200 when that key can sign now (a Ledger key: device\n"
 	"present, Tezos Baking app open, unlocked, the key authorized), else 503 with\n"
 	"{\"reason\":…,\"msg\":…}; it is answered from state the background checks keep,\n"
-	"never from the device. Under systemd (Type=notify) it reports readiness and\n"
+	"never from the device. It starts listening after the first check of every\n"
+	"key. Under systemd (Type=notify) it then reports readiness and\n"
 	"pings the watchdog (WatchdogSec) while its background checks keep running.\n"
 	"SIGTERM or SIGINT stop the signer after in-flight requests finish.\n";
 
@@ -352,6 +353,13 @@ int cmd_serve(int argc, char **argv)
 	health_cfg.ledger_timeout_ms = ledger_cfg.timeout_ms < 1000 ? ledger_cfg.timeout_ms : 1000;
 	if (!health_start(&health, &health_cfg, &vault, ledger, &e))
 		goto fail;
+	/* Ready means checked: /statusz and READY=1 come after each key's first
+	 * check, so a readiness probe never sees not_checked_yet. A device that
+	 * does not answer costs a few exchange timeouts, not more. */
+	size_t devices = vault_ledger_key_count(&vault) < 8 ? vault_ledger_key_count(&vault) : 8;
+	int first_ms = 2000 + 4 * health_cfg.ledger_timeout_ms * (int)devices;
+	if (!health_wait_first_checks(health, first_ms))
+		log_warn("event=first_check_late msg=\"the first check of every key took over %d ms: serving anyway\"", first_ms);
 	cfg.health = health;
 	status_cfg.health = health;
 	status_cfg.allow_list_known_keys = false;
