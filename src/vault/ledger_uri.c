@@ -158,6 +158,10 @@ bool ledger_uri_parse(const char *s, struct ledger_uri *out, struct err *e)
 		enum ledger_curve c;
 		if (first && ledger_curve_parse(p, len, &c)) {
 			out->curve = c;
+		} else if (first && !(p[0] >= '0' && p[0] <= '9')) {
+			return err_set(e, ERR_MALFORMED,
+				       "ledger URI %.200s: unknown curve '%.*s' (the curves are %s)", s,
+				       (int)(len > 24 ? 24 : len), p, LEDGER_CURVE_LIST);
 		} else {
 			if (out->path.len == LEDGER_PATH_MAX)
 				return err_set(e, ERR_MALFORMED,

@@ -49,6 +49,9 @@ bool ledger_uri_parse(const char *s, struct ledger_uri *out, struct err *e);
 /* The canonical text: ledger://device/curve/0h/0h (or ledger://device/). */
 void ledger_uri_format(const struct ledger_uri *u, char out[static LEDGER_URI_TEXT_MAX]);
 
+/* For messages: every curve a ledger:// URI may name, canonical spelling. */
+#define LEDGER_CURVE_LIST "ed25519, secp256k1, P-256 and bip25519"
+
 /* ed25519, secp256k1, P-256, bip25519 */
 const char *ledger_curve_name(enum ledger_curve c);
 bool ledger_curve_parse(const char *s, size_t len, enum ledger_curve *out);
