@@ -79,7 +79,7 @@ static bool parse_version(const struct request *r, const char *pkh, enum bls_mod
 		return false;
 	if (!guard_find_key(r->server->guard, pkh, &k, &ignored))
 		return true;
-	return sig_version_scheme(version, k->pk.scheme, mode, e);
+	return sig_version_scheme(version, k->pk.scheme, mode, e) && vault_key_signs_mode(k, *mode, e);
 }
 
 /* One audit line per decision: what was asked, what was decided, why. */

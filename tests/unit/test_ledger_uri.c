@@ -86,7 +86,11 @@ TEST(ledger_uri_curve_names)
 	CHECK(ledger_curve_parse("ed", 2, &c) && c == LEDGER_CURVE_ED25519);
 	CHECK(ledger_curve_parse("secp256r1", 9, &c) && c == LEDGER_CURVE_P256);
 	CHECK(ledger_curve_parse("bip32-ed25519", 13, &c) && c == LEDGER_CURVE_BIP25519);
-	CHECK(!ledger_curve_parse("bls", 3, &c));
+	CHECK(ledger_curve_parse("bls", 3, &c) && c == LEDGER_CURVE_BLS12_381);
+	CHECK(ledger_curve_parse("BLS12_381", 9, &c) && c == LEDGER_CURVE_BLS12_381);
+	CHECK(ledger_curve_scheme(LEDGER_CURVE_BLS12_381) == SCHEME_BLS);
+	CHECK_STR(ledger_curve_name(LEDGER_CURVE_BLS12_381), "bls12_381");
+	CHECK(!ledger_curve_parse("bls12381", 8, &c));
 	CHECK_STR(ledger_curve_name(LEDGER_CURVE_P256), "P-256");
 	CHECK_STR(ledger_curve_name(LEDGER_CURVE_BIP25519), "bip25519");
 }
