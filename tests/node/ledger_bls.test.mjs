@@ -17,7 +17,7 @@ import { getPkhfromPk, verifySignature } from '@taquito/utils';
 import { bls12_381 } from '@noble/curves/bls12-381';
 import {
 	makeBaseDir,
-	removeTempDirs,
+	teardown,
 	cli,
 	runCli,
 	listKeys,
@@ -56,14 +56,7 @@ before(async () => {
 	signer = await startSigner(dir, ['--ledger-proxy', sim.proxy]);
 });
 
-after(async () => {
-	try {
-		if (signer) await signer.stop();
-		if (sim) await sim.stop();
-	} finally {
-		await removeTempDirs();
-	}
-});
+after(() => teardown(signer, sim));
 
 test('keys import stores a tz4 whose BLpk hashes to it (Taquito) and the canonical bls12_381 URI', async () => {
 	assert.match(key.pkh, /^tz4/);

@@ -14,7 +14,7 @@ import { verifySignature } from '@taquito/utils';
 import {
 	makeBaseDir,
 	cloneBaseDir,
-	removeTempDirs,
+	teardown,
 	genKey,
 	cli,
 	listKeys,
@@ -56,14 +56,7 @@ before(async () => {
 	signers.ledgerAuth = await startSigner(ledgerAuthDir, ['--ledger-proxy', sim.proxy, '-A']);
 });
 
-after(async () => {
-	try {
-		for (const s of Object.values(signers)) await s.stop();
-		if (sim) await sim.stop();
-	} finally {
-		await removeTempDirs();
-	}
-});
+after(() => teardown(...Object.values(signers), sim));
 
 // What a baker signs in one level: the block (0x11), its preattestation
 // (0x12) and attestation (0x13), with the watermark (magic ‖ chain id)

@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { verifySignature } from '@taquito/utils';
-import { makeBaseDir, removeTempDirs, genKey, startSigner, REPO } from './lib/signer.mjs';
+import { makeBaseDir, teardown, genKey, startSigner, REPO } from './lib/signer.mjs';
 import { waitAuditMatch, chainIdB58 } from './lib/watermark.mjs';
 import { OctezHttpSigner } from './lib/octez_client.mjs';
 
@@ -27,13 +27,7 @@ before(async () => {
 	signer = await startSigner(dir);
 });
 
-after(async () => {
-	try {
-		if (signer) await signer.stop();
-	} finally {
-		await removeTempDirs();
-	}
-});
+after(() => teardown(signer));
 
 test('the vectors file holds octez\'s own U025 outputs for every consensus tag and a block', () => {
 	assert.equal(vectors.length, 28);

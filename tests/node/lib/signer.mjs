@@ -55,6 +55,16 @@ export async function removeTempDirs() {
 	}
 }
 
+// Stops every daemon handle given (signers, simulators; null ones skipped),
+// then removes the temporary directories, whatever failed: for after().
+export async function teardown(...handles) {
+	try {
+		for (const h of handles) if (h) await h.stop();
+	} finally {
+		await removeTempDirs();
+	}
+}
+
 // A second base dir with the same keys (the key files only, not the
 // watermarks): a signer locks its base dir, so a second daemon over the
 // same keys needs its own.
