@@ -17,6 +17,7 @@
 #include "../health/health.h"
 #include "../server/server.h"
 #include "../vault/ledger_device.h"
+#include "../tezos/sig_version.h"
 #include "../vault/vault.h"
 #include "cmd.h"
 
@@ -82,6 +83,17 @@ static const char usage[] =
 	"key. Under systemd (Type=notify) it then reports readiness and\n"
 	"pings the watchdog (WatchdogSec) while its background checks keep running.\n"
 	"SIGTERM or SIGINT stop the signer after in-flight requests finish.\n";
+
+/* The signature version table (src/tezos/sig_version.h), for --help. */
+static void print_versions(FILE *f)
+{
+	fputs("\nSignature versions (?version=N on POST /keys/<pkh>, octez's\n"
+	      "src/lib_crypto/signature.ml), checked against octez-client and octez-baker\n"
+	      "v24.4 (they send 2) and v25.1 (they send 3); none means the newest:\n", f);
+	for (unsigned v = 0; v <= SIG_VERSION_LATEST; v++)
+		fprintf(f, "  %s\n", sig_version_row(v));
+	fputs("A tz4 key on a Ledger signs version 1 only (the app's augmented scheme).\n", f);
+}
 
 enum { OPT_POP = 256, OPT_KNOWN, OPT_MAXCONN, OPT_LOGLEVEL, OPT_CHAIN, OPT_DURABILITY,
        OPT_AHEAD, OPT_NO_WM, OPT_LEDGER_PROXY, OPT_LEDGER_TIMEOUT, OPT_STATUS_PORT,
@@ -268,7 +280,7 @@ int cmd_serve(int argc, char **argv)
 			}
 			snprintf(health_cfg.tunnel_state, sizeof(health_cfg.tunnel_state), "%s", optarg);
 			break;
-		case 'h': fputs(usage, stdout); return EXIT_SUCCESS;
+		case 'h': fputs(usage, stdout); print_versions(stdout); return EXIT_SUCCESS;
 		default: fputs(usage, stderr); return EXIT_USAGE;
 		}
 	}
