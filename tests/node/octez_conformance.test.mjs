@@ -159,6 +159,34 @@ test('with -A, a wallet without an authorized key is refused (401), as octez-sig
 	assert.equal(noAuth.status, 401, noAuth.body.toString());
 });
 
+// A tz4 key on Tezos Baking 2.5.1 (ledgersim --app-version 2.5.1): the app
+// signs only with the augmented scheme (octez's version 1), and octez
+// v24/v25 clients always send 2/3 (Client_keys.sign: Signature.version), so
+// their requests are refused with the reason, never answered with a
+// signature their check (Signature.check) would reject.
+test('a tz4 Ledger key under octez v24/v25 requests: 403 naming the augmented-only app', async () => {
+	const sim25 = await startLedgerSim(['--app-version', '2.5.1', '--prompt-ms', '0']);
+	let s;
+	try {
+		const dir = await makeBaseDir('octez-conf-ledger-bls');
+		const uri = `ledger://${SPECULOS_DEVICE}/bls12_381/0h/0h`;
+		await cli(['keys', 'import', 'bls_ledger', uri, '--ledger-proxy', sim25.proxy, '-d', dir]);
+		const [k] = await listKeys(dir);
+		await cli(['ledger', 'setup', uri, '--chain', CHAIN_MAIN, '--main-hwm', '0', '--ledger-proxy', sim25.proxy]);
+		s = await startSigner(dir, ['--ledger-proxy', sim25.proxy]);
+		for (const version of Object.keys(OCTEZ_VERSIONS)) {
+			const client = new OctezHttpSigner({ port: s.port, pkh: k.pkh, version });
+			assert.equal(await client.importKey(), k.publicKey);
+			const r = await client.sign(blockHeader({ chainId: CHAIN_MAIN_BYTES, level: 50 }));
+			assert.equal(r.status, 403, JSON.stringify(r.error));
+			assert.match(r.error[0].msg, /augmented BLS scheme, octez's signature version 1/);
+		}
+	} finally {
+		if (s) await s.stop();
+		await sim25.stop();
+	}
+});
+
 // octez-signer's RPC server takes every media type (http_daemon.ml:
 // RPC_server.init_server ~media_types:Media_type.all_media_types); a body in
 // application/octet-stream is octez's binary form of Data_encoding.bytes,
