@@ -35,7 +35,9 @@ export const OCTEZ_ACCEPT = 'application/json;q=1,application/bson;q=0.100,appli
 // list, json, and generic_call_loop adds it as content-type.
 export const OCTEZ_CONTENT_TYPE = 'application/json';
 // cohttp's client adds its user agent (cohttp Header.user_agent,
-// "ocaml-cohttp/" ^ version) to every request.
+// "ocaml-cohttp/" ^ version) to every request; octez v24.4 and v25.1 lock
+// cohttp 5.3.1~octez (opam/virtual/octez-deps.opam.locked). The exact
+// version text depends on how that fork was built; no server reads it.
 export const OCTEZ_USER_AGENT = 'ocaml-cohttp/5.3.1';
 
 // One HTTP/1.1 exchange on a fresh connection (cohttp-lwt-unix's Client.call
