@@ -16,8 +16,8 @@
 #include "../guard/guard.h"
 #include "../health/health.h"
 #include "../server/server.h"
-#include "../vault/ledger_device.h"
 #include "../tezos/sig_version.h"
+#include "../vault/ledger_device.h"
 #include "../vault/vault.h"
 #include "cmd.h"
 
