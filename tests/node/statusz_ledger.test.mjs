@@ -97,6 +97,27 @@ function attestation() {
 	return consensusOp({ magic: 0x13, tag: 21, chainId: CHAIN_MAIN_BYTES, level, round: 0 });
 }
 
+// Ready means checked: serve reports listening (and READY=1 under systemd)
+// only after each key's first check, so the very first /statusz answer is
+// already the device's state, never 503 not_checked_yet.
+test('the first /statusz answer after the port opens is already checked: 200, reason ok', async () => {
+	const dir = await makeBaseDir('statusz-first');
+	await cli(['keys', 'import', 'baker', URI, '--ledger-proxy', sim.proxy, '-d', dir]);
+	for (let i = 0; i < 3; i++) {
+		const s = await startSigner(dir, ['--ledger-proxy', sim.proxy, '--power-sysfs', 'none']);
+		try {
+			const r = await request(s.port, 'GET', `/statusz/${ledgerKey.pkh}`);
+			assert.equal(r.status, 200, `first answer: ${r.status} ${r.text}`);
+			assert.equal(r.json.reason, 'ok');
+			assert.ok(r.json.checked, 'no time of the check');
+			const all = await request(s.port, 'GET', '/statusz');
+			assert.equal(all.status, 200, all.text);
+		} finally {
+			await s.stop();
+		}
+	}
+});
+
 test('both keys can sign once the first check of the device is done', async () => {
 	const { r } = await waitStatus(ledgerKey.pkh, isOk, 'first check');
 	assert.equal(r.json.pkh, ledgerKey.pkh);
