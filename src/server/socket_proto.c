@@ -28,6 +28,7 @@ struct reader {
 
 static bool take(struct reader *rd, size_t n, const uint8_t **out, const char *what, struct err *e)
 {
+	*out = NULL;
 	if (rd->left < n)
 		return err_set(e, ERR_MALFORMED, "socket request: %s truncated (%zu of %zu bytes)", what,
 			       rd->left, n);
