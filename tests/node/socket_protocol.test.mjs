@@ -9,12 +9,12 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import os from 'node:os';
 import { bls12_381 } from '@noble/curves/bls12-381';
 import { verifySignature, b58DecodeAndCheckPrefix, PrefixV2 } from '@taquito/utils';
-import { makeBaseDir, removeTempDirs, genKey, cli, startSigner, request, postSign, randomChainId } from './lib/signer.mjs';
+import { makeBaseDir, removeTempDirs, genKey, cli, startSigner, serveMustFail, request, postSign, randomChainId } from './lib/signer.mjs';
 import { op, randomClient, blake2b256, auditLines, waitAudit } from './lib/watermark.mjs';
 import {
 	OK,
@@ -289,4 +289,45 @@ describe('serve --socket with -A, known keys and proof of possession', () => {
 
 test('frames are octez\'s: a 2-byte big-endian length', () => {
 	assert.deepEqual(frame(Buffer.from([2])), Buffer.from([0, 1, 2]));
+});
+
+describe('serve --socket limits', () => {
+	let dir, s, at, key;
+	before(async () => {
+		dir = await makeBaseDir('socklim');
+		key = await genKey(dir, 'lim', 'tz1');
+		s = await startSigner(dir, ['--max-connections', '1', '--socket', 'tcp://127.0.0.1:0']);
+		at = socketOf(s);
+	});
+	after(async () => s && (await s.stop()));
+
+	test('connections beyond --max-connections are closed unanswered; the slot frees when one ends', async () => {
+		const first = await connect(at);
+		assert.deepEqual(decodeResult(await first.call(supportsRequest(key.pkh)), OK.bool), { ok: true });
+		const second = await connect(at);
+		await assert.rejects(second.call(supportsRequest(key.pkh)), /closed/);
+		assert.match(s.stderr(), /event=socket_connection_refused .*all 1 connections in use/);
+		first.end();
+		await first.closed();
+		let ok;
+		for (let i = 0; i < 50 && !ok; i++) {
+			try {
+				ok = await callOnce(at, supportsRequest(key.pkh), OK.bool);
+			} catch {
+				await new Promise((r) => setTimeout(r, 20)); // the server sees the close a moment later
+			}
+		}
+		assert.deepEqual(ok, { ok: true });
+	});
+
+	test('a unix socket path that is another file is refused at start', async () => {
+		const other = await makeBaseDir('socknotsock');
+		await genKey(other, 'k', 'tz1');
+		const file = path.join(other, 'not-a-socket');
+		await writeFile(file, 'x');
+		const r = await serveMustFail(other, ['--socket', `unix://${file}`]);
+		assert.notEqual(r.code, 0);
+		assert.match(r.stderr, /exists and is not a socket/);
+		assert.equal(await readFile(file, 'utf8'), 'x', 'the file is left alone');
+	});
 });
