@@ -668,3 +668,8 @@ bool tunnel_config_check(const struct tunnel_config *c, struct err *e)
 			       c->backoff_min_ms, c->backoff_max_ms);
 	return true;
 }
+
+unsigned tunnel_forward_count(const struct tunnel_config *c)
+{
+	return c->socket_remote_port ? 3u : 2u;
+}

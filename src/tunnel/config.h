@@ -99,6 +99,10 @@ bool tunnel_parse_host_port(const char *text, uint16_t default_port, struct host
 /* Formats a host_port as host:port or [v6]:port. */
 const char *tunnel_host_port_str(const struct host_port *hp, char *out, size_t cap);
 
+/* The remote forwards ssh asks for: P, P+1000 and, when set, the socket
+ * protocol's port. */
+unsigned tunnel_forward_count(const struct tunnel_config *c);
+
 /* TCP_USER_TIMEOUT in ms, derived from the alive settings when not set. */
 unsigned tunnel_user_timeout_ms(const struct tunnel_config *c);
 
