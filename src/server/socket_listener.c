@@ -109,9 +109,12 @@ static void *serve_connection(void *arg)
 		if (!read_full(c->fd, header, 1, idle_end))
 			break;
 		uint64_t frame_end = monotonic_ns() + (uint64_t)l->opts.frame_timeout_ms * 1000000u;
-		size_t len = 0;
-		if (!read_full(c->fd, header + 1, 1, frame_end) ||
-		    !read_full(c->fd, in, len = sock_frame_length(header), frame_end)) {
+		if (!read_full(c->fd, header + 1, 1, frame_end)) {
+			why = "truncated_or_slow_request";
+			break;
+		}
+		size_t len = sock_frame_length(header);
+		if (!read_full(c->fd, in, len, frame_end)) {
 			why = "truncated_or_slow_request";
 			break;
 		}
