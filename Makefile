@@ -133,6 +133,7 @@ bench: deps $(BUILD)/tzsigner $(BUILD)/ledgersim $(patsubst bench/%.c,$(BUILD)/b
 	node bench/watermark_bench.mjs
 	node tests/node/lib/ledger_bench.mjs 2000
 	bench/health_idle.sh
+	node bench/socket_latency.mjs 10 200
 	@if [ -z "$(BENCH_QUICK)" ]; then bench/tunnel && bench/forwarder_bench; fi
 
 fuzz: deps $(FUZZERS)

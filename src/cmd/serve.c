@@ -1,6 +1,7 @@
 /* serve.c - `tzsigner serve`: the signer daemon. */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "../guard/guard.h"
 #include "../health/health.h"
 #include "../server/server.h"
+#include "../server/socket_listener.h"
 #include "../tezos/sig_version.h"
 #include "../vault/ledger_device.h"
 #include "../vault/vault.h"
@@ -24,7 +26,8 @@
 static const char usage[] =
 	"usage: tzsigner serve [options]\n"
 	"\n"
-	"Serve the octez remote-signer HTTP API with the keys of a base directory.\n"
+	"Serve the octez remote-signer HTTP API (and, with --socket, octez's socket\n"
+	"signer protocol) with the keys of a base directory.\n"
 	"\n"
 	"  -d, --base-dir DIR               octez-format key directory (default ~/.tzsigner)\n"
 	"  -a, --address ADDR               listen address (default 127.0.0.1)\n"
@@ -45,9 +48,17 @@ static const char usage[] =
 	"      --reserve-ahead N            levels reserved past the one signed (default 1;\n"
 	"                                   a crash costs at most this many levels)\n"
 	"      --unsafe-no-high-watermark   benchmarks only: no watermark, double signing possible\n"
-	"      --allow-to-prove-possession  answer GET /bls_prove_possession/<tz4>\n"
-	"      --allow-list-known-keys      answer GET /known_keys\n"
-	"      --max-connections N          concurrent connections (default 128)\n"
+	"      --allow-to-prove-possession  answer GET /bls_prove_possession/<tz4> (and the\n"
+	"                                   socket protocol's proof of possession)\n"
+	"      --allow-list-known-keys      answer GET /known_keys (and the socket's known keys)\n"
+	"      --max-connections N          concurrent connections (default 128; the same\n"
+	"                                   bound again for each --socket)\n"
+	"      --socket tcp://ADDR:PORT     also speak octez's socket signer protocol (what\n"
+	"      --socket unix:///PATH        octez-client and octez-baker use for tcp:// and\n"
+	"                                   unix: signer URIs): the same keys, checks and\n"
+	"                                   watermarks, plus deterministic nonces (repeatable)\n"
+	"      --socket-group GROUP         group of the unix sockets (mode 0660): make it the\n"
+	"                                   baker's group so only the baker connects\n"
 	"      --log-level LEVEL            error, warn, info (default) or debug\n"
 	"      --ledger-proxy HOST:PORT     reach the Ledger of ledger:// keys through the\n"
 	"                                   speculos APDU socket (else octez's\n"
@@ -98,7 +109,9 @@ static void print_versions(FILE *f)
 enum { OPT_POP = 256, OPT_KNOWN, OPT_MAXCONN, OPT_LOGLEVEL, OPT_CHAIN, OPT_DURABILITY,
        OPT_AHEAD, OPT_NO_WM, OPT_LEDGER_PROXY, OPT_LEDGER_TIMEOUT, OPT_STATUS_PORT,
        OPT_STATUS_ADDRESS, OPT_HEALTH_INTERVAL, OPT_POWER_SYSFS, OPT_POWER_GPIO,
-       OPT_UPLINK_ENDPOINT, OPT_UPLINK_PRIMARY, OPT_UPLINK_BACKUP, OPT_TUNNEL_STATE };
+       OPT_UPLINK_ENDPOINT, OPT_UPLINK_PRIMARY, OPT_UPLINK_BACKUP, OPT_TUNNEL_STATE, OPT_SOCKET, OPT_SOCKET_GROUP };
+
+#define SERVE_MAX_SOCKETS 8
 
 static const struct option options[] = {
 	{ "base-dir", required_argument, NULL, 'd' },
@@ -127,9 +140,27 @@ static const struct option options[] = {
 	{ "uplink-primary", required_argument, NULL, OPT_UPLINK_PRIMARY },
 	{ "uplink-backup", required_argument, NULL, OPT_UPLINK_BACKUP },
 	{ "tunnel-state", required_argument, NULL, OPT_TUNNEL_STATE },
+	{ "socket", required_argument, NULL, OPT_SOCKET },
+	{ "socket-group", required_argument, NULL, OPT_SOCKET_GROUP },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
+
+static bool socket_group(const char *name, struct socket_listen_opts *o, struct err *e)
+{
+	unsigned long n;
+	struct group gr, *found = NULL;
+	char buf[4096];
+	if (parse_ulong(name, 0, 0x7fffffff, &n)) {
+		o->group = (gid_t)n;
+	} else if (getgrnam_r(name, &gr, buf, sizeof(buf), &found) != 0 || !found) {
+		return err_set(e, ERR_MALFORMED, "--socket-group '%.64s' is not a group of this system", name);
+	} else {
+		o->group = found->gr_gid;
+	}
+	o->has_group = true;
+	return true;
+}
 
 int cmd_serve(int argc, char **argv)
 {
@@ -151,6 +182,10 @@ int cmd_serve(int argc, char **argv)
 	struct server_config status_cfg = { .address = "127.0.0.1", .max_connections = 16,
 					    .idle_timeout_s = 30, .monitoring_only = true };
 	bool status_port = false;
+	struct socket_uri socket_at[SERVE_MAX_SOCKETS];
+	struct socket_listener *sockets[SERVE_MAX_SOCKETS] = { 0 };
+	size_t socket_count = 0;
+	struct socket_listen_opts socket_opts = { .idle_timeout_ms = 30000, .frame_timeout_ms = 10000 };
 	ledger_config_default(&ledger_cfg);
 	health_config_default(&health_cfg);
 	policy_default(&guard.policy);
@@ -280,6 +315,22 @@ int cmd_serve(int argc, char **argv)
 			}
 			snprintf(health_cfg.tunnel_state, sizeof(health_cfg.tunnel_state), "%s", optarg);
 			break;
+		case OPT_SOCKET:
+			if (socket_count == SERVE_MAX_SOCKETS) {
+				fprintf(stderr, "tzsigner serve: more than %d --socket options\n", SERVE_MAX_SOCKETS);
+				return EXIT_USAGE;
+			}
+			if (!socket_uri_parse(optarg, &socket_at[socket_count++], &e)) {
+				cmd_fail("serve", &e);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_SOCKET_GROUP:
+			if (!socket_group(optarg, &socket_opts, &e)) {
+				cmd_fail("serve", &e);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'h': fputs(usage, stdout); print_versions(stdout); return EXIT_SUCCESS;
 		default: fputs(usage, stderr); return EXIT_USAGE;
 		}
@@ -392,6 +443,14 @@ int cmd_serve(int argc, char **argv)
 		status_up = true;
 		log_info("event=status_listening address=%s port=%u", status_cfg.address, status_server.port);
 	}
+	socket_opts.max_connections = cfg.max_connections;
+	struct socket_service socket_svc = { &guard, &metrics, cfg.allow_prove_possession,
+					     cfg.allow_list_known_keys };
+	for (size_t i = 0; i < socket_count; i++) {
+		if (!socket_listener_start(&sockets[i], &socket_at[i], &socket_opts, &socket_svc, &e))
+			goto fail;
+		log_info("event=socket_listening socket=%s", socket_listener_name(sockets[i]));
+	}
 	char magic[256 * 5 + 1];
 	policy_format_magic(&guard.policy, magic, sizeof(magic));
 	log_info("event=listening address=%s port=%u keys=%zu magic_bytes=%s durability=%s auth=%s base_dir=%s",
@@ -435,6 +494,8 @@ int cmd_serve(int argc, char **argv)
 	}
 	log_info("event=stopping signal=%s", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	sd_notify(0, "STOPPING=1");
+	for (size_t i = 0; i < socket_count; i++)
+		socket_listener_stop(sockets[i]);
 	if (status_up)
 		server_stop(&status_server);
 	server_stop(&server);
@@ -448,6 +509,8 @@ int cmd_serve(int argc, char **argv)
 	log_info("event=stopped");
 	return EXIT_SUCCESS;
 fail:
+	for (size_t i = 0; i < socket_count; i++)
+		socket_listener_stop(sockets[i]);
 	if (status_up)
 		server_stop(&status_server);
 	if (server_up)

@@ -156,6 +156,21 @@ static bool sign_watermarked(const struct guard *g, pthread_mutex_t *lock,
 	return true;
 }
 
+bool guard_authenticate(const struct guard *g, const struct vault_key *k,
+			const struct sign_request *req, const char **who, struct err *e)
+{
+	if (!g->require_auth)
+		return true;
+	const struct auth_key *by = NULL;
+	bool ok = req->auth_raw ? auth_check_raw(&g->auth, &k->pkh, req->msg, req->len, req->auth_raw,
+						 req->auth_raw_len, &by, e)
+				: auth_check(&g->auth, &k->pkh, req->msg, req->len, req->authentication,
+					     &by, e);
+	if (ok)
+		*who = by->name;
+	return ok;
+}
+
 bool guard_sign(const struct guard *g, const struct sign_request *req, struct sign_result *out,
 		struct err *e)
 {
@@ -174,12 +189,8 @@ bool guard_sign(const struct guard *g, const struct sign_request *req, struct si
 		return false;
 	if (!check_chain(g, &out->op, e))
 		return false;
-	if (g->require_auth) {
-		const struct auth_key *who = NULL;
-		if (!auth_check(&g->auth, &out->key->pkh, req->msg, req->len, req->authentication, &who, e))
-			return false;
-		out->authenticated_by = who->name;
-	}
+	if (!guard_authenticate(g, out->key, req, &out->authenticated_by, e))
+		return false;
 	if (out->op.kind == OP_OTHER || !g->watermarks)
 		return sign_fresh(out->key, req, out, e);
 	return sign_watermarked(g, &g->key_locks[out->key - g->vault->keys], req, out, e);

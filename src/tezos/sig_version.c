@@ -43,7 +43,8 @@ bool sig_version_scheme(unsigned version, enum key_scheme key, enum bls_mode *mo
 			struct err *e)
 {
 	if (version > SIG_VERSION_LATEST)
-		return err_set(e, ERR_MALFORMED, "unknown signature version %u", version);
+		return err_set(e, ERR_MALFORMED,
+			       "unknown signature version %u: octez's versions are 0, 1, 2 and 3", version);
 	*mode = BLS_MODE_POP;
 	if (key != SCHEME_BLS)
 		return true;

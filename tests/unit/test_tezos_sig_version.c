@@ -49,6 +49,8 @@ TEST(tezos_sig_version_table_per_key_type)
 	CHECK(sig_version_scheme(2, SCHEME_BLS, &m, &e) && m == BLS_MODE_POP);
 	CHECK(sig_version_scheme(3, SCHEME_BLS, &m, &e) && m == BLS_MODE_POP);
 	CHECK(!sig_version_scheme(4, SCHEME_ED25519, &m, &e));
+	CHECK(strstr(e.msg, "unknown signature version 4: octez's versions are 0, 1, 2 and 3") != NULL);
+	CHECK(!sig_version_scheme(255, SCHEME_BLS, &m, &e));
 }
 
 TEST(tezos_pkh_decode_names_tz5_as_unsupported)
