@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -19,7 +20,8 @@ bool file_read(const char *path, size_t max_size, enum file_flags flags, char **
 	bool ok = false;
 	char *buf = NULL;
 	size_t got = 0;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO planted at the path must not hang us in open(). */
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return err_set(e, ERR_NOT_FOUND, "%s: no such file", path);
@@ -35,6 +37,22 @@ bool file_read(const char *path, size_t max_size, enum file_flags flags, char **
 	if (!S_ISREG(st.st_mode)) {
 		err_set(e, ERR_FORBIDDEN, "%s: not a regular file", path);
 		goto out;
+	}
+	if ((flags & FILE_TRUSTED) && !(flags & FILE_SECRET)) {
+		if (st.st_uid != geteuid() && st.st_uid != 0) {
+			err_set(e, ERR_FORBIDDEN,
+				"%s: owned by uid %u, neither us (uid %u) nor root: another user could "
+				"change what this signer signs; fix with: chown %u %s",
+				path, (unsigned)st.st_uid, (unsigned)geteuid(), (unsigned)geteuid(), path);
+			goto out;
+		}
+		if (st.st_mode & 022) {
+			err_set(e, ERR_FORBIDDEN,
+				"%s: mode %04o lets group or others write a file that decides what is "
+				"signed; fix with: chmod go-w %s",
+				path, (unsigned)(st.st_mode & 07777), path);
+			goto out;
+		}
 	}
 	if (flags & FILE_SECRET) {
 		if (st.st_uid != geteuid()) {
@@ -134,6 +152,25 @@ static bool fsync_dir_of(const char *path, struct err *e)
 bool file_write_durable(const char *path, const void *data, size_t len, mode_t mode,
 			struct err *e)
 {
+	return file_write_durable_id(path, data, len, mode, NULL, e);
+}
+
+void file_id_of(const char *path, struct file_id *id)
+{
+	struct stat st;
+	id->known = lstat(path, &st) == 0 && S_ISREG(st.st_mode);
+	id->dev = id->known ? st.st_dev : 0;
+	id->ino = id->known ? st.st_ino : 0;
+}
+
+bool file_id_equal(const struct file_id *a, const struct file_id *b)
+{
+	return a->known == b->known && a->dev == b->dev && a->ino == b->ino;
+}
+
+bool file_write_durable_id(const char *path, const void *data, size_t len, mode_t mode,
+			   struct file_id *id, struct err *e)
+{
 	char tmp[4096];
 	int n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
 	if (n < 0 || (size_t)n >= sizeof(tmp))
@@ -161,6 +198,12 @@ bool file_write_durable(const char *path, const void *data, size_t len, mode_t m
 	if (fsync(fd) != 0) {
 		err_errno(e, ERR_IO, "fsync %s", tmp);
 		goto fail;
+	}
+	struct stat st;
+	if (id && fstat(fd, &st) == 0) {
+		id->known = true;
+		id->dev = st.st_dev;
+		id->ino = st.st_ino;
 	}
 	if (close(fd) != 0) {
 		fd = -1;
@@ -217,4 +260,90 @@ bool file_lock_exclusive(const char *path, int *fd, struct err *e)
 	}
 	*fd = f;
 	return true;
+}
+
+static bool dir_trusted_one(const char *path, bool parent, struct err *e)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return err_errno(e, ERR_IO, "stat %s", path);
+	if (!S_ISDIR(st.st_mode))
+		return err_set(e, ERR_IO, "%s is not a directory", path);
+	if (st.st_uid != geteuid() && st.st_uid != 0)
+		return err_set(e, ERR_FORBIDDEN,
+			       "directory %s is owned by uid %u, neither us (uid %u) nor root: that "
+			       "user could replace the signer's files; fix with: chown %u %s",
+			       path, (unsigned)st.st_uid, (unsigned)geteuid(), (unsigned)geteuid(), path);
+	bool sticky_ok = parent && (st.st_mode & S_ISVTX);
+	if ((st.st_mode & 022) && !sticky_ok)
+		return err_set(e, ERR_FORBIDDEN,
+			       "directory %s has mode %04o: group or others could replace the signer's "
+			       "files in it; fix with: chmod go-w %s",
+			       path, (unsigned)(st.st_mode & 07777), path);
+	return true;
+}
+
+bool dir_check_trusted(const char *dir, struct err *e)
+{
+	char *real = realpath(dir, NULL);
+	if (!real)
+		return err_errno(e, ERR_IO, "resolve base directory %s", dir);
+	bool ok = dir_trusted_one(real, false, e);
+	for (char *slash = strrchr(real, '/'); ok && slash; slash = strrchr(real, '/')) {
+		if (slash == real) {
+			ok = dir_trusted_one("/", true, e);
+			break;
+		}
+		*slash = '\0';
+		ok = dir_trusted_one(real, true, e);
+	}
+	free(real);
+	return ok;
+}
+
+/* The PID holding an flock on (dev, ino), from /proc/locks; 0 if unknown. */
+static long flock_holder(dev_t dev, ino_t ino)
+{
+	FILE *f = fopen("/proc/locks", "re");
+	if (!f)
+		return 0;
+	char line[256];
+	long found = 0;
+	while (!found && fgets(line, sizeof(line), f)) {
+		char kind[16];
+		long pid;
+		unsigned maj, min;
+		unsigned long long node;
+		/* "1: FLOCK  ADVISORY  WRITE 1234 08:01:5678 0 EOF" */
+		const char *p = strchr(line, ':');
+		if (p && sscanf(p + 1, " %15s %*s %*s %ld %x:%x:%llu", kind, &pid, &maj, &min, &node) == 5 &&
+		    strcmp(kind, "FLOCK") == 0 && maj == major(dev) && min == minor(dev) &&
+		    node == (unsigned long long)ino)
+			found = pid;
+	}
+	fclose(f);
+	return found;
+}
+
+bool dir_lock_exclusive(const char *dir, int *fd, struct err *e)
+{
+	int f = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (f < 0)
+		return err_errno(e, ERR_IO, "open base directory %s", dir);
+	if (flock(f, LOCK_EX | LOCK_NB) == 0) {
+		*fd = f;
+		return true;
+	}
+	bool busy = errno == EWOULDBLOCK;
+	struct stat st;
+	long pid = busy && fstat(f, &st) == 0 ? flock_holder(st.st_dev, st.st_ino) : 0;
+	if (busy)
+		err_set(e, ERR_UNAVAILABLE,
+			"%s is locked by process %ld: another tzsigner process uses this base "
+			"directory; stop it first (kill %ld)",
+			dir, pid, pid);
+	else
+		err_errno(e, ERR_IO, "flock %s", dir);
+	close(f);
+	return false;
 }
