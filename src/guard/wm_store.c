@@ -225,13 +225,22 @@ bool wm_store_open(struct wm_store **out, const char *base_dir, const struct wm_
 		s->window_base = WM_WINDOW_MAX;
 	atomic_store(&s->window, s->window_base);
 	/* Every known (chain, key) is reserved ahead before the port opens, so
-	 * the first signature after a start does not wait for the disk. */
+	 * the first signature after a start does not wait for the disk. Ahead
+	 * of what was signed (the exact records), not of a reservation loaded
+	 * after a crash: crashes in a row must not add up their windows. */
 	for (size_t i = 0; s->mode == WM_RESERVE && i < s->count; i++) {
 		struct wm_group *g = s->groups[i];
-		uint32_t top = 0;
-		for (int k = 0; k < WM_KINDS; k++)
-			if (g->mem[k].known && g->mem[k].level > top)
-				top = g->mem[k].level;
+		uint32_t top = 0, threshold = 0;
+		for (int k = 0; k < WM_KINDS; k++) {
+			if (g->mem[k].exact.known && g->mem[k].exact.level > top)
+				top = g->mem[k].exact.level;
+			if (g->mem[k].known && g->mem[k].level > threshold)
+				threshold = g->mem[k].level;
+		}
+		if (!top && g->reserve_target)
+			continue; /* reserved, no record of what: keep what is reserved */
+		if (!top)
+			top = threshold;
 		if (top && wm_level_add(top, s->window_base) > g->reserve_target)
 			g->reserve_target = wm_level_add(top, s->window_base);
 	}
