@@ -99,4 +99,10 @@ bool watermark_above(const struct watermark *w, uint32_t level, uint32_t round);
  * own state and an octez file know the same triple). */
 void watermark_merge(struct watermark *w, const struct watermark *other);
 
+/* watermark_merge, and when both hold the exact record of the same bytes at
+ * the same (level, round), other's signature (if it has one) replaces w's:
+ * what a later record of one signature brings (its signature, or the one
+ * made again in the other BLS scheme). */
+void watermark_absorb(struct watermark *w, const struct watermark *other);
+
 #endif

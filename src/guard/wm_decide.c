@@ -12,18 +12,24 @@
  * again from memory before anything is signed. */
 static bool check_identity(struct wm_store *s, struct err *e)
 {
-	struct file_id now;
-	file_id_of(s->path, &now);
+	struct file_id snap, journal;
+	char path[4200];
+	file_id_of(s->path, &snap);
+	snprintf(path, sizeof(path), "%s/%s", s->dir, WM_JOURNAL_FILE);
+	file_id_of(path, &journal);
 	pthread_mutex_lock(&s->lock);
 	bool ok = true;
-	/* A write under way replaces the file itself. */
-	if (!s->writing && !file_id_equal(&now, &s->file_id)) {
+	bool same = file_id_equal(&snap, &s->file_id) && file_id_equal(&journal, &s->journal_id);
+	/* A write under way may replace the files itself. */
+	if (!s->writing && !same) {
 		pthread_mutex_lock(&s->pub_lock);
 		s->stats.files_replaced++;
 		pthread_mutex_unlock(&s->pub_lock);
 		log_error("event=watermark_file_%s path=%s action=rewrite msg=\"the watermark file is "
 			  "not the one this signer wrote: writing it again from memory before signing\"",
-			  now.known ? "replaced" : "deleted", s->path);
+			  snap.known && journal.known ? "replaced" : "deleted",
+			  file_id_equal(&snap, &s->file_id) ? path : s->path);
+		s->compact = true;
 		ok = wm_persist_wait(s, wm_persist_request(s), e);
 		if (!ok)
 			err_wrap(e, "rewriting %s", s->path);
@@ -68,6 +74,7 @@ static bool reserve(struct wm_store *s, struct wm_group *g, uint32_t level, stru
 		} else {
 			if (g->reserve_target < want)
 				g->reserve_target = want;
+			g->dirty = true;
 			gen = wm_persist_request(s);
 		}
 		ok = wm_persist_wait(s, gen, e);
@@ -79,6 +86,7 @@ static bool reserve(struct wm_store *s, struct wm_group *g, uint32_t level, stru
 		w = atomic_load(&s->window);
 		if (g->reserve_target < wm_level_add(level, (w + 1) / 2)) {
 			g->reserve_target = wm_level_add(level, w);
+			g->dirty = true;
 			wm_persist_request(s);
 		}
 	}
@@ -92,13 +100,8 @@ static bool commit(struct wm_store *s, struct wm_group *g, enum op_kind kind,
 {
 	bool ok = true;
 	pthread_mutex_lock(&s->lock);
-	struct watermark *t = &g->target[kind];
-	const struct wm_exact *x = &snap->exact;
-	bool same = t->exact.known && x->known && t->exact.level == x->level &&
-		    t->exact.round == x->round && memcmp(t->exact.hash, x->hash, HASH_BYTES) == 0;
-	watermark_merge(t, snap);
-	if (same && x->has_signature)
-		t->exact = *x;
+	watermark_absorb(&g->target[kind], snap);
+	g->dirty = true;
 	/* WM_RESERVE: the reservation makes signatures safe; the exact record
 	 * only serves re-answers and rides along with the next write. */
 	if (wait)

@@ -8,8 +8,16 @@
 
 #include "../base/log.h"
 
+/* One write's worth: every record (the snapshot, and what readers see)
+ * and which of them changed (what the journal gets). */
+struct batch {
+	struct wm_records all;
+	struct wm_records changed;
+	bool compact;
+};
+
 /* Copies what the next write records; notes what it reserves. Under lock. */
-static bool collect_locked(struct wm_store *s, struct wm_records *out, struct err *e)
+static bool collect_locked(struct wm_store *s, struct batch *b, struct err *e)
 {
 	for (size_t i = 0; i < s->count; i++) {
 		struct wm_group *g = s->groups[i];
@@ -20,23 +28,43 @@ static bool collect_locked(struct wm_store *s, struct wm_records *out, struct er
 					       .reserved = g->reserve_target };
 			memcpy(r.chain, g->chain, 4);
 			r.pkh = g->pkh;
-			if (!wm_records_push(out, &r, e))
+			if (!wm_records_push(&b->all, &r, e) || (g->dirty && !wm_records_push(&b->changed, &r, e)))
 				return false;
 		}
+		g->dirty = false;
 		g->reserve_inflight = g->reserve_target;
 	}
+	size_t limit = 2 * b->all.n > WM_JOURNAL_MIN_RECORDS ? 2 * b->all.n : WM_JOURNAL_MIN_RECORDS;
+	b->compact = s->compact || s->stop || s->journal_fd < 0 ||
+		     s->journal_records + b->changed.n > limit;
+	s->compact = false;
 	return true;
 }
 
-static bool write_records(struct wm_store *s, const struct wm_records *r, struct file_id *id,
-			  struct err *e)
+/* A snapshot of everything, then an empty journal; or only what changed,
+ * appended to the journal. */
+static bool write_batch(struct wm_store *s, struct batch *b, struct err *e)
 {
 	char *text;
 	size_t len;
-	if (!wm_format_serialise(r->v, r->n, &text, &len, e))
+	if (!b->compact) {
+		if (!wm_journal_append(s->journal_fd, s->path, b->changed.v, b->changed.n, e))
+			return false;
+		s->journal_records += b->changed.n;
+		return true;
+	}
+	char journal[4200];
+	if (!path_join(journal, sizeof(journal), s->dir, WM_JOURNAL_FILE, e) ||
+	    !wm_format_serialise(b->all.v, b->all.n, &text, &len, e))
 		return false;
-	bool ok = file_write_durable_id(s->path, text, len, 0600, id, e);
+	struct file_id id = { 0 };
+	bool ok = file_write_durable_id(s->path, text, len, 0600, &id, e) &&
+		  wm_journal_reset(&s->journal_fd, journal, &s->journal_id, e);
 	free(text);
+	if (ok) {
+		s->journal_records = 0;
+		s->file_id = id;
+	}
 	if (ok && !s->marker_written) {
 		/* Evidence that this directory holds watermarks, should the file
 		 * itself ever go missing (checked at open). */
@@ -50,11 +78,12 @@ static bool write_records(struct wm_store *s, const struct wm_records *r, struct
 }
 
 /* Marks what a finished write made durable. Under lock. */
-static void settle_locked(struct wm_store *s, bool ok, const struct file_id *id)
+static void settle_locked(struct wm_store *s, bool ok)
 {
-	if (!ok)
+	if (!ok) {
+		s->compact = true; /* what failed is rewritten whole */
 		return;
-	s->file_id = *id;
+	}
 	for (size_t i = 0; i < s->count; i++) {
 		struct wm_group *g = s->groups[i];
 		if (g->reserve_inflight > atomic_load(&g->reserve_durable) || s->stop)
@@ -64,15 +93,16 @@ static void settle_locked(struct wm_store *s, bool ok, const struct file_id *id)
 
 void wm_publish(struct wm_store *s, struct wm_records *written, bool ok)
 {
-	struct wm_records fresh = { 0 };
+	struct batch fresh = { 0 };
 	bool wrote = written != NULL;
 	if (!written) { /* at load: what was read */
 		pthread_mutex_lock(&s->lock);
 		bool collected = collect_locked(s, &fresh, NULL);
 		pthread_mutex_unlock(&s->lock);
+		wm_records_free(&fresh.changed);
 		if (!collected)
-			wm_records_free(&fresh);
-		written = &fresh;
+			wm_records_free(&fresh.all);
+		written = &fresh.all;
 	}
 	pthread_mutex_lock(&s->pub_lock);
 	if (ok) {
@@ -90,16 +120,17 @@ void wm_publish(struct wm_store *s, struct wm_records *written, bool ok)
 
 bool wm_persist_now(struct wm_store *s, struct err *e)
 {
-	struct wm_records r = { 0 };
-	struct file_id id = { 0 };
+	struct batch b = { 0 };
 	pthread_mutex_lock(&s->lock);
-	bool ok = collect_locked(s, &r, e);
+	s->compact = true;
+	bool ok = collect_locked(s, &b, e);
 	pthread_mutex_unlock(&s->lock);
-	ok = ok && write_records(s, &r, &id, e);
+	ok = ok && write_batch(s, &b, e);
 	pthread_mutex_lock(&s->lock);
-	settle_locked(s, ok, &id);
+	settle_locked(s, ok);
 	pthread_mutex_unlock(&s->lock);
-	wm_publish(s, &r, ok);
+	wm_records_free(&b.changed);
+	wm_publish(s, &b.all, ok);
 	return ok;
 }
 
@@ -135,16 +166,15 @@ void *wm_persist_thread(void *arg)
 		final_try = s->stop;
 		uint64_t gen = s->gen_requested;
 		struct err e = { 0 };
-		struct wm_records r = { 0 };
-		struct file_id id = { 0 };
-		bool ok = collect_locked(s, &r, &e);
+		struct batch b = { 0 };
+		bool ok = collect_locked(s, &b, &e);
 		s->writing = true;
 		s->gen_writing = gen;
 		pthread_mutex_unlock(&s->lock);
-		ok = ok && write_records(s, &r, &id, &e);
+		ok = ok && write_batch(s, &b, &e);
 		pthread_mutex_lock(&s->lock);
 		s->writing = false;
-		settle_locked(s, ok, &id);
+		settle_locked(s, ok);
 		if (ok) {
 			s->gen_durable = gen;
 		} else {
@@ -156,7 +186,8 @@ void *wm_persist_thread(void *arg)
 		}
 		pthread_cond_broadcast(&s->done);
 		pthread_mutex_unlock(&s->lock);
-		wm_publish(s, &r, ok);
+		wm_records_free(&b.changed);
+		wm_publish(s, &b.all, ok);
 		pthread_mutex_lock(&s->lock);
 		if (!ok && !s->stop) {
 			/* Retry in a second, or sooner if asked again. */

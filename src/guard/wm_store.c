@@ -100,7 +100,7 @@ static bool merge_record(struct wm_store *s, const struct wm_record *r, bool fro
 		return false;
 	if (from_octez)
 		watermark_merge(&g->octez[r->kind], &r->w);
-	watermark_merge(&g->mem[r->kind], &r->w);
+	watermark_absorb(&g->mem[r->kind], &r->w);
 	if (r->reserved) {
 		/* After a crash the reservation is what was signed, at most. */
 		struct watermark whole = { .known = true, .level = r->reserved, .round = WM_WHOLE_LEVEL };
@@ -113,24 +113,29 @@ static bool merge_record(struct wm_store *s, const struct wm_record *r, bool fro
 	return true;
 }
 
-/* Reads dir/name as records (*present false when it does not exist). */
+/* Reads dir/name (ours: kind -1; octez's: kind; the journal: kind -2) and
+ * folds its records in; *count grows by what was read. */
 static bool load_file(struct wm_store *s, const char *name, int kind, size_t *count,
 		      struct err *e)
 {
 	char *buf, where[4200];
-	size_t len;
+	size_t len, torn = 0;
 	struct wm_records r = { 0 };
 	if (!file_read_optional(s->dir, name, WM_FILE_MAX, FILE_TRUSTED, &buf, &len, e))
 		return false;
 	if (!buf)
 		return true;
 	snprintf(where, sizeof(where), "%s/%s", s->dir, name);
-	bool ok = kind < 0 ? wm_format_parse(buf, len, where, &r, e)
-			   : wm_format_parse_octez(buf, len, where, (enum op_kind)kind, &r, e);
+	bool ok = kind == -1   ? wm_format_parse(buf, len, where, &r, e)
+		  : kind == -2 ? wm_journal_parse((const uint8_t *)buf, len, where, &r, &torn, e)
+			       : wm_format_parse_octez(buf, len, where, (enum op_kind)kind, &r, e);
 	file_free(buf, len);
 	for (size_t i = 0; ok && i < r.n; i++)
 		ok = merge_record(s, &r.v[i], kind >= 0, e);
-	*count += r.n + (kind < 0); /* ours: present even when empty */
+	if (ok && torn)
+		log_warn("event=watermark_journal_torn_tail path=%s records=%zu msg=\"a write cut by a crash, "
+			 "never acknowledged: dropped\"", where, r.n);
+	*count += r.n + (kind == -1); /* ours: present even when empty */
 	wm_records_free(&r);
 	return ok;
 }
@@ -145,6 +150,7 @@ static bool exists(const char *dir, const char *name)
 static bool load(struct wm_store *s, const char *base_dir, bool lock, bool *ours, struct err *e)
 {
 	s->lock_fd = -1;
+	s->journal_fd = -1;
 	pthread_mutex_init(&s->mem_lock, NULL);
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_mutex_init(&s->pub_lock, NULL);
@@ -159,8 +165,8 @@ static bool load(struct wm_store *s, const char *base_dir, bool lock, bool *ours
 		return false;
 	if (lock && !dir_lock_exclusive(base_dir, &s->lock_fd, e))
 		return false;
-	size_t n = 0, from_octez = 0;
-	if (!load_file(s, WM_STORE_FILE, -1, &n, e))
+	size_t n = 0, from_octez = 0, journaled = 0;
+	if (!load_file(s, WM_STORE_FILE, -1, &n, e) || !load_file(s, WM_JOURNAL_FILE, -2, &journaled, e))
 		return false;
 	*ours = n > 0;
 	for (int k = 0; k < WM_KINDS; k++)
@@ -193,6 +199,7 @@ bool wm_store_load(struct wm_store **out, const char *base_dir, bool lock, struc
 static bool check_not_lost(struct wm_store *s, bool ours, bool init, struct err *e)
 {
 	const char *evidence = exists(s->dir, WM_MARKER_FILE)	   ? WM_MARKER_FILE
+			       : exists(s->dir, WM_JOURNAL_FILE)     ? WM_JOURNAL_FILE
 			       : exists(s->dir, WM_LEGACY_LOCK_FILE) ? WM_LEGACY_LOCK_FILE
 								     : NULL;
 	if (ours || !evidence)
@@ -308,5 +315,7 @@ void wm_store_free(struct wm_store *s)
 	pthread_cond_destroy(&s->done);
 	if (s->lock_fd >= 0)
 		close(s->lock_fd);
+	if (s->journal_fd >= 0)
+		close(s->journal_fd);
 	free(s);
 }

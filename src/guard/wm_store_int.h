@@ -15,6 +15,7 @@
 #include <stdatomic.h>
 
 #include "../base/file.h"
+#include "wm_journal.h"
 #include "wm_store.h"
 
 /* One (chain, key): its three kinds share one reservation. */
@@ -28,6 +29,7 @@ struct wm_group {
 	uint32_t reserve_target;           /* whole levels to reserve (0: none) */
 	uint32_t reserve_inflight;         /* what the write under way reserves */
 	_Atomic uint32_t reserve_durable;  /* what the file on disk reserves */
+	bool dirty;                        /* changed since the last write */
 };
 
 struct wm_store {
@@ -47,7 +49,11 @@ struct wm_store {
 	uint32_t window_base;        /* --reserve-ahead */
 	_Atomic uint32_t window;     /* W now */
 	struct err last_error;
-	struct file_id file_id;      /* our file as we last wrote it */
+	struct file_id file_id;      /* our file (the snapshot) as we last wrote it */
+	int journal_fd;              /* the journal, open for appending (-1: none yet) */
+	struct file_id journal_id;
+	size_t journal_records;      /* appended since the last snapshot */
+	bool compact;                /* the next write is a snapshot */
 	bool marker_written;
 	bool stop, thread_started;
 	int lock_fd;
@@ -62,7 +68,8 @@ struct wm_store {
 struct wm_group *wm_group_get(struct wm_store *s, const uint8_t chain[static 4],
 			      const struct pkh *pkh, bool create, struct err *e);
 
-/* Writes the state now (no persister running, or from it). */
+/* Writes the whole state now as a snapshot and empties the journal (no
+ * persister running). */
 bool wm_persist_now(struct wm_store *s, struct err *e);
 /* Asks the persister for a write of everything changed so far; returns its
  * generation. Caller holds lock. */

@@ -16,15 +16,13 @@
 // identical bytes, which must carry the identical signature.
 //
 // Blocks come at jumping levels (a baker's rights come every few levels).
-// After each kill the watermark file is read: the levels a crash cost, per
+// After each kill the watermark state is read (`watermarks export`): the levels a crash cost, per
 // (chain, key), are its reserved level minus the highest level sent for
 // that key, reported against the window W the killed signer had logged.
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { verifySignature } from '@taquito/utils';
 import {
 	makeBaseDir,
@@ -36,6 +34,7 @@ import {
 	assertNoSanitizerReport,
 	randInt,
 	randomChainId,
+	runCli,
 } from './lib/signer.mjs';
 import { op, blake2b256Hex, chainIdB58, sleep } from './lib/watermark.mjs';
 
@@ -174,12 +173,10 @@ async function crashRun(t, durability) {
 		windowMax = Math.max(windowMax, durability === 'sync' ? 0 : Math.max(...windows));
 		const window = windowMax;
 		let worst = 0;
-		let file;
-		try {
-			file = JSON.parse(await readFile(path.join(dir, 'tzsigner_high_watermarks.json'), 'utf8'));
-		} catch {
-			return; // killed before its first write
-		}
+		// the state a restart would load: snapshot and journal
+		const exported = await runCli(['watermarks', 'export', '-d', dir]);
+		if (exported.code !== 0) return; // killed before its first write
+		const file = JSON.parse(exported.stdout);
 		for (const [pkh, top] of sentTop) {
 			const reserved = Math.max(0, ...file.watermarks.filter((w) => w.pkh === pkh).map((w) => w.reserved_level ?? 0));
 			worst = Math.max(worst, reserved - top);
