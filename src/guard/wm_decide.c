@@ -4,8 +4,16 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "../base/log.h"
+
+static void count_wait(struct wm_store *s)
+{
+	pthread_mutex_lock(&s->pub_lock);
+	s->stats.waits++;
+	pthread_mutex_unlock(&s->pub_lock);
+}
 
 /* The watermark file must be the one we wrote: deleted or replaced (by an
  * operator's cleanup, another user, a restore gone wrong), it is written
@@ -30,6 +38,7 @@ static bool check_identity(struct wm_store *s, struct err *e)
 			  snap.known && journal.known ? "replaced" : "deleted",
 			  file_id_equal(&snap, &s->file_id) ? path : s->path);
 		s->compact = true;
+		count_wait(s);
 		ok = wm_persist_wait(s, wm_persist_request(s), e);
 		if (!ok)
 			err_wrap(e, "rewriting %s", s->path);
@@ -38,15 +47,39 @@ static bool check_identity(struct wm_store *s, struct err *e)
 	return ok;
 }
 
+static uint64_t now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
+}
+
 static void grow_window_locked(struct wm_store *s, uint32_t level, const char *why)
 {
 	uint32_t w = atomic_load(&s->window);
+	s->window_changed_ms = now_ms();
 	if (w >= WM_WINDOW_MAX)
 		return;
 	w = w * 2 > WM_WINDOW_MAX ? WM_WINDOW_MAX : w * 2;
 	atomic_store(&s->window, w);
 	log_info("event=watermark_window_grown window=%u level=%u reason=%s "
 		 "crash_cost=\"up to %u levels of each kind\"", w, level, why, w);
+}
+
+/* The disk kept up for WM_WINDOW_CALM_MS: halve the window again (never
+ * below --reserve-ahead), so a burst does not leave a crash costing more
+ * than it needs to. */
+static void calm_window_locked(struct wm_store *s, uint32_t level)
+{
+	uint32_t w = atomic_load(&s->window);
+	uint64_t now = now_ms();
+	if (w <= s->window_base || now - s->window_changed_ms < WM_WINDOW_CALM_MS)
+		return;
+	s->window_changed_ms = now;
+	w = w / 2 < s->window_base ? s->window_base : w / 2;
+	atomic_store(&s->window, w);
+	log_info("event=watermark_window_shrunk window=%u level=%u crash_cost=\"up to %u levels of each kind\"",
+		 w, level, w);
 }
 
 /* WM_RESERVE: nothing is signed at level before it is durably reserved for
@@ -77,14 +110,23 @@ static bool reserve(struct wm_store *s, struct wm_group *g, uint32_t level, stru
 			g->dirty = true;
 			gen = wm_persist_request(s);
 		}
+		count_wait(s);
 		ok = wm_persist_wait(s, gen, e);
 		if (ok && atomic_load(&g->reserve_durable) < level)
 			ok = err_set(e, ERR_INTERNAL, "reservation of level %u not durable after write", level);
 	} else {
-		if (level == durable && g->reserve_target > durable)
-			grow_window_locked(s, level, "caught_up");
 		w = atomic_load(&s->window);
-		if (g->reserve_target < wm_level_add(level, (w + 1) / 2)) {
+		bool extend = g->reserve_target < wm_level_add(level, (w + 1) / 2);
+		/* Half the window used up again while the last extension is still
+		 * being written: requests are catching up with the disk. */
+		if (extend && g->reserve_target > durable) {
+			grow_window_locked(s, level, "caught_up");
+			w = atomic_load(&s->window);
+		} else if (extend) {
+			calm_window_locked(s, level);
+			w = atomic_load(&s->window);
+		}
+		if (extend) {
 			g->reserve_target = wm_level_add(level, w);
 			g->dirty = true;
 			wm_persist_request(s);
@@ -104,9 +146,10 @@ static bool commit(struct wm_store *s, struct wm_group *g, enum op_kind kind,
 	g->dirty = true;
 	/* WM_RESERVE: the reservation makes signatures safe; the exact record
 	 * only serves re-answers and rides along with the next write. */
-	if (wait)
+	if (wait) {
+		count_wait(s);
 		ok = wm_persist_wait(s, wm_persist_request(s), e);
-	else if (s->mode == WM_SYNC)
+	} else if (s->mode == WM_SYNC)
 		wm_persist_request(s);
 	pthread_mutex_unlock(&s->lock);
 	return ok;

@@ -17,7 +17,9 @@
  *               reserves up to L + W for all three kinds; the store is
  *               reserved ahead at open, before the port opens; W doubles
  *               (up to WM_WINDOW_MAX) whenever requests catch up with the
- *               reservation. A crash costs at most W levels of each kind,
+ *               reservation (levels come faster than writes complete), and
+ *               halves back towards --reserve-ahead after WM_WINDOW_CALM_MS
+ *               without growing. A crash costs at most W levels of each kind,
  *               never a double signature; a clean stop hands unused
  *               reservations back.
  *
@@ -49,7 +51,8 @@ enum wm_durability { WM_SYNC, WM_RESERVE };
 #define WM_STORE_MAX_KEYS 16384   /* (chain, key) pairs */
 #define WM_MAX_CHAINS 32          /* distinct chains; a new one beyond is refused */
 #define WM_WINDOW_DEFAULT 8       /* --reserve-ahead: levels reserved ahead */
-#define WM_WINDOW_MAX 64          /* what the adaptive window may grow to */
+#define WM_WINDOW_MAX 256         /* what the adaptive window may grow to */
+#define WM_WINDOW_CALM_MS 60000   /* W halves after this long without growing */
 
 struct wm_options {
 	enum wm_durability mode;
@@ -102,6 +105,7 @@ bool wm_store_finish(struct wm_store *s, const struct wm_ask *a, const char *sig
  * never takes the lock that signing takes. */
 struct wm_stats {
 	uint64_t writes, write_failures, files_replaced;
+	uint64_t waits;  /* requests that waited for a write (a new key, a jump past W, sync) */
 	uint32_t window; /* W now: a crash costs at most W levels of each kind */
 };
 bool wm_store_snapshot(struct wm_store *s, struct wm_records *out, struct wm_stats *st,

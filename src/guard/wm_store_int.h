@@ -48,6 +48,7 @@ struct wm_store {
 	bool writing;
 	uint32_t window_base;        /* --reserve-ahead */
 	_Atomic uint32_t window;     /* W now */
+	uint64_t window_changed_ms;  /* when W last grew or shrank (monotonic), under lock */
 	struct err last_error;
 	struct file_id file_id;      /* our file (the snapshot) as we last wrote it */
 	int journal_fd;              /* the journal, open for appending (-1: none yet) */

@@ -212,9 +212,11 @@ static void render_watermarks(struct text *t, struct wm_store *s)
 	       "# TYPE tzsigner_watermark_file_replaced_total counter\n"
 	       "tzsigner_watermark_file_replaced_total %llu\n"
 	       "# HELP tzsigner_watermark_window Levels reserved ahead now: a crash costs at most this many of each kind.\n"
-	       "# TYPE tzsigner_watermark_window gauge\ntzsigner_watermark_window %u\n",
+	       "# TYPE tzsigner_watermark_window gauge\ntzsigner_watermark_window %u\n"
+	       "# HELP tzsigner_watermark_waits_total Sign requests that waited for a watermark write (a new key, a jump past the window, sync durability).\n"
+	       "# TYPE tzsigner_watermark_waits_total counter\ntzsigner_watermark_waits_total %llu\n",
 	    (unsigned long long)st.writes, (unsigned long long)st.write_failures,
-	    (unsigned long long)st.files_replaced, st.window);
+	    (unsigned long long)st.files_replaced, st.window, (unsigned long long)st.waits);
 	wm_records_free(&r);
 }
 
