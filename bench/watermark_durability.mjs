@@ -206,6 +206,13 @@ async function sign(conn, pkh, bytes) {
 	return ms;
 }
 
+// a counter of GET /metrics (0 when absent: --unsafe-no-high-watermark)
+async function metric(conn, name) {
+	const r = await conn.send('GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+	const line = r.body.split('\n').find((l) => l.startsWith(`${name} `));
+	return line ? Number(line.split(' ')[1]) : 0;
+}
+
 const pct = (l, p) => l[Math.min(l.length - 1, Math.floor((p / 100) * l.length))];
 const stats = (l) => {
 	const s = [...l].sort((a, b) => a - b);
@@ -244,11 +251,14 @@ for (const mode of MODES) {
 			conn.close();
 		}),
 	);
+	const mc = await connect(s.port);
+	const waits = await metric(mc, 'tzsigner_watermark_waits_total');
+	mc.close();
 	await stop(s);
-	rhythm[mode.name] = { all: stats(lat.all), block: stats(lat.block), firstEver: stats(lat.firstEver) };
+	rhythm[mode.name] = { all: stats(lat.all), block: stats(lat.block), firstEver: stats(lat.firstEver), waits };
 	const a = rhythm[mode.name].all;
 	const b = rhythm[mode.name].block;
-	console.log(`watermark_durability phase=rhythm mode=${mode.name} requests=${a.n} p50_ms=${f(a.p50)} p99_ms=${f(a.p99)} max_ms=${f(a.max)} blocks=${b.n} block_p50_ms=${f(b.p50)} block_p99_ms=${f(b.p99)} block_max_ms=${f(b.max)} first_level_of_a_new_key_max_ms=${f(rhythm[mode.name].firstEver.max)}`);
+	console.log(`watermark_durability phase=rhythm mode=${mode.name} requests=${a.n} p50_ms=${f(a.p50)} p99_ms=${f(a.p99)} max_ms=${f(a.max)} blocks=${b.n} block_p50_ms=${f(b.p50)} block_p99_ms=${f(b.p99)} block_max_ms=${f(b.max)} first_level_of_a_new_key_max_ms=${f(rhythm[mode.name].firstEver.max)} waits_for_a_write=${rhythm[mode.name].waits}`);
 }
 
 // ---- restart: the first signature after a start, and a block after a jump
@@ -258,6 +268,7 @@ for (const mode of MODES) {
 	const pkh = pkhs[0];
 	const first = [];
 	const jump = [];
+	let waits = 0;
 	let level = 100;
 	for (let i = 0; i <= ROUNDS; i++) {
 		const s = await start(dir, mode.args, `restart-${mode.name}-${i}`);
@@ -270,25 +281,27 @@ for (const mode of MODES) {
 			// round 0 is the very first start (a new key: nothing to reserve from)
 			first.push(ms);
 			jump.push(bms);
+			waits += await metric(conn, 'tzsigner_watermark_waits_total');
 		}
 		conn.close();
 		await stop(s);
 	}
-	restart[mode.name] = { first: stats(first), jump: stats(jump) };
+	restart[mode.name] = { first: stats(first), jump: stats(jump), waits };
 	const a = restart[mode.name].first;
 	const b = restart[mode.name].jump;
-	console.log(`watermark_durability phase=restart mode=${mode.name} rounds=${a.n} first_after_start_p50_ms=${f(a.p50)} first_after_start_max_ms=${f(a.max)} block_after_5_level_jump_p50_ms=${f(b.p50)} block_after_5_level_jump_max_ms=${f(b.max)}`);
+	console.log(`watermark_durability phase=restart mode=${mode.name} rounds=${a.n} first_after_start_p50_ms=${f(a.p50)} first_after_start_max_ms=${f(a.max)} block_after_5_level_jump_p50_ms=${f(b.p50)} block_after_5_level_jump_max_ms=${f(b.max)} waits_for_a_write=${waits}`);
 }
 
-const met = rhythm.reserve.all.p99 < 5 && restart.reserve.first.max < DELAY_MS && restart.reserve.jump.max < DELAY_MS;
+// the reserve signer waits only for the first level of each new key
+const met = rhythm.reserve.all.p99 < 5 && rhythm.reserve.waits <= KEYS && restart.reserve.waits === 0;
 console.log(`watermark_durability target reserve_rhythm_p99_below_5ms_and_no_wait_after_start_or_jump=${met ? 'met' : 'not_met'}`);
 
 if (MARKDOWN) {
-	console.log(`\n| mode | rhythm p50 ms | rhythm p99 ms | rhythm max ms | block p99 ms | first after start (median / max) ms | block after a 5-level jump (median / max) ms |`);
-	console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+	console.log(`\n| mode | rhythm p50 ms | rhythm p99 ms | rhythm max ms | block p99 ms | rhythm waits for a write | first after start (median / max) ms | block after a 5-level jump (median / max) ms | restart waits for a write |`);
+	console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 	for (const m of MODES) {
 		const r = rhythm[m.name];
 		const x = restart[m.name];
-		console.log(`| \`${m.args.join(' ')}\` | ${f(r.all.p50)} | ${f(r.all.p99)} | ${f(r.all.max)} | ${f(r.block.p99)} | ${f(x.first.p50)} / ${f(x.first.max)} | ${f(x.jump.p50)} / ${f(x.jump.max)} |`);
+		console.log(`| \`${m.args.join(' ')}\` | ${f(r.all.p50)} | ${f(r.all.p99)} | ${f(r.all.max)} | ${f(r.block.p99)} | ${r.waits} | ${f(x.first.p50)} / ${f(x.first.max)} | ${f(x.jump.p50)} / ${f(x.jump.max)} | ${x.waits} |`);
 	}
 }
