@@ -47,15 +47,25 @@ static bool write_batch(struct wm_store *s, struct batch *b, struct err *e)
 {
 	char *text;
 	size_t len;
-	if (!b->compact) {
-		if (!wm_journal_append(s->journal_fd, s->path, b->changed.v, b->changed.n, e))
-			return false;
-		s->journal_records += b->changed.n;
-		return true;
-	}
 	char journal[4200];
-	if (!path_join(journal, sizeof(journal), s->dir, WM_JOURNAL_FILE, e) ||
-	    !wm_format_serialise(b->all.v, b->all.n, &text, &len, e))
+	if (!path_join(journal, sizeof(journal), s->dir, WM_JOURNAL_FILE, e))
+		return false;
+	if (!b->compact) {
+		if (!wm_journal_append(s->journal_fd, journal, b->changed.v, b->changed.n, e))
+			return false;
+		/* Appended to the file at the path, not to one deleted or replaced
+		 * meanwhile (that would be lost at the next start): else the whole
+		 * state is written again, now. */
+		struct file_id now;
+		file_id_of(journal, &now);
+		if (file_id_equal(&now, &s->journal_id)) {
+			s->journal_records += b->changed.n;
+			return true;
+		}
+		log_error("event=watermark_file_%s path=%s action=rewrite msg=\"the journal changed under "
+			  "a write: writing everything again\"", now.known ? "replaced" : "deleted", journal);
+	}
+	if (!wm_format_serialise(b->all.v, b->all.n, &text, &len, e))
 		return false;
 	struct file_id id = { 0 };
 	bool ok = file_write_durable_id(s->path, text, len, 0600, &id, e) &&

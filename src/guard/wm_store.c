@@ -125,8 +125,18 @@ static bool check_not_lost(struct wm_store *s, bool ours, bool init, struct err 
 			       : exists(s->dir, WM_JOURNAL_FILE)     ? WM_JOURNAL_FILE
 			       : exists(s->dir, WM_LEGACY_LOCK_FILE) ? WM_LEGACY_LOCK_FILE
 								     : NULL;
-	if (ours || !evidence)
+	/* This version writes its marker and its journal together: a marker
+	 * without a journal means the journal was deleted, and with it the
+	 * reservations made since the last snapshot. */
+	bool journal_lost = ours && exists(s->dir, WM_MARKER_FILE) && !exists(s->dir, WM_JOURNAL_FILE);
+	if ((ours && !journal_lost) || !evidence)
 		return true;
+	if (journal_lost && !init)
+		return err_set(e, ERR_FORBIDDEN,
+			       "%s/%s is missing: the levels it reserved since the last snapshot are "
+			       "unknown, and starting could sign them again. Restore it, or start once "
+			       "with --init if nothing was signed since the signer last stopped cleanly",
+			       s->dir, WM_JOURNAL_FILE);
 	if (init) {
 		log_warn("event=watermarks_reinitialised path=%s evidence=%s msg=\"--init: starting "
 			 "without the watermark file of a directory used before\"", s->path, evidence);

@@ -158,3 +158,26 @@ TEST(wm_journal_compacts_and_survives_deletion)
 	wm_store_close(s);
 	wmt_rm(dir);
 }
+
+TEST(wm_journal_deleted_while_stopped_is_refused)
+{
+	char dir[64], path[128];
+	struct wm_store *s;
+	struct err e = { 0 };
+	crypto_init(NULL);
+	wmt_dir(dir, sizeof(dir));
+	CHECK(wmt_open(&s, dir, WM_RESERVE));
+	struct wm_ask a = key_ask(3, 40);
+	CHECK(wmt_sign(s, &a, "sig"));
+	wm_store_close(s);
+	snprintf(path, sizeof(path), "%s/%s", dir, WM_JOURNAL_FILE);
+	CHECK(unlink(path) == 0);
+	CHECK(!wmt_open(&s, dir, WM_RESERVE) && wmt_last_err.kind == ERR_FORBIDDEN);
+	CHECK(strstr(wmt_last_err.msg, WM_JOURNAL_FILE) && strstr(wmt_last_err.msg, "--init"));
+	struct wm_options o = { .mode = WM_RESERVE, .init = true };
+	CHECK(wm_store_open(&s, dir, &o, &e));
+	struct wm_ticket t;
+	CHECK(!wm_store_begin(s, &a, &t, &e) || t.reanswer); /* the snapshot still holds level 40 */
+	wm_store_close(s);
+	wmt_rm(dir);
+}
