@@ -77,7 +77,7 @@ static const char usage[] =
 	"\n"
 	"Without -f, encrypted keys are unlocked by a passphrase asked on the terminal.\n"
 	"High watermarks live in <base-dir>/tzsigner_high_watermarks.json; octez's\n"
-	"<base-dir>/*_high_watermark files are read at start and honoured. At most 32\n"
+	"<base-dir>/*_high_watermark files are read at start and honoured. At most 1024\n"
 	"chains get watermarks: give --chain.\n"
 	"Per-key magic byte overrides: <base-dir>/tzsigner_policy.json (see README).\n"
 	"/statusz/<pkh> answers 200 when that key can sign now (a Ledger key: device\n"

@@ -49,7 +49,7 @@ enum wm_durability { WM_SYNC, WM_RESERVE };
 #define WM_MARKER_FILE "tzsigner_watermarks.used"
 #define WM_LEGACY_LOCK_FILE "tzsigner.lock" /* created by earlier versions */
 #define WM_STORE_MAX_KEYS 16384   /* (chain, key) pairs */
-#define WM_MAX_CHAINS 32          /* distinct chains; a new one beyond is refused */
+#define WM_MAX_CHAINS 1024        /* distinct chains; a new one beyond is refused */
 #define WM_WINDOW_DEFAULT 8       /* --reserve-ahead: levels reserved ahead */
 #define WM_WINDOW_MAX 256         /* what the adaptive window may grow to */
 #define WM_WINDOW_CALM_MS 60000   /* W halves after this long without growing */

@@ -199,7 +199,8 @@ test('a tz4 re-answer is in the scheme asked by ?version=', async () => {
 	}
 });
 
-test('without --chain, at most 32 chains get watermarks; the baker\'s chain keeps signing', async () => {
+test('without --chain, at most 1,024 chains get watermarks; the baker\'s chain keeps signing; a new chain costs one append, not a rewrite', async () => {
+	const CAP = 1024;
 	const dir = await makeBaseDir('chains');
 	const k = await genKey(dir, 'k', 'tz1');
 	const s = await startSigner(dir);
@@ -207,17 +208,26 @@ test('without --chain, at most 32 chains get watermarks; the baker\'s chain keep
 		const main = randomChainId();
 		await signOk(s, k.pkh, op({ kind: 'attestation', level: 10, round: 0, chainId: main }));
 		let refused = 0;
-		for (let i = 0; i < 40; i++) {
-			const r = await postSign(s.port, k.pkh, op({ kind: 'attestation', level: 10, round: 0, chainId: randomChainId() }));
+		const seen = new Set([main.toString('hex')]);
+		for (let i = 0; i < CAP + 8; i++) {
+			let chainId;
+			do chainId = randomChainId();
+			while (seen.has(chainId.toString('hex')));
+			seen.add(chainId.toString('hex'));
+			const r = await postSign(s.port, k.pkh, op({ kind: 'attestation', level: 10, round: 0, chainId }));
 			if (r.status === 403) {
-				assert.match(r.text, /over the cap of 32.*--chain/);
+				assert.match(r.text, /over the cap of 1024.*--chain/);
 				refused++;
 			} else assert.equal(r.status, 200, r.text);
 		}
-		assert.equal(refused, 40 - 31);
+		assert.equal(refused, CAP + 8 - (CAP - 1));
 		await signOk(s, k.pkh, op({ kind: 'attestation', level: 11, round: 0, chainId: main }));
-		const n = JSON.parse(await readFile(path.join(dir, FILE), 'utf8')).watermarks.length;
-		assert.ok(n <= 32 * 3, `${n} records`);
+		// the file written at start was not rewritten for each chain: the
+		// chains went to the journal, one append each
+		const snapshot = JSON.parse(await readFile(path.join(dir, FILE), 'utf8')).watermarks.length;
+		assert.ok(snapshot < 3 * CAP, `${snapshot} records in the snapshot: everything rewritten at each write`);
+		const journal = (await stat(path.join(dir, 'tzsigner_high_watermarks.journal'))).size;
+		assert.ok(journal > 0 && journal % 256 === 0, `journal of ${journal} bytes`);
 	} finally {
 		await s.stop();
 	}

@@ -275,6 +275,7 @@ TEST(wm_files_chains_are_capped)
 	for (int i = 0; i <= WM_MAX_CHAINS; i++) {
 		struct wm_ask a = wmt_ask(OP_ATTESTATION, 5, 0, 1);
 		a.chain[0] = (uint8_t)i;
+		a.chain[1] = (uint8_t)(i >> 8);
 		bool ok = wm_store_begin(s, &a, &t, &e);
 		CHECK(ok == (i < WM_MAX_CHAINS));
 		if (ok)
