@@ -139,9 +139,11 @@ async function crashRun(t, durability) {
 				stats.refused++;
 				if (s.cut && s.cut.bytes === req.bytes) s.cut = null;
 			}
-			// a level refused after a crash (the reserved one) is passed by
+			// levels refused after a crash (the reserved ones) are passed by,
+			// as the chain moves on: to just above the watermark named
 			if (r.status === 409 && req.level >= s.level) {
-				s.level = req.level + 1;
+				const m = /high watermark \((\d+), any round\)/.exec(r.text);
+				s.level = Math.max(req.level, m ? Number(m[1]) : 0) + 1;
 				s.round = 0;
 			}
 		}
