@@ -27,7 +27,7 @@ static bool check_identity(struct wm_store *s, struct err *e)
 	file_id_of(path, &journal);
 	pthread_mutex_lock(&s->lock);
 	bool ok = true;
-	bool same = file_id_equal(&snap, &s->file_id) && file_id_equal(&journal, &s->journal_id);
+	bool same = file_id_equal(&snap, &s->seen_file_id) && file_id_equal(&journal, &s->seen_journal_id);
 	/* A write under way may replace the files itself. */
 	if (!s->writing && !same) {
 		pthread_mutex_lock(&s->pub_lock);
@@ -36,7 +36,7 @@ static bool check_identity(struct wm_store *s, struct err *e)
 		log_error("event=watermark_file_%s path=%s action=rewrite msg=\"the watermark file is "
 			  "not the one this signer wrote: writing it again from memory before signing\"",
 			  snap.known && journal.known ? "replaced" : "deleted",
-			  file_id_equal(&snap, &s->file_id) ? path : s->path);
+			  file_id_equal(&snap, &s->seen_file_id) ? path : s->path);
 		s->compact = true;
 		count_wait(s);
 		ok = wm_persist_wait(s, wm_persist_request(s), e);

@@ -94,6 +94,8 @@ static void settle_locked(struct wm_store *s, bool ok)
 		s->compact = true; /* what failed is rewritten whole */
 		return;
 	}
+	s->seen_file_id = s->file_id;
+	s->seen_journal_id = s->journal_id;
 	for (size_t i = 0; i < s->count; i++) {
 		struct wm_group *g = s->groups[i];
 		if (g->reserve_inflight > atomic_load(&g->reserve_durable) || s->stop)

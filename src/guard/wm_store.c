@@ -98,6 +98,7 @@ static bool load(struct wm_store *s, const char *base_dir, bool lock, bool *ours
 	if (from_octez)
 		log_info("event=octez_watermarks_loaded records=%zu base_dir=%s", from_octez, base_dir);
 	file_id_of(s->path, &s->file_id);
+	s->seen_file_id = s->file_id;
 	return true;
 }
 

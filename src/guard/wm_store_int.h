@@ -50,9 +50,12 @@ struct wm_store {
 	_Atomic uint32_t window;     /* W now */
 	uint64_t window_changed_ms;  /* when W last grew or shrank (monotonic), under lock */
 	struct err last_error;
-	struct file_id file_id;      /* our file (the snapshot) as we last wrote it */
+	/* The writer's own (the persister, or the caller with none running): */
 	int journal_fd;              /* the journal, open for appending (-1: none yet) */
-	struct file_id journal_id;
+	struct file_id file_id;      /* our file (the snapshot) as last written */
+	struct file_id journal_id;   /* the journal as last opened */
+	/* Under lock: the same, as of the last write that succeeded. */
+	struct file_id seen_file_id, seen_journal_id;
 	size_t journal_records;      /* appended since the last snapshot */
 	bool compact;                /* the next write is a snapshot */
 	bool marker_written;
