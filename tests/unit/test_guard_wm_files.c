@@ -342,3 +342,33 @@ TEST(wm_files_authorized_keys_and_policy_must_be_ours)
 	key_policies_free(&kp);
 	wmt_rm(dir);
 }
+
+TEST(wm_format_round_trip_escapes_and_schemes)
+{
+	struct wm_record r[2] = { 0 };
+	struct wm_records back = { 0 };
+	struct err e = { 0 };
+	char *text;
+	size_t len;
+	crypto_init(NULL);
+	CHECK(pkh_decode("tz4HVR6aty9KwsQFHh81C1G7gBdhxT8kuytm", &r[0].pkh, &e));
+	memcpy(r[0].chain, WMT_MAINNET, 4);
+	r[0].kind = OP_PREATTESTATION;
+	r[0].w = (struct watermark){ .known = true, .level = 77, .round = 3 };
+	r[0].w.exact = (struct wm_exact){ .known = true, .level = 77, .round = 3, .sig = WM_SIG_BLS_AUG,
+					  .has_signature = true };
+	memset(r[0].w.exact.hash, 0xcd, HASH_BYTES);
+	snprintf(r[0].w.exact.signature, sizeof(r[0].w.exact.signature), "BL\"sig\\x\n");
+	r[0].reserved = 90;
+	r[1] = r[0];
+	r[1].kind = OP_BLOCK;
+	r[1].w = (struct watermark){ .known = true, .level = 80, .round = WM_WHOLE_LEVEL };
+	CHECK(wm_format_serialise(r, 2, &text, &len, &e));
+	CHECK(wm_format_parse(text, len, "again", &back, &e));
+	free(text);
+	CHECK(back.n == 2);
+	CHECK(back.v[0].w.exact.sig == WM_SIG_BLS_AUG && back.v[0].reserved == 90);
+	CHECK_STR(back.v[0].w.exact.signature, "BL\"sig\\x\n");
+	CHECK(back.v[1].w.round == WM_WHOLE_LEVEL && !back.v[1].w.exact.known && back.v[1].w.level == 80);
+	wm_records_free(&back);
+}
