@@ -89,8 +89,22 @@ static bool load(struct wm_store *s, const char *base_dir, bool lock, bool *ours
 	if (lock && !dir_lock_exclusive(base_dir, &s->lock_fd, e))
 		return false;
 	size_t n = 0, from_octez = 0, journaled = 0;
-	if (!load_file(s, WM_STORE_FILE, -1, &n, e) || !load_file(s, WM_JOURNAL_FILE, -2, &journaled, e))
-		return false;
+	/* Read while a signer runs (`list`, `export`), a compaction may replace
+	 * the file and empty the journal between the two reads: read both again
+	 * until the file stayed the same (records only raise: reading twice is
+	 * harmless). */
+	for (int tries = 0;; tries++) {
+		struct file_id before, after;
+		file_id_of(s->path, &before);
+		if (!load_file(s, WM_STORE_FILE, -1, &n, e) ||
+		    !load_file(s, WM_JOURNAL_FILE, -2, &journaled, e))
+			return false;
+		file_id_of(s->path, &after);
+		if (file_id_equal(&before, &after))
+			break;
+		if (tries == 10)
+			return err_set(e, ERR_UNAVAILABLE, "%s keeps changing while it is read", s->path);
+	}
 	*ours = n > 0;
 	for (int k = 0; k < WM_KINDS; k++)
 		if (!load_file(s, octez_files[k], k, &from_octez, e))
