@@ -45,8 +45,14 @@ static const char usage[] =
 	"      --durability MODE            reserve (default): each level is reserved on disk\n"
 	"                                   ahead of use, off the request path; sync: every\n"
 	"                                   signature's record is fsync'd before it is sent\n"
-	"      --reserve-ahead N            levels reserved past the one signed (default 1;\n"
-	"                                   a crash costs at most this many levels)\n"
+	"      --reserve-ahead N            levels reserved ahead of the highest signed per\n"
+	"                                   (chain, key), for its three kinds (default 8; it\n"
+	"                                   doubles, up to 256, while levels come faster than\n"
+	"                                   the disk, and halves back after a calm minute; a\n"
+	"                                   crash costs at most that many levels)\n"
+	"      --init                       start although the watermark file is missing in a\n"
+	"                                   directory used before (only if nothing was signed\n"
+	"                                   since, or after restoring it by other means)\n"
 	"      --unsafe-no-high-watermark   benchmarks only: no watermark, double signing possible\n"
 	"      --allow-to-prove-possession  answer GET /bls_prove_possession/<tz4> (and the\n"
 	"                                   socket protocol's proof of possession)\n"
@@ -85,7 +91,8 @@ static const char usage[] =
 	"\n"
 	"Without -f, encrypted keys are unlocked by a passphrase asked on the terminal.\n"
 	"High watermarks live in <base-dir>/tzsigner_high_watermarks.json; octez's\n"
-	"<base-dir>/*_high_watermark files are read at start and honoured.\n"
+	"<base-dir>/*_high_watermark files are read at start and honoured. At most 1024\n"
+	"chains get watermarks: give --chain.\n"
 	"Per-key magic byte overrides: <base-dir>/tzsigner_policy.json (see README).\n"
 	"/statusz/<pkh> answers 200 when that key can sign now (a Ledger key: device\n"
 	"present, Tezos Baking app open, unlocked, the key authorized), else 503 with\n"
@@ -107,7 +114,7 @@ static void print_versions(FILE *f)
 }
 
 enum { OPT_POP = 256, OPT_KNOWN, OPT_MAXCONN, OPT_LOGLEVEL, OPT_CHAIN, OPT_DURABILITY,
-       OPT_AHEAD, OPT_NO_WM, OPT_LEDGER_PROXY, OPT_LEDGER_TIMEOUT, OPT_STATUS_PORT,
+       OPT_AHEAD, OPT_INIT, OPT_NO_WM, OPT_LEDGER_PROXY, OPT_LEDGER_TIMEOUT, OPT_STATUS_PORT,
        OPT_STATUS_ADDRESS, OPT_HEALTH_INTERVAL, OPT_POWER_SYSFS, OPT_POWER_GPIO,
        OPT_UPLINK_ENDPOINT, OPT_UPLINK_PRIMARY, OPT_UPLINK_BACKUP, OPT_TUNNEL_STATE, OPT_SOCKET, OPT_SOCKET_GROUP };
 
@@ -128,6 +135,7 @@ static const struct option options[] = {
 	{ "check-high-watermark", no_argument, NULL, 'W' },
 	{ "durability", required_argument, NULL, OPT_DURABILITY },
 	{ "reserve-ahead", required_argument, NULL, OPT_AHEAD },
+	{ "init", no_argument, NULL, OPT_INIT },
 	{ "unsafe-no-high-watermark", no_argument, NULL, OPT_NO_WM },
 	{ "ledger-proxy", required_argument, NULL, OPT_LEDGER_PROXY },
 	{ "ledger-timeout", required_argument, NULL, OPT_LEDGER_TIMEOUT },
@@ -172,7 +180,7 @@ int cmd_serve(int argc, char **argv)
 	struct guard guard = { 0 };
 	struct err e = { 0 };
 	unsigned long n;
-	enum wm_durability durability = WM_RESERVE;
+	struct wm_options wm_opts = { .mode = WM_RESERVE };
 	bool no_watermark = false;
 	const char *ledger_proxy = NULL;
 	struct ledger_config ledger_cfg;
@@ -238,21 +246,23 @@ int cmd_serve(int argc, char **argv)
 			break;
 		case OPT_DURABILITY:
 			if (strcmp(optarg, "reserve") == 0) {
-				durability = WM_RESERVE;
+				wm_opts.mode = WM_RESERVE;
 			} else if (strcmp(optarg, "sync") == 0) {
-				durability = WM_SYNC;
+				wm_opts.mode = WM_SYNC;
 			} else {
 				fprintf(stderr, "tzsigner serve: --durability '%s' is not reserve or sync\n", optarg);
 				return EXIT_USAGE;
 			}
 			break;
 		case OPT_AHEAD:
-			if (!parse_ulong(optarg, 0, 1000, &n) || n == 0) {
-				fprintf(stderr, "tzsigner serve: --reserve-ahead '%s' is not 1 to 1000\n", optarg);
+			if (!parse_ulong(optarg, 0, WM_WINDOW_MAX, &n) || n == 0) {
+				fprintf(stderr, "tzsigner serve: --reserve-ahead '%s' is not 1 to %d\n", optarg,
+					WM_WINDOW_MAX);
 				return EXIT_USAGE;
 			}
-			guard.reserve_ahead = (uint32_t)n;
+			wm_opts.reserve_ahead = (uint32_t)n;
 			break;
+		case OPT_INIT: wm_opts.init = true; break;
 		case OPT_NO_WM: no_watermark = true; break;
 		case OPT_LEDGER_PROXY: ledger_proxy = optarg; break;
 		case OPT_LEDGER_TIMEOUT:
@@ -375,7 +385,7 @@ int cmd_serve(int argc, char **argv)
 			 vault.keys[i].pkh_text, key_storage_name(vault.keys[i].storage));
 	if (vault.count == 0)
 		log_warn("event=no_keys base_dir=%s msg=\"no local keys: every sign request will get 404\"", dir);
-	struct wm_store store;
+	struct wm_store *store = NULL;
 	struct metrics metrics = { 0 };
 	struct server server, status_server;
 	bool store_open = false, server_up = false, status_up = false;
@@ -390,7 +400,7 @@ int cmd_serve(int argc, char **argv)
 	if (no_watermark) {
 		log_warn("event=unsafe_no_high_watermark msg=\"benchmark mode: nothing prevents double signing\"");
 	} else {
-		if (!wm_store_open(&store, dir, durability, &e))
+		if (!wm_store_open(&store, dir, &wm_opts, &e))
 			goto fail;
 		store_open = true;
 	}
@@ -408,7 +418,7 @@ int cmd_serve(int argc, char **argv)
 			log_info("event=ledger_backend keys=%zu transport=usb timeout_ms=%d",
 				 vault_ledger_key_count(&vault), ledger_cfg.timeout_ms);
 	}
-	if (!guard_init(&guard, &vault, store_open ? &store : NULL, &e))
+	if (!guard_init(&guard, &vault, store, &e))
 		goto fail;
 
 	/* Checks of a Ledger in the background are short: they must not hold
@@ -427,7 +437,7 @@ int cmd_serve(int argc, char **argv)
 	status_cfg.health = health;
 	status_cfg.allow_list_known_keys = false;
 
-	if (!metrics_init(&metrics, &vault, store_open ? &store : NULL)) {
+	if (!metrics_init(&metrics, &vault, store)) {
 		err_set(&e, ERR_INTERNAL, "out of memory for metrics");
 		goto fail;
 	}
@@ -455,7 +465,7 @@ int cmd_serve(int argc, char **argv)
 	policy_format_magic(&guard.policy, magic, sizeof(magic));
 	log_info("event=listening address=%s port=%u keys=%zu magic_bytes=%s durability=%s auth=%s base_dir=%s",
 		 cfg.address, server.port, vault.count, magic,
-		 no_watermark ? "none" : durability == WM_SYNC ? "sync" : "reserve",
+		 no_watermark ? "none" : wm_opts.mode == WM_SYNC ? "sync" : "reserve",
 		 guard.require_auth ? "required" : "off", dir);
 
 	/* systemd: ready now; the watchdog is fed while the health watchers
@@ -502,7 +512,7 @@ int cmd_serve(int argc, char **argv)
 	health_stop(health);
 	metrics_free(&metrics);
 	if (store_open)
-		wm_store_close(&store);
+		wm_store_close(store);
 	guard_free(&guard);
 	vault_close(&vault);
 	ledger_backend_close(ledger);
@@ -518,7 +528,7 @@ fail:
 	health_stop(health);
 	metrics_free(&metrics);
 	if (store_open)
-		wm_store_close(&store);
+		wm_store_close(store);
 	guard_free(&guard);
 	vault_close(&vault);
 	ledger_backend_close(ledger);

@@ -70,7 +70,7 @@ bool auth_keys_load(struct auth_keys *a, const char *base_dir, struct err *e)
 	char *buf;
 	size_t len;
 	memset(a, 0, sizeof(*a));
-	if (!file_read_optional(base_dir, AUTH_FILE, 1024 * 1024, FILE_PUBLIC, &buf, &len, e))
+	if (!file_read_optional(base_dir, AUTH_FILE, 1024 * 1024, FILE_TRUSTED, &buf, &len, e))
 		return false;
 	if (!buf)
 		return true;
@@ -94,7 +94,7 @@ bool auth_keys_add(const char *base_dir, const char *name, const char *public_ke
 	char *buf;
 	size_t len;
 	if (!public_key_decode(public_key, &pk, e) || !path_join(path, sizeof(path), base_dir, AUTH_FILE, e) ||
-	    !file_read_optional(base_dir, AUTH_FILE, 1024 * 1024, FILE_PUBLIC, &buf, &len, e))
+	    !file_read_optional(base_dir, AUTH_FILE, 1024 * 1024, FILE_TRUSTED, &buf, &len, e))
 		return false;
 	json_t *root = json_array();
 	if (buf) {

@@ -6,9 +6,9 @@
  * authentication → high watermark → sign. Each refusal carries the
  * err_kind that the HTTP layer maps to a status.
  *
- * Requests for one key are decided, signed and recorded one at a time
- * under that key's lock (no check-then-act window); different keys
- * proceed in parallel. */
+ * The high watermark store decides and records under its own lock (no
+ * check-then-act window); signing runs outside it, so different keys and
+ * different (level, round)s proceed in parallel. */
 #ifndef TZS_GUARD_GUARD_H
 #define TZS_GUARD_GUARD_H
 
@@ -36,8 +36,6 @@ struct guard {
 	bool require_auth;
 	struct auth_keys auth;
 	struct wm_store *watermarks;      /* NULL only in benchmarks of the bare signer */
-	uint32_t reserve_ahead;           /* WM_RESERVE: levels reserved past the one signed */
-	pthread_mutex_t *key_locks;       /* one per vault key */
 };
 
 struct sign_request {
@@ -61,7 +59,7 @@ struct sign_result {
 	char signature[B58_MAX];
 };
 
-/* Sets up locks for the vault's keys. watermarks may be NULL. */
+/* Binds the vault and the store (which may be NULL). */
 bool guard_init(struct guard *g, const struct vault *v, struct wm_store *watermarks,
 		struct err *e);
 void guard_free(struct guard *g);
