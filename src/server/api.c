@@ -76,7 +76,8 @@ static bool parse_bls_mode(const struct request *r, enum bls_mode *mode, struct 
 	return err_set(e, ERR_MALFORMED, "unknown signature version '%.16s' (expected 0, 1 or 2)", v);
 }
 
-/* One audit line per decision: what was asked, what was decided, why. */
+/* One audit line per decision: what was asked, what was decided, why. `level=` is
+ * the log severity (what logfmt tools read); the block level is `op_level=`. */
 static void audit(const struct request *r, const char *pkh, const struct sign_result *res,
 		  const struct err *e, size_t len)
 {
@@ -88,7 +89,7 @@ static void audit(const struct request *r, const char *pkh, const struct sign_re
 	const char *decision = e ? "refused" : res->reanswered ? "reanswered" : "signed";
 	char where[96] = "";
 	if (consensus)
-		snprintf(where, sizeof(where), " chain=%.20s level=%u round=%u", chain, op->level, op->round);
+		snprintf(where, sizeof(where), " chain=%.20s op_level=%u op_round=%u", chain, op->level, op->round);
 	log_info("event=%s pkh=%s kind=%s magic=0x%02x bytes=%zu%s%s%s status=%u reason=%s us=%lu",
 		 decision, pkh, res->classified ? op_kind_name(op->kind) : "-", op->magic, len,
 		 where, res->authenticated_by ? " auth=" : "",
