@@ -189,8 +189,9 @@ bool vault_open(struct vault *v, const char *dir, const struct vault_unlock *unl
 		}
 		for (size_t j = 0; j + 1 < v->count; j++)
 			if (memcmp(&v->keys[j].pkh, &k->pkh, sizeof(k->pkh)) == 0) {
-				err_set(e, ERR_MALFORMED, "keys '%s' and '%s' are the same key %s",
-					v->keys[j].name, k->name, k->pkh_text);
+				err_set(e, ERR_MALFORMED, "keys '%s' and '%s' are the same key %s: keep one "
+					"(tzsigner keys remove %s)", v->keys[j].name, k->name, k->pkh_text,
+					k->name);
 				goto out;
 			}
 	}
