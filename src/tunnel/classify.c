@@ -145,8 +145,12 @@ enum line_event attempt_feed(struct attempt *a, const char *line)
 	    strstr(line, "remove with:") || strstr(line, "ssh-keygen -f ") ||
 	    strstr(line, "The fingerprint for the "))
 		return LINE_ERROR;
-	if (strstr(line, "Permission denied (")) {
+	const char *denied = strstr(line, ": Permission denied (");
+	if (denied || strstr(line, "Permission denied (")) {
 		a->auth_denied = true;
+		const char *at = denied ? memchr(line, '@', (size_t)(denied - line)) : NULL;
+		if (at && (size_t)(at - line) < sizeof(a->auth_user))
+			snprintf(a->auth_user, sizeof(a->auth_user), "%.*s", (int)(at - line), line);
 		return LINE_ERROR;
 	}
 	if (strstr(line, "no such identity:") || strstr(line, "UNPROTECTED PRIVATE KEY FILE") ||
@@ -208,10 +212,13 @@ enum tunnel_error attempt_classify(const struct attempt *a, const char *endpoint
 		return TERR_IDENTITY;
 	}
 	if (a->auth_denied) {
+		const char *user = a->auth_user[0] ? a->auth_user : "(see --user)";
 		snprintf(msg, cap,
-			 "authentication refused by %s: the endpoint does not accept this box's key "
-			 "(is its line in the endpoint's authorized keys? see `tzsigner tunnel keygen`)",
-			 endpoint);
+			 "authentication refused by %s for the account %s: either the endpoint has "
+			 "no account %s (its login account is in `tzsigner forwarder render`'s output; "
+			 "set the box's `user` to it) or it does not accept this box's key for it (is "
+			 "the box's line, from `tzsigner tunnel keygen`, in its signers file?)",
+			 endpoint, user, user);
 		return TERR_AUTH_REFUSED;
 	}
 	if (a->forward_failed_port) {

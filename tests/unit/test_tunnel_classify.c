@@ -116,7 +116,11 @@ TEST(tunnel_classify_auth_and_identity)
 	struct attempt a;
 	const char *const denied[] = { up_lines[0], "root@127.0.0.1: Permission denied (publickey).", NULL };
 	CHECK(run(denied, msg, sizeof(msg), &a) == TERR_AUTH_REFUSED);
-	CHECK(strstr(msg, "authentication refused by cloud:22"));
+	CHECK(strstr(msg, "authentication refused by cloud:22 for the account root:"));
+	CHECK(strstr(msg, "no account root"));
+	const char *const stranger[] = { up_lines[0], "tzsigner@10.0.0.7: Permission denied (publickey).", NULL };
+	CHECK(run(stranger, msg, sizeof(msg), &a) == TERR_AUTH_REFUSED);
+	CHECK(strstr(msg, "for the account tzsigner:"));
 	const char *const noid[] = { "no such identity: /tmp/exp/nonexist: No such file or directory",
 				     "root@127.0.0.1: Permission denied (publickey).", NULL };
 	CHECK(run(noid, msg, sizeof(msg), &a) == TERR_IDENTITY);
