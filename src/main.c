@@ -4,9 +4,8 @@
 #include <string.h>
 
 #include "base/json_secure.h"
+#include "base/version.h"
 #include "cmd/cmd.h"
-
-#define TZSIGNER_VERSION "0.1.0"
 
 static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
@@ -22,6 +21,7 @@ static const struct {
 	{ "tunnel", cmd_tunnel, "keep the outbound SSH reverse tunnel to the cloud endpoint up" },
 	{ "ledger", cmd_ledger, "Ledger devices: list, show a key, setup, high watermarks" },
 	{ "forwarder", cmd_forwarder, "the cloud endpoint: render and run the multi-box SSH forwarder (sshd)" },
+	{ "status", cmd_status, "one screen for a running box (its keys, Ledger, tunnel, uplink, power)" },
 	{ "help", cmd_help, "this list, or `tzsigner help CMD` for one subcommand" },
 	{ "version", cmd_version, "print the version" },
 };

@@ -4,10 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
 #include "../base/log.h"
+#include "../base/version.h"
 #include "../crypto/sign.h"
 #include "../health/health.h"
 #include "../tezos/keycodec.h"
@@ -15,6 +17,7 @@
 #include "reply.h"
 #include "request.h"
 #include "server.h"
+#include "status_page.h"
 
 static bool is_get(const struct request *r) { return strcmp(r->method, "GET") == 0; }
 static bool is_post(const struct request *r) { return strcmp(r->method, "POST") == 0; }
@@ -124,6 +127,9 @@ static enum MHD_Result sign(const struct request *r, const char *pkh)
 			     monotonic_ns() - r->start_ns);
 	if (!ok)
 		return reply_err(r->conn, &e);
+	if (r->server->metrics && res.key)
+		recent_note(&r->server->metrics->recent, (size_t)(res.key - r->server->guard->vault->keys),
+			    &res.op, monotonic_ns() - r->start_ns, health_now_ms());
 	return reply_json(r->conn, MHD_HTTP_OK, json_pack("{s:s}", "signature", res.signature));
 }
 
@@ -249,6 +255,16 @@ static json_t *key_status_json(const struct vault_key *k, const struct health_ke
 	return o;
 }
 
+/* The key's last signatures and latency (metrics keeps them). */
+static void add_recent(const struct request *r, json_t *key_json, size_t index)
+{
+	if (!key_json || !r->server->metrics)
+		return;
+	json_t *rec = recent_key_json(&r->server->metrics->recent, index, health_now_ms());
+	if (rec)
+		json_object_update_new(key_json, rec);
+}
+
 static enum MHD_Result statusz_key(const struct request *r, const char *pkh)
 {
 	const struct vault_key *k;
@@ -264,6 +280,7 @@ static enum MHD_Result statusz_key(const struct request *r, const char *pkh)
 	else
 		key_status_without_health(k, &hk);
 	json_t *body = key_status_json(k, &hk, h ? &dev : NULL);
+	add_recent(r, body, (size_t)(k - r->server->guard->vault->keys));
 	return reply_json(r->conn, hk.can_sign ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, body);
 }
 
@@ -305,19 +322,17 @@ static json_t *system_json(const struct health_system *sys)
 	return o;
 }
 
-static enum MHD_Result statusz_all(const struct request *r)
+/* The /statusz body; *all: every key can sign. NULL when out of memory. */
+static json_t *statusz_body(const struct request *r, bool *all)
 {
 	const struct vault *v = r->server->guard->vault;
 	struct health *h = r->server->config.health;
 	struct health_snapshot snap;
 	bool have = h && health_copy(h, &snap);
-	if (h && !have) {
-		struct err e = { 0 };
-		err_set(&e, ERR_INTERNAL, "out of memory for the status");
-		return reply_err(r->conn, &e);
-	}
+	if (h && !have)
+		return NULL;
 	json_t *keys = json_array();
-	bool all = v->count > 0;
+	*all = v->count > 0;
 	for (size_t i = 0; i < v->count; i++) {
 		struct health_key hk;
 		const struct health_device *dev = NULL;
@@ -328,21 +343,56 @@ static enum MHD_Result statusz_all(const struct request *r)
 		} else {
 			key_status_without_health(&v->keys[i], &hk);
 		}
-		all &= hk.can_sign;
-		json_array_append_new(keys, key_status_json(&v->keys[i], &hk, dev));
+		*all &= hk.can_sign;
+		json_t *ko = key_status_json(&v->keys[i], &hk, dev);
+		add_recent(r, ko, i);
+		json_array_append_new(keys, ko);
 	}
-	json_t *body = json_pack("{s:b, s:o}", "can_sign", all, "keys", keys);
+	json_t *body = json_pack("{s:b, s:s, s:o}", "can_sign", *all, "version", TZSIGNER_VERSION,
+				 "keys", keys);
 	if (body && have)
 		json_object_set_new(body, "system", system_json(&snap.sys));
 	if (have)
 		health_snapshot_free(&snap);
+	return body;
+}
+
+static enum MHD_Result statusz_all(const struct request *r)
+{
+	bool all;
+	json_t *body = statusz_body(r, &all);
+	if (!body) {
+		struct err e = { 0 };
+		err_set(&e, ERR_INTERNAL, "out of memory for the status");
+		return reply_err(r->conn, &e);
+	}
 	return reply_json(r->conn, all ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, body);
+}
+
+/* GET / and /status.html: the same as a page (status_page.c). */
+static enum MHD_Result status_page(const struct request *r)
+{
+	bool all;
+	char host[256] = "this box";
+	size_t len = 0;
+	json_t *body = statusz_body(r, &all);
+	if (gethostname(host, sizeof(host) - 1) != 0)
+		snprintf(host, sizeof(host), "this box");
+	char *page = body ? status_page_html(body, host, &len) : NULL;
+	json_decref(body);
+	if (!page) {
+		struct err e = { 0 };
+		err_set(&e, ERR_INTERNAL, "out of memory for the status page");
+		return reply_err(r->conn, &e);
+	}
+	return reply_text(r->conn, MHD_HTTP_OK, "text/html; charset=utf-8", page, len);
 }
 
 static bool monitoring_path(const char *url)
 {
 	return strcmp(url, "/healthz") == 0 || strcmp(url, "/metrics") == 0 ||
-	       strcmp(url, "/statusz") == 0 || strncmp(url, "/statusz/", 9) == 0;
+	       strcmp(url, "/statusz") == 0 || strncmp(url, "/statusz/", 9) == 0 ||
+	       strcmp(url, "/") == 0 || strcmp(url, "/status.html") == 0;
 }
 
 static enum MHD_Result metrics_page(const struct request *r)
@@ -367,7 +417,8 @@ static enum http_route route_of(const char *url)
 		return ROUTE_POP;
 	if (strcmp(url, "/known_keys") == 0)
 		return ROUTE_KNOWN_KEYS;
-	if (strcmp(url, "/healthz") == 0 || strncmp(url, "/statusz", 8) == 0)
+	if (strcmp(url, "/healthz") == 0 || strncmp(url, "/statusz", 8) == 0 ||
+	    strcmp(url, "/") == 0 || strcmp(url, "/status.html") == 0)
 		return ROUTE_HEALTH;
 	if (strcmp(url, "/metrics") == 0)
 		return ROUTE_METRICS;
@@ -424,6 +475,8 @@ static enum MHD_Result dispatch(const struct request *r)
 		return metrics_page(r);
 	if (strcmp(r->url, "/statusz") == 0)
 		return statusz_all(r);
+	if (strcmp(r->url, "/") == 0 || strcmp(r->url, "/status.html") == 0)
+		return status_page(r);
 	if ((pkh = segment_after(r->url, "/statusz/")))
 		return statusz_key(r, pkh);
 	return not_found(r);
