@@ -97,7 +97,7 @@ char *html_end(struct html *h, size_t *len)
 }
 
 void html_chart(struct html *h, const double *avg, const double *max, size_t n, unsigned w,
-		unsigned hpx, const char *unit, const char *label)
+		unsigned hpx, const char *unit, const char *label, const char *empty)
 {
 	double top = 0;
 	for (size_t i = 0; i < n; i++)
@@ -109,8 +109,9 @@ void html_chart(struct html *h, const double *avg, const double *max, size_t n, 
 	html_raw(h, "</title>");
 	unsigned plot = hpx - 14;
 	if (top <= 0) {
-		html_raw(h, "<text x=\"6\" y=\"%u\" font-size=\"11\" fill=\"#6b7280\">no signatures in the "
-			    "last hour</text></svg>", hpx / 2 + 4);
+		html_raw(h, "<text x=\"6\" y=\"%u\" font-size=\"11\" fill=\"#6b7280\">", hpx / 2 + 4);
+		html_text(h, empty);
+		html_raw(h, "</text></svg>");
 		return;
 	}
 	double bw = n ? (double)w / (double)n : (double)w;

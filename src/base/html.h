@@ -28,9 +28,9 @@ char *html_end(struct html *h, size_t *len);
 
 /* A bar chart of n values (e.g. per-minute averages, oldest first; a
  * negative value is a gap) with their maxima as ticks, w x h pixels, the
- * scale's top labelled in unit. */
+ * scale's top labelled in unit; empty is shown when no value is there. */
 void html_chart(struct html *h, const double *avg, const double *max, size_t n, unsigned w,
-		unsigned hpx, const char *unit, const char *label);
+		unsigned hpx, const char *unit, const char *label, const char *empty);
 
 /* "3 s", "4 min", "2 h", "5 d" for an age in seconds. */
 const char *html_age(long long seconds, char *out, size_t cap);

@@ -195,17 +195,7 @@ static enum MHD_Result disabled(const struct request *r, const char *flag)
 /* ---- /statusz: can each key sign right now? Answered from the snapshot
  * the health watchers keep (src/health), never from the device. */
 
-static json_t *iso_time(int64_t ms)
-{
-	if (ms <= 0)
-		return json_null();
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	char buf[32];
-	if (!gmtime_r(&t, &tm) || strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		return json_null();
-	return json_string(buf);
-}
+static json_t *iso_time(int64_t ms) { return recent_iso_json(ms); }
 
 /* A key's status when no health watcher runs. */
 static void key_status_without_health(const struct vault_key *k, struct health_key *out)

@@ -60,8 +60,10 @@ void recent_note(struct recent *r, size_t key, const struct op_info *op, uint64_
 	pthread_mutex_unlock(&r->lock);
 }
 
-static json_t *iso_json(int64_t ms)
+json_t *recent_iso_json(int64_t ms)
 {
+	if (ms <= 0)
+		return json_null();
 	time_t t = (time_t)(ms / 1000);
 	struct tm tm;
 	char buf[32];
@@ -85,7 +87,7 @@ json_t *recent_key_json(struct recent *r, size_t key, int64_t now_ms)
 	for (int i = 0; i < RECENT_KINDS; i++) {
 		const struct recent_signed *s = &k.last[i];
 		json_t *v = s->known ? json_pack("{s:I, s:I, s:o, s:I}", "level", (json_int_t)s->level,
-						 "round", (json_int_t)s->round, "at", iso_json(s->at_ms),
+						 "round", (json_int_t)s->round, "at", recent_iso_json(s->at_ms),
 						 "age_s", (json_int_t)((now_ms - s->at_ms) / 1000))
 				     : json_null();
 		json_object_set_new(last, kind_names[i], v ? v : json_null());
@@ -96,7 +98,7 @@ json_t *recent_key_json(struct recent *r, size_t key, int64_t now_ms)
 		if (b->minute != m || b->count == 0)
 			continue;
 		json_array_append_new(lat, json_pack("{s:o, s:I, s:I, s:f, s:f}", "minute",
-						     iso_json(m * 60000), "minutes_ago",
+						     recent_iso_json(m * 60000), "minutes_ago",
 						     (json_int_t)(now_min - m), "count",
 						     (json_int_t)b->count, "avg_ms",
 						     (double)b->sum_us / b->count / 1000.0, "max_ms",

@@ -51,4 +51,7 @@ void recent_note(struct recent *r, size_t key, const struct op_info *op, uint64_
  * only minutes with signatures within the last hour). NULL on no memory. */
 json_t *recent_key_json(struct recent *r, size_t key, int64_t now_ms);
 
+/* "2026-12-04T16:09:34Z" for a wall-clock time in ms; null for 0. */
+json_t *recent_iso_json(int64_t ms);
+
 #endif

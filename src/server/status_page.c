@@ -112,7 +112,8 @@ static void charts(struct html *h, const json_t *keys)
 		html_raw(h, "<div><b>");
 		html_text(h, str(k, "name"));
 		html_raw(h, "</b><br>");
-		html_chart(h, avg, max, RECENT_MINUTES, 480, 90, "ms", label);
+		html_chart(h, avg, max, RECENT_MINUTES, 480, 90, "ms", label,
+			   "no signatures in the last hour");
 		html_raw(h, "</div>");
 	}
 }

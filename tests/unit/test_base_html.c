@@ -30,9 +30,9 @@ TEST(base_html_chart_bars_gaps_and_empty)
 	struct html h = { 0 };
 	size_t len;
 	double avg[4] = { 1.0, -1, 2.0, -1 }, max[4] = { 2.0, -1, 4.0, -1 };
-	html_chart(&h, avg, max, 4, 100, 60, "ms", "lat <x>");
+	html_chart(&h, avg, max, 4, 100, 60, "ms", "lat <x>", "none");
 	double none[2] = { -1, -1 };
-	html_chart(&h, none, none, 2, 100, 60, "ms", "empty");
+	html_chart(&h, none, none, 2, 100, 60, "ms", "empty", "no signatures in the last hour");
 	char *out = html_end(&h, &len);
 	CHECK(out != NULL);
 	size_t bars = 0;
