@@ -29,6 +29,9 @@ int cmd_ledger_import(const char *dir, const char *name, const char *uri, bool f
 /* The base directory: -d DIR, else $HOME/.tzsigner. */
 const char *cmd_default_base_dir(char *buf, size_t cap);
 
+/* Whether the base directory exists; if not, says so (and what to do). */
+bool cmd_base_dir_present(const char *cmd, const char *dir);
+
 /* Prints "tzsigner CMD: message" to stderr and returns EXIT_FAILURE. */
 int cmd_fail(const char *cmd, const struct err *e);
 

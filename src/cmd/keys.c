@@ -377,9 +377,9 @@ int cmd_keys(int argc, char **argv)
 	if (strcmp(args[0], "import") == 0 && nargs == 3)
 		return keys_import(&o, args[1], args[2]);
 	if (strcmp(args[0], "list") == 0 && nargs == 1)
-		return keys_list(&o);
+		return cmd_base_dir_present("keys list", o.dir) ? keys_list(&o) : EXIT_FAILURE;
 	if (strcmp(args[0], "show") == 0 && nargs == 2)
-		return keys_show(&o, args[1]);
+		return cmd_base_dir_present("keys show", o.dir) ? keys_show(&o, args[1]) : EXIT_FAILURE;
 	if (strcmp(args[0], "remove") == 0 && nargs == 2)
 		return keys_remove(&o, args[1]);
 	if (strcmp(args[0], "authorize") == 0 && nargs == 2)

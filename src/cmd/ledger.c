@@ -360,8 +360,10 @@ int cmd_ledger_import(const char *dir, const char *name, const char *uri_text, b
 	struct pkh pkh;
 	char pk_text[B58_MAX], pkh_text[B58_MAX], uri[LEDGER_URI_TEXT_MAX];
 	int rc = EXIT_FAILURE;
-	if (log_get_level() > LOG_WARN)
-		log_set_level(LOG_WARN);
+	/* A one-shot command: its own message says what failed; the backend's
+	 * daemon-style lines (retry_ms=…) would only confuse. */
+	if (log_get_level() > LOG_ERROR)
+		log_set_level(LOG_ERROR);
 	if (!octez_name_valid(name, &e) || !parse_key_uri(uri_text, &u, &e) || !open_backend(&o, &b, &e))
 		return cmd_fail("keys import", &e);
 	if (!ledger_acquire(b, u.device, o.confirm_ms, &h, &e)) {
@@ -442,8 +444,10 @@ int cmd_ledger(int argc, char **argv)
 	}
 	if (!crypto_init(&e))
 		return cmd_fail("ledger", &e);
-	if (log_get_level() > LOG_WARN)
-		log_set_level(LOG_WARN);
+	/* A one-shot command: its own message says what failed; the backend's
+	 * daemon-style lines (retry_ms=…) would only confuse. */
+	if (log_get_level() > LOG_ERROR)
+		log_set_level(LOG_ERROR);
 	if (strcmp(args[0], "list") == 0 && nargs == 1)
 		return do_list(&o);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {

@@ -279,6 +279,8 @@ int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "tzsigner serve: unexpected argument '%s'\n%s", argv[optind], usage);
 		return EXIT_USAGE;
 	}
+	if (!cmd_base_dir_present("serve", dir))
+		return EXIT_FAILURE;
 
 	/* Signals are taken synchronously by the main thread (sigwait below).
 	 * They are blocked before any thread exists (the watermark writer, the

@@ -465,7 +465,10 @@ static enum MHD_Result dispatch(const struct request *r)
 		return metrics_page(r);
 	if (strcmp(r->url, "/statusz") == 0)
 		return statusz_all(r);
-	if (strcmp(r->url, "/") == 0 || strcmp(r->url, "/status.html") == 0)
+	/* The page only on the local status port, not on the API port the
+	 * tunnel exposes (/statusz there is for the forwarder's check). */
+	if (r->server->config.monitoring_only &&
+	    (strcmp(r->url, "/") == 0 || strcmp(r->url, "/status.html") == 0))
 		return status_page(r);
 	if ((pkh = segment_after(r->url, "/statusz/")))
 		return statusz_key(r, pkh);
