@@ -4,6 +4,7 @@
 # --json) and the exporter's page loaded in Debian's chromium (headless),
 # with one box up (alpha, a real `tzsigner tunnel`) and one never connected
 # (beta). The screenshot is left in $TZ_TEST_LOGDIR for a person to look at.
+# A login with the wrong account is logged by the forwarder as such.
 . "$(dirname "$0")/forwarder_lib.sh"
 fl_init
 
@@ -25,6 +26,12 @@ fl_wait 30 fl_metrics_has 'tzsigner_forwarder_box_signer_up{box="alpha",port="70
 	fl_fail "alpha's signer is not seen through its tunnel: $(tail -5 "$FL_TMP/tunnel-alpha.log")"
 fl_sign alpha 7001 || fl_fail "alpha could not sign through its tunnel"
 sleep 2 # a few more checks for the chart
+
+fl_log "a box knocking with the wrong account: the forwarder's log says which and what to do"
+fl_known_hosts
+fl_ssh beta -N nosuchaccount@127.0.0.1 >/dev/null 2>&1 && fl_fail "a login as nosuchaccount succeeded"
+fl_wait 5 grep -q "event=login_refused reason=wrong_account user=nosuchaccount .*boxes log in as $(id -un) here" \
+	"$FL_TMP/forwarder.log" || fl_fail "no login_refused line: $(grep -i nosuchaccount "$FL_TMP/forwarder.log")"
 
 fl_log "tzsigner forwarder status: one line a box"
 fl_in "$TZSIGNER" forwarder status --url 127.0.0.1:$FL_METRICS_PORT >"$FL_TMP/status.txt" 2>&1
