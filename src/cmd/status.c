@@ -88,9 +88,10 @@ static bool parse_target(const char *text, struct status_opts *o)
 	ps[pl] = '\0';
 	if (!parse_ulong(ps, 1, 65535, &port))
 		return false;
-	snprintf(o->host, sizeof(o->host), "%.*s", (int)(colon - text), colon == text ? "127.0.0.1" : text);
 	if (colon == text)
 		snprintf(o->host, sizeof(o->host), "127.0.0.1");
+	else
+		snprintf(o->host, sizeof(o->host), "%.*s", (int)(colon - text), text);
 	if (o->host[0] == '[') { /* [::1] */
 		memmove(o->host, o->host + 1, strlen(o->host));
 		o->host[strcspn(o->host, "]")] = '\0';
