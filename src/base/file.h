@@ -39,6 +39,8 @@ bool file_write_durable(const char *path, const void *data, size_t len, mode_t m
 
 /* Creates dir with the given mode if missing; refuses a non-directory. */
 bool dir_ensure(const char *path, mode_t mode, struct err *e);
+/* The same for path and each missing parent (mkdir -p), each with mode. */
+bool dir_ensure_parents(const char *path, mode_t mode, struct err *e);
 
 /* Takes an exclusive advisory lock (flock) on path, creating it 0600; the
  * lock lasts while *fd stays open. ERR_UNAVAILABLE when another process

@@ -310,7 +310,7 @@ bool fwd_render(const struct fwd_render_opts *o, struct fwd_rendered *r, struct 
 			       (unsigned)o->listen_port);
 	if (!fwd_load_host_key(o->host_key_path, &r->host_key, &key_text, &key_len, e))
 		return false;
-	if (!dir_ensure(o->out_dir, 0755, e)) {
+	if (!dir_ensure_parents(o->out_dir, 0755, e)) {
 		err_wrap(e, "output directory");
 		goto out;
 	}
