@@ -114,17 +114,20 @@ enum line_event attempt_feed(struct attempt *a, const char *line)
 		a->forward_failed_port = (unsigned)strtoul(p, NULL, 10);
 		return LINE_ERROR;
 	}
+	/* OpenSSH's changed-host-key banner (and its ssh-keygen -R advice, wrong
+	 * for a pinned key) is chatter: our own host_key_mismatch line says it
+	 * once, with the fingerprint. */
 	if (strstr(line, "REMOTE HOST IDENTIFICATION HAS CHANGED") ||
 	    (strstr(line, "Host key for ") && strstr(line, "has changed"))) {
 		a->host_key_changed = true;
-		return LINE_ERROR;
+		return LINE_CHATTER;
 	}
 	if (strncmp(line, "SHA256:", 7) == 0 && (a->host_key_changed || a->host_key_unknown)) {
 		copy_text(a->fingerprint, sizeof(a->fingerprint), line);
 		size_t n = strlen(a->fingerprint);
 		if (n && a->fingerprint[n - 1] == '.')
 			a->fingerprint[n - 1] = '\0';
-		return LINE_ERROR;
+		return LINE_CHATTER;
 	}
 	if ((strstr(line, "host key is known for ") && strstr(line, "strict checking")) ||
 	    strstr(line, "no matching host key type found")) {
@@ -144,7 +147,7 @@ enum line_event attempt_feed(struct attempt *a, const char *line)
 	    strstr(line, "Add correct host key in") || strstr(line, "Offending ") ||
 	    strstr(line, "remove with:") || strstr(line, "ssh-keygen -f ") ||
 	    strstr(line, "The fingerprint for the "))
-		return LINE_ERROR;
+		return LINE_CHATTER;
 	const char *denied = strstr(line, ": Permission denied (");
 	if (denied || strstr(line, "Permission denied (")) {
 		a->auth_denied = true;

@@ -95,6 +95,11 @@ TEST(tunnel_classify_host_key_mismatch)
 	CHECK(run(lines, msg, sizeof(msg), &a) == TERR_HOST_KEY_MISMATCH);
 	CHECK(strstr(msg, "host key mismatch"));
 	CHECK(strstr(msg, "SHA256:2RZjv0fpDEG+fPZr3KGDMroCokBBroru9Sm4G6auLCs)"));
+	/* The banner is chatter (debug): only ssh's last word and ours show. */
+	attempt_reset(&a);
+	for (size_t i = 1; lines[i + 1]; i++)
+		CHECK(attempt_feed(&a, lines[i]) == LINE_CHATTER);
+	CHECK(attempt_feed(&a, "Host key verification failed.") == LINE_ERROR);
 	CHECK(tunnel_error_is_refusal(TERR_HOST_KEY_MISMATCH));
 	CHECK_STR(tunnel_error_name(TERR_HOST_KEY_MISMATCH), "host_key_mismatch");
 	const char *const unknown[] = {
