@@ -96,10 +96,10 @@ $(BUILD)/bench/%: bench/%.c $(REL_OBJ) $(BLST_LIB)
 SIM_SRC := $(sort $(wildcard tests/ledgersim/*.c))
 SIM_LIBS = $(shell pkg-config --libs libsodium libcrypto 2>/dev/null)
 
-$(BUILD)/ledgersim: $(patsubst %.c,$(BUILD)/rel/%.o,$(SIM_SRC))
+$(BUILD)/ledgersim: $(patsubst %.c,$(BUILD)/rel/%.o,$(SIM_SRC)) $(BLST_LIB)
 	$(CC) $(REL_LDFLAGS) $^ $(SIM_LIBS) -o $@
 
-$(BUILD)/asan/ledgersim: $(patsubst %.c,$(BUILD)/asan/%.o,$(SIM_SRC))
+$(BUILD)/asan/ledgersim: $(patsubst %.c,$(BUILD)/asan/%.o,$(SIM_SRC)) $(BLST_LIB)
 	$(CC) $(SAN_FLAGS) $^ $(SIM_LIBS) -o $@
 
 deps:

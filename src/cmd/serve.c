@@ -16,6 +16,7 @@
 #include "../guard/guard.h"
 #include "../health/health.h"
 #include "../server/server.h"
+#include "../tezos/sig_version.h"
 #include "../vault/ledger_device.h"
 #include "../vault/vault.h"
 #include "cmd.h"
@@ -28,7 +29,9 @@ static const char usage[] =
 	"  -d, --base-dir DIR               octez-format key directory (default ~/.tzsigner)\n"
 	"  -a, --address ADDR               listen address (default 127.0.0.1)\n"
 	"  -p, --port PORT                  listen port (default 6732; 0 picks a free one)\n"
-	"  -M, --magic-bytes LIST           magic bytes to sign (default 0x11,0x12,0x13)\n"
+	"  -M, --magic-bytes LIST           magic bytes to sign (default 0x11,0x12,0x13);\n"
+	"                                   each item as octez reads it: 17 and 0x11 are\n"
+	"                                   both 0x11, 0x3 is 0x03 (also 0o21, 0b10001)\n"
 	"  -f, --password-filename FILE     passphrase for encrypted keys (first line; mode 0600)\n"
 	"      --passphrase-dir DIR         one passphrase file per key: DIR/NAME (or\n"
 	"                                   DIR/passphrase_NAME, DIR/passphrase), before -f;\n"
@@ -79,9 +82,21 @@ static const char usage[] =
 	"/statusz/<pkh> answers 200 when that key can sign now (a Ledger key: device\n"
 	"present, Tezos Baking app open, unlocked, the key authorized), else 503 with\n"
 	"{\"reason\":…,\"msg\":…}; it is answered from state the background checks keep,\n"
-	"never from the device. Under systemd (Type=notify) it reports readiness and\n"
+	"never from the device. It starts listening after the first check of every\n"
+	"key. Under systemd (Type=notify) it then reports readiness and\n"
 	"pings the watchdog (WatchdogSec) while its background checks keep running.\n"
 	"SIGTERM or SIGINT stop the signer after in-flight requests finish.\n";
+
+/* The signature version table (src/tezos/sig_version.h), for --help. */
+static void print_versions(FILE *f)
+{
+	fputs("\nSignature versions (?version=N on POST /keys/<pkh>, octez's\n"
+	      "src/lib_crypto/signature.ml), checked against octez-client and octez-baker\n"
+	      "v24.4 (they send 2) and v25.1 (they send 3); none means the newest:\n", f);
+	for (unsigned v = 0; v <= SIG_VERSION_LATEST; v++)
+		fprintf(f, "  %s\n", sig_version_row(v));
+	fputs("A tz4 key on a Ledger signs version 1 only (the app's augmented scheme).\n", f);
+}
 
 enum { OPT_POP = 256, OPT_KNOWN, OPT_MAXCONN, OPT_LOGLEVEL, OPT_CHAIN, OPT_DURABILITY,
        OPT_AHEAD, OPT_NO_WM, OPT_LEDGER_PROXY, OPT_LEDGER_TIMEOUT, OPT_STATUS_PORT,
@@ -271,7 +286,7 @@ int cmd_serve(int argc, char **argv)
 			}
 			snprintf(health_cfg.tunnel_state, sizeof(health_cfg.tunnel_state), "%s", optarg);
 			break;
-		case 'h': fputs(usage, stdout); return EXIT_SUCCESS;
+		case 'h': fputs(usage, stdout); print_versions(stdout); return EXIT_SUCCESS;
 		default: fputs(usage, stderr); return EXIT_USAGE;
 		}
 	}
@@ -361,6 +376,13 @@ int cmd_serve(int argc, char **argv)
 	health_cfg.ledger_timeout_ms = ledger_cfg.timeout_ms < 1000 ? ledger_cfg.timeout_ms : 1000;
 	if (!health_start(&health, &health_cfg, &vault, ledger, &e))
 		goto fail;
+	/* Ready means checked: /statusz and READY=1 come after each key's first
+	 * check, so a readiness probe never sees not_checked_yet. A device that
+	 * does not answer costs a few exchange timeouts, not more. */
+	size_t devices = vault_ledger_key_count(&vault) < 8 ? vault_ledger_key_count(&vault) : 8;
+	int first_ms = 2000 + 4 * health_cfg.ledger_timeout_ms * (int)devices;
+	if (!health_wait_first_checks(health, first_ms))
+		log_warn("event=first_check_late msg=\"the first check of every key took over %d ms: serving anyway\"", first_ms);
 	cfg.health = health;
 	status_cfg.health = health;
 	status_cfg.allow_list_known_keys = false;

@@ -11,6 +11,7 @@
 #include "../crypto/sign.h"
 #include "../health/health.h"
 #include "../tezos/keycodec.h"
+#include "../tezos/sig_version.h"
 #include "body.h"
 #include "reply.h"
 #include "request.h"
@@ -64,17 +65,22 @@ static enum MHD_Result public_key(const struct request *r, const char *pkh)
 	return reply_json(r->conn, MHD_HTTP_OK, json_pack("{s:s}", "public_key", k->pk_text));
 }
 
-static bool parse_bls_mode(const struct request *r, enum bls_mode *mode, struct err *e)
+/* ?version= picks how the key signs (src/tezos/sig_version.h). A version
+ * refused for the key's type (0 for tz4) is refused here; an unknown key is
+ * left to guard_sign, which says so in its own order of checks. */
+static bool parse_version(const struct request *r, const char *pkh, enum bls_mode *mode,
+			  struct err *e)
 {
 	const char *v = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "version");
+	unsigned version;
+	const struct vault_key *k;
+	struct err ignored = { 0 };
 	*mode = BLS_MODE_POP;
-	if (!v || strcmp(v, "0") == 0 || strcmp(v, "2") == 0)
+	if (!sig_version_parse(v, &version, e))
+		return false;
+	if (!guard_find_key(r->server->guard, pkh, &k, &ignored))
 		return true;
-	if (strcmp(v, "1") == 0) {
-		*mode = BLS_MODE_AUG;
-		return true;
-	}
-	return err_set(e, ERR_MALFORMED, "unknown signature version '%.16s' (expected 0, 1 or 2)", v);
+	return sig_version_scheme(version, k->pk.scheme, mode, e) && vault_key_signs_mode(k, *mode, e);
 }
 
 /* One audit line per decision: what was asked, what was decided, why. `level=` is
@@ -106,8 +112,9 @@ static enum MHD_Result sign(const struct request *r, const char *pkh)
 	struct sign_result res;
 	uint8_t *msg = NULL;
 	memset(&res, 0, sizeof(res));
-	if (!parse_bls_mode(r, &sr.bls_mode, &e) ||
-	    !body_parse_hex_string(r->body, r->body_len, &msg, &sr.len, &e)) {
+	if (!parse_version(r, pkh, &sr.bls_mode, &e) ||
+	    !body_parse(MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE),
+			r->body, r->body_len, &msg, &sr.len, &e)) {
 		audit(r, pkh, &res, &e, 0);
 		metrics_observe_sign(r->server->metrics, NULL, false, OP_OTHER,
 				     OUTCOME_REFUSED_MALFORMED, 0);
