@@ -8,6 +8,7 @@
 #   make bench      benchmarks (see BENCHMARKS.md)
 #   make fuzz       build the libFuzzer targets and run each for FUZZ_SECONDS
 #   make install    PREFIX=/usr/local DESTDIR=
+#   make deb        Debian packages tzsigner and tzsigner-forwarder in build/deb/ (lintian-checked)
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -47,7 +48,7 @@ TSAN_OBJ := $(patsubst %.c,$(BUILD)/tsan/%.o,$(SRC))
 FUZZ_OBJ := $(patsubst %.c,$(BUILD)/fuzz/%.o,$(SRC))
 FUZZERS := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
-.PHONY: all deps run test unit tsan bench fuzz fuzz-build install clean demo
+.PHONY: all deps run test unit tsan bench fuzz fuzz-build install clean demo deb
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/tzsigner
@@ -149,6 +150,11 @@ fuzz: deps $(FUZZERS)
 		echo "fuzz: $$name for $(FUZZ_SECONDS)s"; \
 		$$f -max_total_time=$(FUZZ_SECONDS) $(BUILD)/fuzz/corpus/$$name fuzz/corpus/$$name || exit 1; \
 	done
+
+# The Debian packages (the box and the cloud endpoint): build/deb/*.deb and
+# build/deb/lintian.txt; installs debhelper and lintian when they are missing.
+deb: $(BLST_LIB)
+	scripts/make-deb $(BUILD)/deb
 
 install: $(BUILD)/tzsigner
 	install -d $(DESTDIR)$(PREFIX)/bin

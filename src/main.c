@@ -4,9 +4,8 @@
 #include <string.h>
 
 #include "base/json_secure.h"
+#include "base/version.h"
 #include "cmd/cmd.h"
-
-#define TZSIGNER_VERSION "0.1.0"
 
 static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
@@ -17,11 +16,12 @@ static const struct {
 	const char *description;
 } subcommands[] = {
 	{ "serve", cmd_serve, "the signer daemon: octez-compatible HTTP API, health and metrics" },
-	{ "keys", cmd_keys, "generate, import, list and show keys (octez base-dir format); authorize clients" },
+	{ "keys", cmd_keys, "generate, import, list, show and remove keys (octez base-dir format); authorize clients" },
 	{ "watermarks", cmd_watermarks, "list, export, import the high watermarks, or move one by hand" },
 	{ "tunnel", cmd_tunnel, "keep the outbound SSH reverse tunnel to the cloud endpoint up" },
 	{ "ledger", cmd_ledger, "Ledger devices: list, show a key, setup, high watermarks" },
 	{ "forwarder", cmd_forwarder, "the cloud endpoint: render and run the multi-box SSH forwarder (sshd)" },
+	{ "status", cmd_status, "one screen for a running box (its keys, Ledger, tunnel, uplink, power)" },
 	{ "help", cmd_help, "this list, or `tzsigner help CMD` for one subcommand" },
 	{ "version", cmd_version, "print the version" },
 };

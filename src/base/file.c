@@ -236,6 +236,25 @@ bool dir_ensure(const char *path, mode_t mode, struct err *e)
 	return true;
 }
 
+bool dir_ensure_parents(const char *path, mode_t mode, struct err *e)
+{
+	char p[4096];
+	size_t n = strlen(path);
+	if (n == 0 || n >= sizeof(p))
+		return err_set(e, ERR_IO, "directory path of %zu bytes", n);
+	memcpy(p, path, n + 1);
+	for (size_t i = 1; i < n; i++) {
+		if (p[i] != '/' || p[i - 1] == '/')
+			continue;
+		p[i] = '\0';
+		bool ok = dir_ensure(p, mode, e);
+		p[i] = '/';
+		if (!ok)
+			return false;
+	}
+	return dir_ensure(p, mode, e);
+}
+
 bool path_join(char *out, size_t cap, const char *dir, const char *name, struct err *e)
 {
 	int n = snprintf(out, cap, "%s/%s", dir, name);

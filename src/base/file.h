@@ -68,6 +68,8 @@ bool dir_lock_exclusive(const char *dir, int *fd, struct err *e);
 
 /* Creates dir with the given mode if missing; refuses a non-directory. */
 bool dir_ensure(const char *path, mode_t mode, struct err *e);
+/* The same for path and each missing parent (mkdir -p), each with mode. */
+bool dir_ensure_parents(const char *path, mode_t mode, struct err *e);
 
 /* Takes an exclusive advisory lock (flock) on path, creating it 0600; the
  * lock lasts while *fd stays open. ERR_UNAVAILABLE when another process

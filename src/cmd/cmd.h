@@ -16,6 +16,9 @@ int cmd_watermarks(int argc, char **argv);
 int cmd_tunnel(int argc, char **argv);
 int cmd_ledger(int argc, char **argv);
 int cmd_forwarder(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+/* `tzsigner forwarder status` (status.c). */
+int cmd_forwarder_status(int argc, char **argv);
 
 /* `keys import NAME ledger://…`: finds the device, has the person confirm
  * the key on it, and stores the URI with its public key and hash. proxy:
@@ -25,6 +28,9 @@ int cmd_ledger_import(const char *dir, const char *name, const char *uri, bool f
 
 /* The base directory: -d DIR, else $HOME/.tzsigner. */
 const char *cmd_default_base_dir(char *buf, size_t cap);
+
+/* Whether the base directory exists; if not, says so (and what to do). */
+bool cmd_base_dir_present(const char *cmd, const char *dir);
 
 /* Prints "tzsigner CMD: message" to stderr and returns EXIT_FAILURE. */
 int cmd_fail(const char *cmd, const struct err *e);

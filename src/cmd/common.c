@@ -1,8 +1,11 @@
 /* common.c - helpers shared by the subcommands. */
 #include "cmd.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
@@ -27,4 +30,19 @@ void cmd_harden_process(void)
 	/* LeakSanitizer needs to ptrace the process; sanitizer builds keep it. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 #endif
+}
+
+bool cmd_base_dir_present(const char *cmd, const char *dir)
+{
+	struct stat st;
+	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+		return true;
+	if (errno == ENOENT)
+		fprintf(stderr, "tzsigner %s: the key directory %s does not exist: give the right one "
+			"with -d DIR (the units use /var/lib/tzsigner), or create keys in it with "
+			"`tzsigner keys gen NAME --type tz4 -d %s` or `tzsigner keys import`\n", cmd, dir, dir);
+	else
+		fprintf(stderr, "tzsigner %s: the key directory %s: %s\n", cmd, dir,
+			S_ISDIR(st.st_mode) ? strerror(errno) : "not a directory");
+	return false;
 }

@@ -18,11 +18,13 @@ static const char usage[] =
 	"       tzsigner forwarder render --k8s --signers FILE --out DIR [--host-key FILE] [k8s options]\n"
 	"       tzsigner forwarder run --signers FILE --host-key FILE --out DIR [options]\n"
 	"       tzsigner forwarder check --signers FILE\n"
+	"       tzsigner forwarder status [--url HOST:PORT] [--json]\n"
 	"\n"
 	"The cloud endpoint: one OpenSSH sshd serving several signer boxes. Each box is\n"
 	"a line `NAME PORT SSH_PUBLIC_KEY` of the signers file; it may listen on its\n"
 	"port P (its signer) and P+1000 (its own sshd) and nothing else.\n"
 	"\n"
+	"  status   every box at a glance, from a running forwarder's exporter\n"
 	"  render   write DIR/sshd_config, DIR/authorized_keys and the host key files\n"
 	"           (with --k8s: the Kubernetes objects instead)\n"
 	"  run      render, then serve: accept SSH connections on --listen, set\n"
@@ -38,8 +40,9 @@ static const char usage[] =
 	"                                 parents must not be group/world-writable: sshd\n"
 	"                                 StrictModes)\n"
 	"  -l, --listen ADDR:PORT         SSH listen address (default 0.0.0.0:2222)\n"
-	"      --user NAME                the account boxes log in as (default: the user\n"
-	"                                 running the forwarder; must be it unless root)\n"
+	"      --user NAME                the account boxes log in as (default: tzsigner,\n"
+	"                                 the tunnel's default, when run as root; else the\n"
+	"                                 user running the forwarder, which it must be)\n"
 	"      --forward-bind MODE        loopback (default): forwarded ports listen on\n"
 	"                                 127.0.0.1 only; any: on every address (Kubernetes,\n"
 	"                                 where Services reach the pod's IP)\n"
@@ -216,10 +219,12 @@ int cmd_forwarder(int argc, char **argv)
 		return argc < 2 ? EXIT_USAGE : EXIT_SUCCESS;
 	}
 	const char *verb = argv[1];
+	if (strcmp(verb, "status") == 0)
+		return cmd_forwarder_status(argc - 1, argv + 1);
 	bool is_render = strcmp(verb, "render") == 0, is_run = strcmp(verb, "run") == 0,
 	     is_check = strcmp(verb, "check") == 0;
 	if (!is_render && !is_run && !is_check) {
-		fprintf(stderr, "tzsigner forwarder: unknown command '%s' (render, run or check)\n", verb);
+		fprintf(stderr, "tzsigner forwarder: unknown command '%s' (render, run, check or status)\n", verb);
 		return EXIT_USAGE;
 	}
 	struct fwd_run_opts o;

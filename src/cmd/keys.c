@@ -23,6 +23,7 @@ static const char usage[] =
 	"       tzsigner keys import NAME ledger://… [--ledger-proxy HOST:PORT] [-d DIR] [--force]\n"
 	"       tzsigner keys list [-d DIR]\n"
 	"       tzsigner keys show NAME|PKH [-d DIR]\n"
+	"       tzsigner keys remove NAME [-d DIR]\n"
 	"       tzsigner keys authorize PUBLIC_KEY [--name N] [-d DIR]\n"
 	"\n"
 	"Manage local keys in an octez-format base directory (secret_keys, public_keys,\n"
@@ -34,6 +35,8 @@ static const char usage[] =
 	"           from standard input (keeps it out of the process list)\n"
 	"  list     one key a line: NAME PKH PUBLIC_KEY STORAGE\n"
 	"  show     one key's name, pkh, public key and storage\n"
+	"  remove   delete an alias from the three key files; its high watermark\n"
+	"           records stay (the same key imported again keeps its history)\n"
 	"  authorize  allow a client key (edpk/sppk/p2pk/BLpk) to sign requests when\n"
 	"           the signer runs with -A (written to <base-dir>/authorized_keys)\n"
 	"\n"
@@ -301,6 +304,24 @@ static int keys_show(const struct keys_opts *o, const char *which)
 	return rc;
 }
 
+static int keys_remove(const struct keys_opts *o, const char *name)
+{
+	struct err e = { 0 };
+	struct octez_dir d;
+	char pk[B58_MAX], pkh[B58_MAX] = "-";
+	if (!octez_dir_load(o->dir, &d, &e))
+		return cmd_fail("keys remove", &e);
+	const struct octez_entry *ent = octez_dir_find(&d, name);
+	if (ent)
+		entry_public(ent, pk, pkh);
+	octez_dir_free(&d);
+	if (!octez_dir_remove(o->dir, name, &e))
+		return cmd_fail("keys remove", &e);
+	printf("removed %s %s from %s; its high watermark records stay in %s "
+	       "(tzsigner watermarks list -d %s)\n", name, pkh, o->dir, o->dir, o->dir);
+	return EXIT_SUCCESS;
+}
+
 static int keys_authorize(const struct keys_opts *o, const char *public_key)
 {
 	struct err e = { 0 };
@@ -356,9 +377,11 @@ int cmd_keys(int argc, char **argv)
 	if (strcmp(args[0], "import") == 0 && nargs == 3)
 		return keys_import(&o, args[1], args[2]);
 	if (strcmp(args[0], "list") == 0 && nargs == 1)
-		return keys_list(&o);
+		return cmd_base_dir_present("keys list", o.dir) ? keys_list(&o) : EXIT_FAILURE;
 	if (strcmp(args[0], "show") == 0 && nargs == 2)
-		return keys_show(&o, args[1]);
+		return cmd_base_dir_present("keys show", o.dir) ? keys_show(&o, args[1]) : EXIT_FAILURE;
+	if (strcmp(args[0], "remove") == 0 && nargs == 2)
+		return keys_remove(&o, args[1]);
 	if (strcmp(args[0], "authorize") == 0 && nargs == 2)
 		return keys_authorize(&o, args[1]);
 	fprintf(stderr, "tzsigner keys: unknown action or wrong arguments: '%s'\n%s", args[0], usage);

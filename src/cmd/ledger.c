@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../base/log.h"
 #include "../crypto/sign.h"
@@ -18,7 +19,7 @@ static const char usage[] =
 	"       tzsigner ledger show URI [options]\n"
 	"       tzsigner ledger setup URI --chain CHAIN_ID --main-hwm LEVEL [--test-hwm LEVEL] [options]\n"
 	"       tzsigner ledger hwm URI [options]\n"
-	"       tzsigner ledger reset-hwm URI LEVEL [options]\n"
+	"       tzsigner ledger reset-hwm URI LEVEL [--force] [options]\n"
 	"       tzsigner ledger deauthorize URI [options]\n"
 	"\n"
 	"Talk to a Ledger running the Tezos Baking app, on USB or through the speculos\n"
@@ -32,7 +33,8 @@ static const char usage[] =
 	"  setup        authorize URI's key for baking on CHAIN_ID, with the device's\n"
 	"               high watermarks at LEVEL (confirm on the device)\n"
 	"  hwm          the device's main and test high watermarks and its chain\n"
-	"  reset-hwm    set both watermarks to LEVEL, round 0 (confirm on the device)\n"
+	"  reset-hwm    set both watermarks to LEVEL, round 0 (confirm on the device);\n"
+	"               lowering them needs --force\n"
 	"  deauthorize  forget the authorized baking key\n"
 	"\n"
 	"  -P, --ledger-proxy HOST:PORT  the speculos APDU socket (else octez's\n"
@@ -42,9 +44,10 @@ static const char usage[] =
 	"      --test-hwm LEVEL          test chain watermark level for setup (default 0)\n"
 	"      --timeout MS              each exchange with the device (default 3000)\n"
 	"      --confirm-timeout MS      how long to wait for a button press (default 120000)\n"
+	"      --force                   reset-hwm: lower the device's watermarks\n"
 	"  -h, --help                    this text\n";
 
-enum { OPT_CHAIN = 256, OPT_MAIN, OPT_TEST, OPT_TIMEOUT, OPT_CONFIRM };
+enum { OPT_CHAIN = 256, OPT_MAIN, OPT_TEST, OPT_TIMEOUT, OPT_CONFIRM, OPT_FORCE };
 
 static const struct option options[] = {
 	{ "ledger-proxy", required_argument, NULL, 'P' },
@@ -53,6 +56,7 @@ static const struct option options[] = {
 	{ "test-hwm", required_argument, NULL, OPT_TEST },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "confirm-timeout", required_argument, NULL, OPT_CONFIRM },
+	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -62,6 +66,7 @@ struct ledger_opts {
 	const char *chain;
 	long main_hwm, test_hwm;
 	int timeout_ms, confirm_ms;
+	bool force;
 };
 
 static bool parse_long(const char *s, long max, long *out)
@@ -181,7 +186,8 @@ static int with_device(const struct ledger_opts *o, const struct ledger_cmd *c, 
 		return cmd_fail(what, &e);
 	}
 	int rc = c->fn(o, &h, &u, args, &e);
-	ledger_release(&h, false, NULL);
+	if (h.backend) /* reset-hwm may have let go of it */
+		ledger_release(&h, false, NULL);
 	ledger_backend_close(b);
 	return rc == EXIT_SUCCESS ? rc : cmd_fail(what, &e);
 }
@@ -261,18 +267,71 @@ static int hwm(const struct ledger_opts *o, struct ledger_handle *h, const struc
 	return EXIT_SUCCESS;
 }
 
+/* After a failed or timed-out reset: what the device has now (it may have
+ * applied the reset after we stopped waiting). */
+static int reset_outcome(const struct ledger_opts *o, struct ledger_handle *h,
+			 const struct ledger_uri *u, long level, struct err *e)
+{
+	struct ledger_backend *b = h->backend;
+	struct ledger_hwm w;
+	struct err qe = { 0 };
+	char name[sizeof(h->info.name)];
+	snprintf(name, sizeof(name), "%s", h->info.name);
+	/* The timed-out exchange closed the transport: a new one, a few times
+	 * while the device still shows its prompt. */
+	ledger_release(h, false, e);
+	h->backend = NULL;
+	bool read = false;
+	for (int i = 0; i < 5 && !read; i++) {
+		if (i)
+			sleep(1);
+		memset(&qe, 0, sizeof(qe));
+		if (!ledger_acquire(b, u->device, o->timeout_ms, h, &qe))
+			continue;
+		read = ledger_app_hwm(&h->link, &w, &qe);
+		if (!read) {
+			ledger_release(h, false, &qe);
+			h->backend = NULL;
+		}
+	}
+	snprintf(h->info.name, sizeof(h->info.name), "%s", name);
+	if (!read)
+		return err_wrap(e, "and the device's watermarks cannot be read now (%s): check them "
+				"with `tzsigner ledger hwm` once it shows its home screen", qe.msg),
+		       EXIT_FAILURE;
+	if (w.main_level == (uint32_t)level && w.test_level == (uint32_t)level) {
+		printf("high watermarks of ledger://%s/ reset to level %ld (the device applied it "
+		       "although its answer came late: %s)\n", h->info.name, level, e->msg);
+		return EXIT_SUCCESS;
+	}
+	return err_wrap(e, "the device still has main_level=%u main_round=%u test_level=%u",
+			w.main_level, w.main_round, w.test_level), EXIT_FAILURE;
+}
+
 static int reset_hwm(const struct ledger_opts *o, struct ledger_handle *h,
 		     const struct ledger_uri *u, char **args, struct err *e)
 {
-	(void)u;
 	long level;
+	struct ledger_hwm w;
+	struct ledger_link quick = h->link;
+	quick.timeout_ms = o->timeout_ms;
 	if (!parse_long(args[0], 0x3fffffff, &level))
 		return err_set(e, ERR_MALFORMED, "level '%.32s' is not 0 to %d", args[0], 0x3fffffff), EXIT_USAGE;
-	fprintf(stderr, "Confirm on the Ledger: reset both high watermarks of ledger://%s/ to level %ld.\n"
+	if (!ledger_app_hwm(&quick, &w, e))
+		return err_wrap(e, "reading the device's watermarks first"), EXIT_FAILURE;
+	uint32_t top = w.main_level > w.test_level ? w.main_level : w.test_level;
+	if ((uint32_t)level < top && !o->force)
+		return err_set(e, ERR_FORBIDDEN,
+			       "ledger://%s/ has main_level=%u test_level=%u: level %ld lowers it, and "
+			       "the device would sign levels %ld to %u again; pass --force only if no "
+			       "baker signed those with this key (e.g. a new chain)",
+			       h->info.name, w.main_level, w.test_level, level, level + 1, top),
+		       EXIT_FAILURE;
+	fprintf(stderr, "Confirm on the Ledger: reset both high watermarks of ledger://%s/ from level %u to %ld.\n"
 			"Press the buttons on the device (waiting up to %d s)...\n",
-		h->info.name, level, o->confirm_ms / 1000);
+		h->info.name, w.main_level, level, o->confirm_ms / 1000);
 	if (!ledger_app_reset(&h->link, (uint32_t)level, e))
-		return EXIT_FAILURE;
+		return reset_outcome(o, h, u, level, e);
 	printf("high watermarks of ledger://%s/ reset to level %ld\n", h->info.name, level);
 	return EXIT_SUCCESS;
 }
@@ -301,8 +360,10 @@ int cmd_ledger_import(const char *dir, const char *name, const char *uri_text, b
 	struct pkh pkh;
 	char pk_text[B58_MAX], pkh_text[B58_MAX], uri[LEDGER_URI_TEXT_MAX];
 	int rc = EXIT_FAILURE;
-	if (log_get_level() > LOG_WARN)
-		log_set_level(LOG_WARN);
+	/* A one-shot command: its own message says what failed; the backend's
+	 * daemon-style lines (retry_ms=…) would only confuse. */
+	if (log_get_level() > LOG_ERROR)
+		log_set_level(LOG_ERROR);
 	if (!octez_name_valid(name, &e) || !parse_key_uri(uri_text, &u, &e) || !open_backend(&o, &b, &e))
 		return cmd_fail("keys import", &e);
 	if (!ledger_acquire(b, u.device, o.confirm_ms, &h, &e)) {
@@ -353,6 +414,7 @@ int cmd_ledger(int argc, char **argv)
 		switch (c) {
 		case 'P': o.proxy = optarg; break;
 		case OPT_CHAIN: o.chain = optarg; break;
+		case OPT_FORCE: o.force = true; break;
 		case OPT_MAIN:
 		case OPT_TEST:
 			if (!parse_long(optarg, 0x3fffffff, &v)) {
@@ -382,8 +444,10 @@ int cmd_ledger(int argc, char **argv)
 	}
 	if (!crypto_init(&e))
 		return cmd_fail("ledger", &e);
-	if (log_get_level() > LOG_WARN)
-		log_set_level(LOG_WARN);
+	/* A one-shot command: its own message says what failed; the backend's
+	 * daemon-style lines (retry_ms=…) would only confuse. */
+	if (log_get_level() > LOG_ERROR)
+		log_set_level(LOG_ERROR);
 	if (strcmp(args[0], "list") == 0 && nargs == 1)
 		return do_list(&o);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {

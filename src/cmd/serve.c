@@ -36,6 +36,9 @@ static const char usage[] =
 	"                                   each item as octez reads it: 17 and 0x11 are\n"
 	"                                   both 0x11, 0x3 is 0x03 (also 0o21, 0b10001)\n"
 	"  -f, --password-filename FILE     passphrase for encrypted keys (first line; mode 0600)\n"
+	"      --passphrase-dir DIR         one passphrase file per key: DIR/NAME (or\n"
+	"                                   DIR/passphrase_NAME, DIR/passphrase), before -f;\n"
+	"                                   default $CREDENTIALS_DIRECTORY under systemd\n"
 	"  -A, --require-authentication     sign only requests authenticated by a key in\n"
 	"                                   <base-dir>/authorized_keys (see `keys authorize`)\n"
 	"      --chain CHAIN_ID             sign consensus operations of this chain only\n"
@@ -116,7 +119,8 @@ static void print_versions(FILE *f)
 enum { OPT_POP = 256, OPT_KNOWN, OPT_MAXCONN, OPT_LOGLEVEL, OPT_CHAIN, OPT_DURABILITY,
        OPT_AHEAD, OPT_INIT, OPT_NO_WM, OPT_LEDGER_PROXY, OPT_LEDGER_TIMEOUT, OPT_STATUS_PORT,
        OPT_STATUS_ADDRESS, OPT_HEALTH_INTERVAL, OPT_POWER_SYSFS, OPT_POWER_GPIO,
-       OPT_UPLINK_ENDPOINT, OPT_UPLINK_PRIMARY, OPT_UPLINK_BACKUP, OPT_TUNNEL_STATE, OPT_SOCKET, OPT_SOCKET_GROUP };
+       OPT_UPLINK_ENDPOINT, OPT_UPLINK_PRIMARY, OPT_UPLINK_BACKUP, OPT_TUNNEL_STATE, OPT_SOCKET, OPT_SOCKET_GROUP,
+       OPT_PASS_DIR };
 
 #define SERVE_MAX_SOCKETS 8
 
@@ -126,6 +130,7 @@ static const struct option options[] = {
 	{ "port", required_argument, NULL, 'p' },
 	{ "magic-bytes", required_argument, NULL, 'M' },
 	{ "password-filename", required_argument, NULL, 'f' },
+	{ "passphrase-dir", required_argument, NULL, OPT_PASS_DIR },
 	{ "allow-to-prove-possession", no_argument, NULL, OPT_POP },
 	{ "allow-list-known-keys", no_argument, NULL, OPT_KNOWN },
 	{ "max-connections", required_argument, NULL, OPT_MAXCONN },
@@ -174,7 +179,7 @@ int cmd_serve(int argc, char **argv)
 {
 	char dirbuf[4096];
 	const char *dir = cmd_default_base_dir(dirbuf, sizeof(dirbuf));
-	const char *passfile = NULL;
+	const char *passfile = NULL, *passdir = NULL;
 	struct server_config cfg = { .address = "127.0.0.1", .port = 6732, .max_connections = 128,
 				     .idle_timeout_s = 120 };
 	struct guard guard = { 0 };
@@ -218,6 +223,7 @@ int cmd_serve(int argc, char **argv)
 			}
 			break;
 		case 'f': passfile = optarg; break;
+		case OPT_PASS_DIR: passdir = optarg; break;
 		case OPT_POP: cfg.allow_prove_possession = true; break;
 		case OPT_KNOWN: cfg.allow_list_known_keys = true; break;
 		case OPT_MAXCONN:
@@ -349,6 +355,8 @@ int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "tzsigner serve: unexpected argument '%s'\n%s", argv[optind], usage);
 		return EXIT_USAGE;
 	}
+	if (!cmd_base_dir_present("serve", dir))
+		return EXIT_FAILURE;
 
 	/* Signals are taken synchronously by the main thread (sigwait below).
 	 * They are blocked before any thread exists (the watermark writer, the
@@ -368,7 +376,10 @@ int cmd_serve(int argc, char **argv)
 
 	struct passphrase pass = { 0 };
 	struct vault vault;
-	struct vault_unlock unlock = { .allow_prompt = passfile == NULL };
+	if (!passdir && !passfile)
+		passdir = getenv("CREDENTIALS_DIRECTORY"); /* systemd's LoadCredential= */
+	struct vault_unlock unlock = { .allow_prompt = passfile == NULL && passdir == NULL,
+				       .passphrase_file = passfile, .passphrase_dir = passdir };
 	if (passfile) {
 		if (!passphrase_from_file(&pass, passfile, &e))
 			return cmd_fail("serve", &e);

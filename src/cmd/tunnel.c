@@ -70,8 +70,9 @@ static const char usage[] =
 	"      --stable-after S       up this long resets the backoff (default 20)\n"
 	"      --backoff-min MS       first retry delay (default 1000)\n"
 	"      --backoff-max MS       longest retry delay (default 30000)\n"
-	"      --refused-retry S      retry period after a host key mismatch or an\n"
-	"                             authentication or policy refusal (default 120)\n"
+	"      --refused-retry S      longest wait after a host key mismatch or an\n"
+	"                             authentication or policy refusal, which are\n"
+	"                             otherwise retried on the backoff (default 120)\n"
 	"      --follow-uplink yes|no reconnect when the route to the endpoint moves to\n"
 	"                             another interface or address, and pin each\n"
 	"                             connection to its interface (default yes)\n"
@@ -418,6 +419,22 @@ out:
 
 /* ---- tzsigner tunnel */
 
+/* -n: the identity ssh will be given exists, and ssh will not refuse it as
+ * readable by others. */
+static bool identity_usable(const char *path, struct err *e)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return err_set(e, ERR_NOT_FOUND, "identity %s: %s (create it with `tzsigner tunnel keygen "
+			       "--identity %s`)", path, strerror(errno), path);
+	if (!S_ISREG(st.st_mode))
+		return err_set(e, ERR_MALFORMED, "identity %s is not a regular file", path);
+	if (st.st_mode & 077)
+		return err_set(e, ERR_FORBIDDEN, "identity %s is mode %04o: ssh refuses a private key "
+			       "others can read (chmod 600 %s)", path, (unsigned)(st.st_mode & 07777), path);
+	return true;
+}
+
 int cmd_tunnel(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "proxy") == 0)
@@ -439,6 +456,10 @@ int cmd_tunnel(int argc, char **argv)
 		ret = cmd_fail("tunnel", &e);
 		if (e.kind == ERR_MALFORMED)
 			ret = EXIT_USAGE;
+		goto out;
+	}
+	if (cli.check && !identity_usable(c->identity, &e)) {
+		ret = cmd_fail("tunnel", &e);
 		goto out;
 	}
 	if (cli.check) {

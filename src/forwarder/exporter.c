@@ -10,6 +10,8 @@
 
 #include "../base/json_secure.h"
 #include "serve.h"
+#include "serve_int.h"
+#include "status_page.h"
 #include "strbuf.h"
 
 static const char *tri_name(int v) { return v == TRI_UP ? "up" : v == TRI_DOWN ? "down" : "unknown"; }
@@ -222,6 +224,13 @@ bool fwd_http_route(const struct fwd_state *s, const char *method, const char *p
 		a->status = 200;
 		a->content_type = "application/json";
 		a->body = fwd_status_json(s);
+		return a->body != NULL;
+	}
+	if (strcmp(path, "/") == 0 || strcmp(path, "/status.html") == 0) {
+		size_t len;
+		a->status = 200;
+		a->content_type = "text/html; charset=utf-8";
+		a->body = fwd_status_page_html(s, fwd_wall_ms(), &len);
 		return a->body != NULL;
 	}
 	if (strcmp(path, "/healthz") == 0)

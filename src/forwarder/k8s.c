@@ -426,7 +426,7 @@ bool k8s_render(const struct k8s_opts *o, const struct signers *s, struct k8s_ou
 
 bool k8s_write(const struct k8s_output *out, const char *dir, struct err *e)
 {
-	if (!dir_ensure(dir, 0755, e))
+	if (!dir_ensure_parents(dir, 0755, e))
 		return err_wrap(e, "output directory");
 	for (size_t i = 0; i < out->n; i++) {
 		char path[4096];

@@ -242,6 +242,17 @@ static bool resolve_user(const struct fwd_render_opts *o, struct fwd_rendered *r
 				       "login user '%s' does not exist on this system (create it, e.g. useradd "
 				       "--system --shell /usr/sbin/nologin %s)",
 				       o->user, o->user);
+	} else if (euid == 0) {
+		/* Root could log boxes in as anyone: the account a box's tunnel
+		 * tries by default, never root itself. */
+		pw = getpwnam(FWD_DEFAULT_USER);
+		if (!pw)
+			return err_set(e, ERR_NOT_FOUND,
+				       "no --user, and the default login account '%s' (the account every "
+				       "box's tunnel uses unless its `user` says otherwise) does not exist: "
+				       "create it (useradd --system --shell /usr/sbin/nologin %s, or install "
+				       "the package) or give --user NAME and set `user NAME` on the boxes",
+				       FWD_DEFAULT_USER, FWD_DEFAULT_USER);
 	} else {
 		pw = getpwuid(euid);
 		if (!pw)
@@ -299,7 +310,7 @@ bool fwd_render(const struct fwd_render_opts *o, struct fwd_rendered *r, struct 
 			       (unsigned)o->listen_port);
 	if (!fwd_load_host_key(o->host_key_path, &r->host_key, &key_text, &key_len, e))
 		return false;
-	if (!dir_ensure(o->out_dir, 0755, e)) {
+	if (!dir_ensure_parents(o->out_dir, 0755, e)) {
 		err_wrap(e, "output directory");
 		goto out;
 	}

@@ -29,6 +29,10 @@
 #include "signers.h"
 #include "sshkey.h"
 
+/* The login account when root runs the forwarder without --user: the same
+ * name as the tunnel's default `user` (tunnel/config.c), so neither side
+ * needs to say it. */
+#define FWD_DEFAULT_USER "tzsigner"
 #define FWD_PATH_MAX 1024
 #define FWD_HOST_MAX 64
 

@@ -53,6 +53,8 @@ bool fwd_run(const struct fwd_run_opts *o, struct err *e);
 
 enum { TRI_UNKNOWN = -1, TRI_DOWN = 0, TRI_UP = 1 };
 
+#define FWD_CHECK_MINUTES 60
+
 struct fwd_box_state {
 	struct boxprobe probe;
 	uint64_t next_probe_ms;
@@ -65,6 +67,11 @@ struct fwd_box_state {
 	unsigned sessions;           /* authenticated sessions with this box's key */
 	uint64_t logins_total, forwards_refused_total;
 	uint64_t checks_ok, checks_tunnel_down, checks_no_answer;
+	struct fwd_check_minute {    /* good checks' latency, per minute, last hour */
+		int64_t minute;      /* wall-clock minutes since the epoch; 0: empty */
+		uint32_t count;
+		double sum_ms, max_ms;
+	} check_minutes[FWD_CHECK_MINUTES];
 };
 
 struct fwd_child {

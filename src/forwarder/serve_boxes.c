@@ -9,6 +9,18 @@
 #include "../base/log.h"
 #include "signers.h"
 
+/* The status page's latency chart: good checks per minute. */
+static void note_check_minute(struct fwd_box_state *b, int64_t minute, double ms)
+{
+	struct fwd_check_minute *m = &b->check_minutes[minute % FWD_CHECK_MINUTES];
+	if (m->minute != minute)
+		*m = (struct fwd_check_minute){ .minute = minute };
+	m->count++;
+	m->sum_ms += ms;
+	if (ms > m->max_ms)
+		m->max_ms = ms;
+}
+
 void apply_probe(struct fwd_state *s, size_t i, enum probe_result r, uint64_t now)
 {
 	struct fwd_box_state *b = &s->boxes[i];
@@ -21,6 +33,7 @@ void apply_probe(struct fwd_state *s, size_t i, enum probe_result r, uint64_t no
 	if (r == PROBE_OK) {
 		b->checks_ok++;
 		b->last_up_ms = fwd_wall_ms();
+		note_check_minute(b, b->last_up_ms / 60000, b->check_seconds * 1000.0);
 		b->error[0] = '\0';
 	} else {
 		if (r == PROBE_TUNNEL_DOWN)

@@ -156,6 +156,19 @@ static void sshd_line(struct fwd_state *s, struct fwd_child *c, char *line)
 		}
 		return;
 	}
+	/* A box knocking with the wrong account: sshd says so only here. */
+	const char *who = strncmp(line, "Invalid user ", 13) == 0 ? line + 13
+			  : strncmp(line, "User ", 5) == 0 && strstr(line, " not allowed because") ? line + 5
+												: NULL;
+	if (who) {
+		char user[64], u[80];
+		size_t ul = strcspn(who, " ");
+		snprintf(user, sizeof(user), "%.*s", (int)(ul < sizeof(user) ? ul : sizeof(user) - 1), who);
+		log_warn("event=login_refused reason=wrong_account user=%s pid=%d peer=%s "
+			 "msg=\"boxes log in as %s here: set the box's user to it, or render with --user\" sshd=%s",
+			 log_str(u, sizeof(u), user), (int)c->pid, c->peer, s->r.user, msg);
+		return;
+	}
 	if (strstr(line, "but the request was denied") || strstr(line, "refused local port forward") ||
 	    strstr(line, "refused streamlocal")) {
 		if (c->box >= 0)

@@ -131,7 +131,8 @@ void ledger_watch_key(const struct vault_key *k, const struct health_device *d,
 	if (!d->authorized) {
 		out->reason = "ledger_key_not_authorized";
 		snprintf(out->msg, sizeof(out->msg),
-			 "no key is authorized for baking on ledger://%.64s/ (run `tzsigner ledger setup %.120s`)",
+			 "no key is authorized for baking on ledger://%.48s/ (run `tzsigner ledger setup %.100s "
+			 "--chain CHAIN_ID --main-hwm LEVEL`, LEVEL: the chain's current level)",
 			 d->name[0] ? d->name : d->device, uri);
 		return;
 	}

@@ -17,6 +17,7 @@
 #include "reply.h"
 #include "request.h"
 #include "server.h"
+#include "statusz.h"
 
 static bool is_get(const struct request *r) { return strcmp(r->method, "GET") == 0; }
 static bool is_post(const struct request *r) { return strcmp(r->method, "POST") == 0; }
@@ -116,6 +117,9 @@ static enum MHD_Result sign(const struct request *r, const char *pkh)
 			     monotonic_ns() - r->start_ns);
 	if (!ok)
 		return reply_err(r->conn, &e);
+	if (r->server->metrics && res.key)
+		recent_note(&r->server->metrics->recent, (size_t)(res.key - r->server->guard->vault->keys),
+			    &res.op, monotonic_ns() - r->start_ns, health_now_ms());
 	return reply_json(r->conn, MHD_HTTP_OK, json_pack("{s:s}", "signature", res.signature));
 }
 
@@ -163,163 +167,34 @@ static enum MHD_Result disabled(const struct request *r, const char *flag)
 	return refuse(r, &e, NULL);
 }
 
-/* ---- /statusz: can each key sign right now? Answered from the snapshot
- * the health watchers keep (src/health), never from the device. */
-
-static json_t *iso_time(int64_t ms)
-{
-	if (ms <= 0)
-		return json_null();
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	char buf[32];
-	if (!gmtime_r(&t, &tm) || strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		return json_null();
-	return json_string(buf);
-}
-
-/* A key's status when no health watcher runs. */
-static void key_status_without_health(const struct vault_key *k, struct health_key *out)
-{
-	memset(out, 0, sizeof(*out));
-	out->device = -1;
-	out->can_sign = k->storage != STORAGE_LEDGER && k->sk != NULL;
-	out->reason = out->can_sign ? "ok" : "not_checked_yet";
-}
-
-static json_t *key_status_json(const struct vault_key *k, const struct health_key *hk,
-			       const struct health_device *dev)
-{
-	json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:s}", "pkh", k->pkh_text, "name", k->name, "storage",
-			      key_storage_name(k->storage), "can_sign", hk->can_sign, "reason", hk->reason);
-	if (!o)
-		return NULL;
-	if (hk->msg[0])
-		json_object_set_new(o, "msg", json_string(hk->msg));
-	json_object_set_new(o, "checked", iso_time(hk->checked_ms));
-	json_object_set_new(o, "since", iso_time(hk->since_ms));
-	if (k->storage == STORAGE_LEDGER) {
-		char uri[LEDGER_URI_TEXT_MAX];
-		ledger_uri_format(&k->ledger, uri);
-		json_object_set_new(o, "uri", json_string(uri));
-	}
-	if (dev && hk->device >= 0) {
-		json_t *d = json_pack("{s:s, s:s}", "device", dev->device, "state",
-				      !dev->checked ? "unchecked"
-				      : dev->fault == LEDGER_FAULT_NONE ? "ready"
-									 : ledger_fault_name(dev->fault));
-		if (d && dev->identified) {
-			char version[32];
-			snprintf(version, sizeof(version), "%u.%u.%u", dev->version.major, dev->version.minor,
-				 dev->version.patch);
-			json_object_set_new(d, "name", json_string(dev->name));
-			json_object_set_new(d, "where", json_string(dev->where));
-			json_object_set_new(d, "app", json_string(ledger_app_name(dev->version.app_class)));
-			json_object_set_new(d, "version", json_string(version));
-		}
-		if (d && dev->hwm_known)
-			json_object_set_new(d, "high_watermark",
-					    json_pack("{s:I, s:I}", "level", (json_int_t)dev->hwm.main_level,
-						      "round", (json_int_t)dev->hwm.main_round));
-		json_object_set_new(o, "device", d ? d : json_null());
-	}
-	return o;
-}
-
 static enum MHD_Result statusz_key(const struct request *r, const char *pkh)
 {
 	const struct vault_key *k;
 	struct err e = { 0 };
+	bool can_sign;
 	if (!guard_find_key(r->server->guard, pkh, &k, &e))
 		return refuse(r, &e, pkh);
-	struct health *h = r->server->config.health;
-	struct health_key hk;
-	struct health_device dev;
-	memset(&dev, 0, sizeof(dev));
-	if (h)
-		health_key_view(h, (size_t)(k - r->server->guard->vault->keys), &hk, &dev);
-	else
-		key_status_without_health(k, &hk);
-	json_t *body = key_status_json(k, &hk, h ? &dev : NULL);
-	return reply_json(r->conn, hk.can_sign ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, body);
-}
-
-static json_t *system_json(const struct health_system *sys)
-{
-	json_t *o = json_object();
-	if (!o)
-		return NULL;
-	if (sys->power_enabled && sys->power_checked_ms) {
-		const struct power_status *p = &sys->power;
-		json_t *pw = json_pack("{s:s}", "source", power_source_name(p->source));
-		if (pw && p->battery_known) {
-			json_object_set_new(pw, "battery_percent", json_integer(p->battery_percent));
-			json_object_set_new(pw, "battery_status", json_string(battery_status_name(p->battery_status)));
-		}
-		if (pw && p->gpio_enabled)
-			json_object_set_new(pw, "gpio", p->gpio_ok ? json_string(p->gpio_mains ? "mains" : "battery")
-								  : json_string(p->gpio_error));
-		json_object_set_new(o, "power", pw ? pw : json_null());
-	}
-	if (strcmp(sys->uplink_source, "none") != 0) {
-		json_t *u = json_pack("{s:s, s:s}", "role", uplink_role_name(sys->uplink.role), "source",
-				      sys->uplink_source);
-		if (u && sys->uplink.known)
-			json_object_set_new(u, "interface", json_string(sys->uplink.ifname));
-		if (u && !sys->uplink.known && sys->uplink.error[0])
-			json_object_set_new(u, "error", json_string(sys->uplink.error));
-		json_object_set_new(o, "uplink", u ? u : json_null());
-	}
-	if (sys->tunnel_enabled && sys->checked_ms) {
-		json_t *tn;
-		if (sys->tunnel_ok)
-			tn = json_pack("{s:s, s:b, s:I}", "state", sys->tunnel.state, "process_alive",
-				       sys->tunnel_pid_alive, "reconnects", (json_int_t)sys->tunnel.reconnects);
-		else
-			tn = json_pack("{s:s, s:s}", "state", "unknown", "error", sys->tunnel_error);
-		json_object_set_new(o, "tunnel", tn ? tn : json_null());
-	}
-	return o;
+	json_t *body = statusz_key_json(r, k, &can_sign);
+	return reply_json(r->conn, can_sign ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, body);
 }
 
 static enum MHD_Result statusz_all(const struct request *r)
 {
-	const struct vault *v = r->server->guard->vault;
-	struct health *h = r->server->config.health;
-	struct health_snapshot snap;
-	bool have = h && health_copy(h, &snap);
-	if (h && !have) {
+	bool all;
+	json_t *body = statusz_body(r, &all);
+	if (!body) {
 		struct err e = { 0 };
 		err_set(&e, ERR_INTERNAL, "out of memory for the status");
 		return reply_err(r->conn, &e);
 	}
-	json_t *keys = json_array();
-	bool all = v->count > 0;
-	for (size_t i = 0; i < v->count; i++) {
-		struct health_key hk;
-		const struct health_device *dev = NULL;
-		if (have) {
-			hk = snap.keys[i];
-			if (hk.device >= 0)
-				dev = &snap.devices[hk.device];
-		} else {
-			key_status_without_health(&v->keys[i], &hk);
-		}
-		all &= hk.can_sign;
-		json_array_append_new(keys, key_status_json(&v->keys[i], &hk, dev));
-	}
-	json_t *body = json_pack("{s:b, s:o}", "can_sign", all, "keys", keys);
-	if (body && have)
-		json_object_set_new(body, "system", system_json(&snap.sys));
-	if (have)
-		health_snapshot_free(&snap);
 	return reply_json(r->conn, all ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, body);
 }
 
 static bool monitoring_path(const char *url)
 {
 	return strcmp(url, "/healthz") == 0 || strcmp(url, "/metrics") == 0 ||
-	       strcmp(url, "/statusz") == 0 || strncmp(url, "/statusz/", 9) == 0;
+	       strcmp(url, "/statusz") == 0 || strncmp(url, "/statusz/", 9) == 0 ||
+	       strcmp(url, "/") == 0 || strcmp(url, "/status.html") == 0;
 }
 
 static enum MHD_Result metrics_page(const struct request *r)
@@ -344,7 +219,8 @@ static enum http_route route_of(const char *url)
 		return ROUTE_POP;
 	if (strcmp(url, "/known_keys") == 0)
 		return ROUTE_KNOWN_KEYS;
-	if (strcmp(url, "/healthz") == 0 || strncmp(url, "/statusz", 8) == 0)
+	if (strcmp(url, "/healthz") == 0 || strncmp(url, "/statusz", 8) == 0 ||
+	    strcmp(url, "/") == 0 || strcmp(url, "/status.html") == 0)
 		return ROUTE_HEALTH;
 	if (strcmp(url, "/metrics") == 0)
 		return ROUTE_METRICS;
@@ -401,6 +277,11 @@ static enum MHD_Result dispatch(const struct request *r)
 		return metrics_page(r);
 	if (strcmp(r->url, "/statusz") == 0)
 		return statusz_all(r);
+	/* The page only on the local status port, not on the API port the
+	 * tunnel exposes (/statusz there is for the forwarder's check). */
+	if (r->server->config.monitoring_only &&
+	    (strcmp(r->url, "/") == 0 || strcmp(r->url, "/status.html") == 0))
+		return statusz_page(r);
 	if ((pkh = segment_after(r->url, "/statusz/")))
 		return statusz_key(r, pkh);
 	return not_found(r);

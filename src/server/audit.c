@@ -1,4 +1,6 @@
-/* audit.c - the signing decision's log line (audit.h). */
+/* audit.c - the signing decision's log line (audit.h). `level=` is the log
+ * severity (what logfmt tools read); the operation's level and round are
+ * `op_level=` and `op_round=`, so no key appears twice on a line. */
 #include "audit.h"
 
 #include <stdio.h>
@@ -18,7 +20,7 @@ void audit_sign(const char *transport, const char *pkh, const struct sign_result
 	const char *decision = e ? "refused" : res->reanswered ? "reanswered" : "signed";
 	char where[96] = "";
 	if (consensus)
-		snprintf(where, sizeof(where), " chain=%.20s level=%u round=%u", chain, op->level, op->round);
+		snprintf(where, sizeof(where), " chain=%.20s op_level=%u op_round=%u", chain, op->level, op->round);
 	log_info("event=%s pkh=%s kind=%s magic=0x%02x bytes=%zu%s%s%s%s%s status=%u reason=%s us=%lu",
 		 decision, pkh, res->classified ? op_kind_name(op->kind) : "-", op->magic, len,
 		 where, res->authenticated_by ? " auth=" : "",

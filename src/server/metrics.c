@@ -36,11 +36,12 @@ bool metrics_init(struct metrics *m, const struct vault *v, struct wm_store *wat
 	m->watermarks = watermarks;
 	m->keys = calloc(v->count ? v->count : 1, sizeof(*m->keys));
 	m->start_unix = (uint64_t)time(NULL);
-	return m->keys != NULL;
+	return m->keys != NULL && recent_init(&m->recent, v->count);
 }
 
 void metrics_free(struct metrics *m)
 {
+	recent_free(&m->recent);
 	free(m->keys);
 	m->keys = NULL;
 }

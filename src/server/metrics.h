@@ -8,6 +8,7 @@
 #ifndef TZS_SERVER_METRICS_H
 #define TZS_SERVER_METRICS_H
 
+#include "recent.h"
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -54,6 +55,7 @@ struct metrics {
 	struct key_metrics unknown_key;
 	_Atomic uint64_t http[ROUTE_COUNT][6]; /* by status class: 1xx..5xx, other */
 	uint64_t start_unix;
+	struct recent recent; /* last signed per kind, latency per minute (/statusz) */
 };
 
 bool metrics_init(struct metrics *m, const struct vault *v, struct wm_store *watermarks);

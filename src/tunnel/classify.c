@@ -116,17 +116,20 @@ enum line_event attempt_feed(struct attempt *a, const char *line)
 		a->forward_failed_port = (unsigned)strtoul(p, NULL, 10);
 		return LINE_ERROR;
 	}
+	/* OpenSSH's changed-host-key banner (and its ssh-keygen -R advice, wrong
+	 * for a pinned key) is chatter: our own host_key_mismatch line says it
+	 * once, with the fingerprint. */
 	if (strstr(line, "REMOTE HOST IDENTIFICATION HAS CHANGED") ||
 	    (strstr(line, "Host key for ") && strstr(line, "has changed"))) {
 		a->host_key_changed = true;
-		return LINE_ERROR;
+		return LINE_CHATTER;
 	}
 	if (strncmp(line, "SHA256:", 7) == 0 && (a->host_key_changed || a->host_key_unknown)) {
 		copy_text(a->fingerprint, sizeof(a->fingerprint), line);
 		size_t n = strlen(a->fingerprint);
 		if (n && a->fingerprint[n - 1] == '.')
 			a->fingerprint[n - 1] = '\0';
-		return LINE_ERROR;
+		return LINE_CHATTER;
 	}
 	if ((strstr(line, "host key is known for ") && strstr(line, "strict checking")) ||
 	    strstr(line, "no matching host key type found")) {
@@ -146,9 +149,13 @@ enum line_event attempt_feed(struct attempt *a, const char *line)
 	    strstr(line, "Add correct host key in") || strstr(line, "Offending ") ||
 	    strstr(line, "remove with:") || strstr(line, "ssh-keygen -f ") ||
 	    strstr(line, "The fingerprint for the "))
-		return LINE_ERROR;
-	if (strstr(line, "Permission denied (")) {
+		return LINE_CHATTER;
+	const char *denied = strstr(line, ": Permission denied (");
+	if (denied || strstr(line, "Permission denied (")) {
 		a->auth_denied = true;
+		const char *at = denied ? memchr(line, '@', (size_t)(denied - line)) : NULL;
+		if (at && (size_t)(at - line) < sizeof(a->auth_user))
+			snprintf(a->auth_user, sizeof(a->auth_user), "%.*s", (int)(at - line), line);
 		return LINE_ERROR;
 	}
 	if (strstr(line, "no such identity:") || strstr(line, "UNPROTECTED PRIVATE KEY FILE") ||
@@ -210,10 +217,13 @@ enum tunnel_error attempt_classify(const struct attempt *a, const char *endpoint
 		return TERR_IDENTITY;
 	}
 	if (a->auth_denied) {
+		const char *user = a->auth_user[0] ? a->auth_user : "(see --user)";
 		snprintf(msg, cap,
-			 "authentication refused by %s: the endpoint does not accept this box's key "
-			 "(is its line in the endpoint's authorized keys? see `tzsigner tunnel keygen`)",
-			 endpoint);
+			 "authentication refused by %s for the account %s: either the endpoint has "
+			 "no account %s (its login account is in `tzsigner forwarder render`'s output; "
+			 "set the box's `user` to it) or it does not accept this box's key for it (is "
+			 "the box's line, from `tzsigner tunnel keygen`, in its signers file?)",
+			 endpoint, user, user);
 		return TERR_AUTH_REFUSED;
 	}
 	if (a->forward_failed_port) {

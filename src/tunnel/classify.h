@@ -69,6 +69,7 @@ struct attempt {
 	bool host_key_unknown;
 	char fingerprint[80];     /* of the key the endpoint presented */
 	bool auth_denied;
+	char auth_user[33];       /* the account ssh tried: "USER@host: Permission denied" */
 	bool identity_problem;
 	bool probe_prohibited;    /* our -L probe: "administratively prohibited" */
 	bool probe_connect_failed;

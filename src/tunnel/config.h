@@ -57,7 +57,7 @@ struct tunnel_config {
 	unsigned stable_after_s;     /* up this long resets the backoff (20) */
 	unsigned backoff_min_ms;     /* (1000) */
 	unsigned backoff_max_ms;     /* (30000) */
-	unsigned refused_retry_s;    /* retry period after host key mismatch, auth or policy refusal (120) */
+	unsigned refused_retry_s;    /* longest wait after a host key, auth or policy refusal (120) */
 	bool follow_uplink;          /* reconnect when the route to the endpoint moves (yes) */
 	char name[64];               /* the box's name (keygen; default: host name) */
 };

@@ -3,8 +3,9 @@
  * Waiting → connecting (ssh started) → up (both forwards accepted, and the
  * probe through the tunnel answered when it is on) → waiting again when ssh
  * exits, for a delay that depends on why: none after a reconnect request
- * or an uplink change, refused-retry seconds (jittered) after a refusal,
- * else the backoff (capped for a port a stale session still holds). An
+ * or an uplink change, the backoff's ceiling after a host key mismatch,
+ * else the backoff (capped at refused-retry seconds after a refusal, and
+ * for a port a stale session still holds). An
  * attempt that is not up by its deadline is killed; one that stays up for
  * the stable period resets the backoff. */
 #include "sup.h"
@@ -33,12 +34,17 @@ static uint32_t retry_delay_ms(struct sup *s, enum tunnel_error err)
 	uint32_t delay;
 	if (err == TERR_RECONNECT_REQUESTED || err == TERR_UPLINK_CHANGED) {
 		delay = 0;
-	} else if (tunnel_error_is_refusal(err)) {
-		uint32_t base = 1000U * s->cfg->refused_retry_s;
-		delay = base - base / 10 + random_u32() % (base / 10 + 1);
-		backoff_failed(&s->bo);
 	} else {
+		/* A refusal too: its cause is fixed on the other side (a key line
+		 * added, an account created) and the box must notice within the
+		 * backoff, not a fixed period later. refused-retry caps it. */
 		delay = backoff_delay_ms(&s->bo, random_u32());
+		/* A changed host key may be someone in the middle: not faster than
+		 * the backoff's ceiling, so a rebuilt endpoint is back within it. */
+		if (err == TERR_HOST_KEY_MISMATCH)
+			delay = s->bo.max_ms - s->bo.max_ms / 10 + random_u32() % (s->bo.max_ms / 10 + 1);
+		if (tunnel_error_is_refusal(err) && delay > 1000U * s->cfg->refused_retry_s)
+			delay = 1000U * s->cfg->refused_retry_s;
 		if (err == TERR_PORT_IN_USE && delay > STALE_RETRY_MAX_MS)
 			delay = STALE_RETRY_MAX_MS / 2 + random_u32() % (STALE_RETRY_MAX_MS / 2 + 1);
 		backoff_failed(&s->bo);

@@ -12,8 +12,8 @@
  * with the probe on, once GET /authorized_keys went through the endpoint's
  * port P and back). When ssh exits, what it wrote says why (classify.h);
  * refusals that retrying cannot fix (host key mismatch, authentication,
- * forward policy) are reported loudly and retried only every
- * refused-retry seconds, or at once on SIGHUP. */
+ * forward policy) are reported loudly and retried on the backoff (at most
+ * refused-retry seconds apart), or at once on SIGHUP. */
 #ifndef TZS_TUNNEL_SUPERVISOR_H
 #define TZS_TUNNEL_SUPERVISOR_H
 

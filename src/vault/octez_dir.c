@@ -11,9 +11,7 @@
 #include "../base/file.h"
 #include "../base/json_secure.h"
 
-static const char *const SECRET_FILE = "secret_keys";
-static const char *const PUBLIC_FILE = "public_keys";
-static const char *const PKH_FILE = "public_key_hashs";
+#include "octez_dir_int.h"
 
 bool octez_name_valid(const char *name, struct err *e)
 {
@@ -69,9 +67,8 @@ static bool parse_array(const char *text, size_t len, const char *what, json_t *
 	return true;
 }
 
-/* Loads one key file as a JSON array; a missing file is an empty array. */
-static bool load_array(const char *dir, const char *file, enum file_flags flags, json_t **out,
-		       struct err *e)
+bool octez_dir_load_array(const char *dir, const char *file, enum file_flags flags, json_t **out,
+			  struct err *e)
 {
 	char path[4096];
 	char *buf;
@@ -190,9 +187,9 @@ bool octez_dir_load(const char *dir, struct octez_dir *out, struct err *e)
 {
 	json_t *sk = NULL, *pk = NULL, *pkh = NULL;
 	memset(out, 0, sizeof(*out));
-	bool ok = load_array(dir, SECRET_FILE, FILE_SECRET, &sk, e) &&
-		  load_array(dir, PUBLIC_FILE, FILE_PUBLIC, &pk, e) &&
-		  load_array(dir, PKH_FILE, FILE_PUBLIC, &pkh, e) && merge(out, sk, pk, pkh, dir, e);
+	bool ok = octez_dir_load_array(dir, SECRET_FILE, FILE_SECRET, &sk, e) &&
+		  octez_dir_load_array(dir, PUBLIC_FILE, FILE_PUBLIC, &pk, e) &&
+		  octez_dir_load_array(dir, PKH_FILE, FILE_PUBLIC, &pkh, e) && merge(out, sk, pk, pkh, dir, e);
 	json_decref(sk);
 	json_decref(pk);
 	json_decref(pkh);
@@ -234,81 +231,4 @@ const struct octez_entry *octez_dir_find(const struct octez_dir *d, const char *
 		if (strcmp(d->entries[i].name, name) == 0)
 			return &d->entries[i];
 	return NULL;
-}
-
-/* Removes name from arr; returns whether it was there. */
-static bool array_remove(json_t *arr, const char *name)
-{
-	bool found = false;
-	for (size_t i = json_array_size(arr); i-- > 0;) {
-		const char *n = json_string_value(json_object_get(json_array_get(arr, i), "name"));
-		if (n && strcmp(n, name) == 0) {
-			json_array_remove(arr, i);
-			found = true;
-		}
-	}
-	return found;
-}
-
-static bool append(json_t *arr, const char *name, json_t *value, struct err *e)
-{
-	json_t *obj = json_pack("{s:s, s:o}", "name", name, "value", value);
-	if (!obj || json_array_append_new(arr, obj) != 0)
-		return err_set(e, ERR_INTERNAL, "out of memory building the key files");
-	return true;
-}
-
-static bool save_array(const char *dir, const char *file, json_t *arr, mode_t mode, struct err *e)
-{
-	char path[4096];
-	if (!path_join(path, sizeof(path), dir, file, e))
-		return false;
-	char *text = json_dumps(arr, JSON_INDENT(2));
-	if (!text)
-		return err_set(e, ERR_INTERNAL, "out of memory serialising %s", path);
-	size_t len = strlen(text);
-	bool ok = file_write_durable(path, text, len, mode, e);
-	sodium_memzero(text, len);
-	json_free_text(text);
-	return ok;
-}
-
-bool octez_dir_add(const char *dir, const char *name, const char *secret_uri,
-		   const char *public_key, const char *pkh, bool replace, struct err *e)
-{
-	json_t *sk = NULL, *pk = NULL, *ph = NULL;
-	bool ok = false;
-	if (!octez_name_valid(name, e) || !dir_ensure(dir, 0700, e))
-		return false;
-	if (!load_array(dir, SECRET_FILE, FILE_SECRET, &sk, e) ||
-	    !load_array(dir, PUBLIC_FILE, FILE_PUBLIC, &pk, e) ||
-	    !load_array(dir, PKH_FILE, FILE_PUBLIC, &ph, e))
-		goto out;
-	bool existed = array_remove(sk, name);
-	existed = array_remove(pk, name) || existed;
-	existed = array_remove(ph, name) || existed;
-	if (existed && !replace) {
-		err_set(e, ERR_FORBIDDEN, "a key named '%s' already exists in %s (use --force to replace it)",
-			name, dir);
-		goto out;
-	}
-	/* octez's locator: the ledger:// URI for a Ledger key, else the key itself. */
-	char locator[KEY_URI_MAX + 16];
-	if (secret_uri && strncmp(secret_uri, "ledger://", 9) == 0)
-		snprintf(locator, sizeof(locator), "%s", secret_uri);
-	else
-		snprintf(locator, sizeof(locator), "unencrypted:%s", public_key);
-	if ((secret_uri && !append(sk, name, json_string(secret_uri), e)) ||
-	    !append(pk, name, json_pack("{s:s, s:s}", "locator", locator, "key", public_key), e) ||
-	    !append(ph, name, json_string(pkh), e))
-		goto out;
-	/* Public files first: a crash between writes leaves at worst an alias
-	 * without its secret, never a secret without its public half. */
-	ok = save_array(dir, PKH_FILE, ph, 0644, e) && save_array(dir, PUBLIC_FILE, pk, 0644, e) &&
-	     save_array(dir, SECRET_FILE, sk, 0600, e);
-out:
-	json_decref(sk);
-	json_decref(pk);
-	json_decref(ph);
-	return ok;
 }

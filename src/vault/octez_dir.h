@@ -53,8 +53,13 @@ bool octez_name_valid(const char *name, struct err *e);
 
 /* Adds (or with replace, replaces) an alias in all three files, each
  * rewritten durably (fsync, rename, fsync dir). secret_uri may be NULL for
- * a public-only alias. Refuses an existing name without replace. */
+ * a public-only alias. Refuses an existing name without replace, and a
+ * secret whose pkh another alias with a secret already holds. */
 bool octez_dir_add(const char *dir, const char *name, const char *secret_uri,
 		   const char *public_key, const char *pkh, bool replace, struct err *e);
+
+/* Removes an alias from all three files (secret first). The key's
+ * watermark records are not touched. ERR_NOT_FOUND when no file names it. */
+bool octez_dir_remove(const char *dir, const char *name, struct err *e);
 
 #endif

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -22,20 +23,47 @@ const char *key_storage_name(enum key_storage s)
 	return "unknown";
 }
 
-static bool get_passphrase(const struct vault_unlock *unlock, const char *name,
-			   struct passphrase *owned, const struct passphrase **out, struct err *e)
+/* The first of passphrase_dir's files for key name that exists, in *path. */
+static bool dir_passphrase_path(const char *dir, const char *name, char *path, size_t cap)
 {
+	const char *const prefixes[] = { "", "passphrase_", NULL };
+	for (size_t i = 0; i < 3; i++) {
+		int n = snprintf(path, cap, "%s/%s%s", dir, prefixes[i] ? prefixes[i] : "passphrase",
+				 prefixes[i] ? name : "");
+		if (n > 0 && (size_t)n < cap && access(path, F_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool get_passphrase(const struct vault_unlock *unlock, const char *name,
+			   struct passphrase *owned, const struct passphrase **out,
+			   char *source, size_t source_cap, struct err *e)
+{
+	if (unlock && unlock->passphrase_dir &&
+	    dir_passphrase_path(unlock->passphrase_dir, name, source, source_cap)) {
+		if (!passphrase_from_file(owned, source, e))
+			return err_wrap(e, "key '%s'", name);
+		*out = owned;
+		return true;
+	}
 	if (unlock && unlock->passphrase) {
+		snprintf(source, source_cap, "%s", unlock->passphrase_file ? unlock->passphrase_file : "-f");
 		*out = unlock->passphrase;
 		return true;
 	}
-	if (!unlock || !unlock->allow_prompt)
+	if (!unlock || !unlock->allow_prompt) {
+		if (unlock && unlock->passphrase_dir)
+			return err_set(e, ERR_AUTH, "key '%s' is encrypted and %s has no file %s, "
+				       "passphrase_%s or passphrase", name, unlock->passphrase_dir, name, name);
 		return err_set(e, ERR_AUTH, "key '%s' is encrypted and no passphrase was given (-f FILE)",
 			       name);
+	}
 	char prompt[KEY_NAME_MAX + 64];
 	snprintf(prompt, sizeof(prompt), "Passphrase for key '%s': ", name);
 	if (!passphrase_prompt(owned, prompt, e))
 		return false;
+	snprintf(source, source_cap, "the terminal");
 	*out = owned;
 	return true;
 }
@@ -72,12 +100,13 @@ bool secret_uri_decode(const char *uri, const char *name, const struct vault_unl
 	if (kind == SECRET_TEXT_ENCRYPTED) {
 		struct passphrase owned = { 0 };
 		const struct passphrase *pass = NULL;
-		if (!get_passphrase(unlock, name, &owned, &pass, e))
+		char source[4096];
+		if (!get_passphrase(unlock, name, &owned, &pass, source, sizeof(source), e))
 			goto out;
 		bool opened = encrypted_open(plain, payload, pass->text, pass->len, e);
 		passphrase_free(&owned);
 		if (!opened) {
-			err_wrap(e, "key '%s'", name);
+			err_wrap(e, "key '%s' with the passphrase from %s", name, source);
 			goto out;
 		}
 		ok = secret_key_from_bytes(scheme, plain, 32, sk, e);
@@ -189,8 +218,9 @@ bool vault_open(struct vault *v, const char *dir, const struct vault_unlock *unl
 		}
 		for (size_t j = 0; j + 1 < v->count; j++)
 			if (memcmp(&v->keys[j].pkh, &k->pkh, sizeof(k->pkh)) == 0) {
-				err_set(e, ERR_MALFORMED, "keys '%s' and '%s' are the same key %s",
-					v->keys[j].name, k->name, k->pkh_text);
+				err_set(e, ERR_MALFORMED, "keys '%s' and '%s' are the same key %s: keep one "
+					"(tzsigner keys remove %s)", v->keys[j].name, k->name, k->pkh_text,
+					k->name);
 				goto out;
 			}
 	}

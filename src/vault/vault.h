@@ -51,8 +51,14 @@ struct vault {
 
 /* Where passphrases for encrypted keys come from: one passphrase for all
  * (from -f FILE), else a terminal prompt per key when allowed. */
+/* Where an encrypted key's passphrase comes from, first match wins:
+ * passphrase_dir/NAME, passphrase_dir/passphrase_NAME (systemd's name for
+ * the files of a LoadCredential= directory), passphrase_dir/passphrase; then
+ * passphrase (read from passphrase_file); then the terminal if allowed. */
 struct vault_unlock {
 	const struct passphrase *passphrase;
+	const char *passphrase_file; /* where passphrase came from, for messages */
+	const char *passphrase_dir;
 	bool allow_prompt;
 };
 

@@ -201,7 +201,7 @@ fl_signers() { printf '%s\n' "$@" >"$FL_TMP/signers"; }
 # $FL_TMP/out; waits until it listens. Its log is forwarder.log (appended).
 fl_forwarder_start() {
 	ip netns exec "$FL_NS" "$TZSIGNER" forwarder run --signers "$FL_TMP/signers" \
-		--host-key "$FL_TMP/hostkey" --out "$FL_TMP/out" --listen 127.0.0.1:$FL_SSH_PORT \
+		--host-key "$FL_TMP/hostkey" --out "$FL_TMP/out" --listen 127.0.0.1:$FL_SSH_PORT --user "$(id -un)" \
 		--metrics 127.0.0.1:$FL_METRICS_PORT --probe-interval 1 --probe-timeout 2000 "$@" \
 		>>"$FL_TMP/forwarder.log" 2>&1 &
 	FL_FWD_PID=$!

@@ -24,8 +24,22 @@ fl_signers "# two boxes" \
 	"beta  7002 $(cat "$FL_TMP/beta.pub")"
 fl_known_hosts
 
+fl_log "run as root without --user, boxes log in as tzsigner, the tunnel's default account"
+if getent passwd tzsigner >/dev/null; then
+	"$TZSIGNER" forwarder render --signers "$FL_TMP/signers" --host-key "$FL_TMP/hostkey" \
+		--out "$FL_TMP/out-default" >"$FL_TMP/default.log" 2>&1 || fl_fail "render: $(cat "$FL_TMP/default.log")"
+	grep -q '(login user tzsigner)' "$FL_TMP/default.log" || fl_fail "default account: $(cat "$FL_TMP/default.log")"
+	grep -qx 'AllowUsers tzsigner' "$FL_TMP/out-default/sshd_config" || fl_fail "sshd_config does not allow tzsigner"
+elif "$TZSIGNER" forwarder render --signers "$FL_TMP/signers" --host-key "$FL_TMP/hostkey" \
+	--out "$FL_TMP/out-default" >"$FL_TMP/default.log" 2>&1; then
+	fl_fail "render without --user and without a tzsigner account succeeded: $(cat "$FL_TMP/default.log")"
+else
+	grep -q "default login account 'tzsigner'.*--user NAME" "$FL_TMP/default.log" ||
+		fl_fail "the refusal does not name the default account: $(cat "$FL_TMP/default.log")"
+fi
+
 fl_log "render and sshd -t"
-"$TZSIGNER" forwarder render --signers "$FL_TMP/signers" --host-key "$FL_TMP/hostkey" \
+"$TZSIGNER" forwarder render --signers "$FL_TMP/signers" --host-key "$FL_TMP/hostkey" --user root \
 	--out "$FL_TMP/out" --listen 127.0.0.1:$FL_SSH_PORT --check >"$FL_TMP/render.log" 2>&1 ||
 	fl_fail "render --check: $(cat "$FL_TMP/render.log")"
 grep -q '^sshd -t: OK' "$FL_TMP/render.log" || fl_fail "render --check did not run sshd -t"
@@ -34,7 +48,7 @@ grep -qx "restrict,port-forwarding,permitlisten=\"7001\",permitlisten=\"8001\" $
 	"$FL_TMP/out/authorized_keys" || fl_fail "authorized_keys line of alpha: $(cat "$FL_TMP/out/authorized_keys")"
 
 fl_log "a render under a world-writable directory is refused (sshd's StrictModes would ignore it)"
-if "$TZSIGNER" forwarder render --signers "$FL_TMP/signers" --host-key "$FL_TMP/hostkey" \
+if "$TZSIGNER" forwarder render --signers "$FL_TMP/signers" --host-key "$FL_TMP/hostkey" --user root \
 	--out "/tmp/tzs-fwd-strict-$$" >"$FL_TMP/strict.log" 2>&1; then
 	rm -rf "/tmp/tzs-fwd-strict-$$"
 	fl_fail "render into /tmp succeeded"

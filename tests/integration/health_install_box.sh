@@ -84,7 +84,7 @@ grep -qx 'route-metric=700' "$root/etc/NetworkManager/system-connections/tzsigne
 grep -q '@' "$root"/etc/NetworkManager/system-connections/* "$root"/etc/NetworkManager/conf.d/* "$root"/etc/tzsigner/* &&
 	hl_fail "a placeholder was left: $(grep -n '@[A-Z_]*@' "$root"/etc/NetworkManager/*/* "$root"/etc/tzsigner/*)"
 args=$(sed -n 's/^TZSIGNER_SERVE_ARGS="\(.*\)"$/\1/p' "$root/etc/tzsigner/serve.env")
-[ "$args" = "-a 127.0.0.1 -p 6732 --status-port 9732 --tunnel-state /run/tzsigner-tunnel/state.json --uplink-endpoint tunnel.example.net:2222 --uplink-primary end0 --uplink-backup wwan0,ppp0 --power-gpio gpiochip0:6:active-low" ] ||
+[ "$args" = "-a 127.0.0.1 -p 6732 --status-port 6733 --tunnel-state /run/tzsigner-tunnel/state.json --uplink-endpoint tunnel.example.net:2222 --uplink-primary end0 --uplink-backup wwan0,ppp0 --power-gpio gpiochip0:6:active-low" ] ||
 	hl_fail "serve.env: $args"
 # the options serve.env gives are ones serve takes: parse them for real (it fails
 # afterwards, exit 1 on the missing base directory, not 2 on an option)
@@ -95,7 +95,7 @@ rc=$?
 hl_log "installed: users $us/$ut, units enabled, udev, NetworkManager (0600 profiles), dispatcher, configuration"
 
 # ---- the operator's edits stay; a changed unit is put back
-sed -i 's/--status-port 9732/--status-port 9999/' "$root/etc/tzsigner/serve.env"
+sed -i 's/--status-port 6733/--status-port 9999/' "$root/etc/tzsigner/serve.env"
 echo "# local change" >>"$root/etc/systemd/system/tzsigner-serve.service"
 scripts/install-box "${opts[@]}" >"$HL_TMP/run3.log" 2>&1 || hl_fail "third run: $(cat "$HL_TMP/run3.log")"
 grep -q -- '--status-port 9999' "$root/etc/tzsigner/serve.env" || hl_fail "the operator's serve.env was overwritten"

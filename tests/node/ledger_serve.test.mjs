@@ -146,13 +146,29 @@ test('the box watermark still applies in front of the device', async () => {
 	assert.equal(Number(parseKv(await sim.control('state')).signs), signsBefore, 'the refused request reached the device');
 });
 
-test('ledger reset-hwm asks for confirmation and moves both watermarks; deauthorize forgets the key', async () => {
-	const r = await cli(['ledger', 'reset-hwm', `ledger://${SPECULOS_DEVICE}/`, '123', '--ledger-proxy', sim.proxy]);
+test('ledger reset-hwm lowers only with --force, asks for confirmation, re-reads a late device; deauthorize forgets the key', async () => {
+	const dev = `ledger://${SPECULOS_DEVICE}/`;
+	const before = (await cli(['ledger', 'hwm', dev, '--ledger-proxy', sim.proxy])).stdout;
+	const top = Number(/^main_level=(\d+)/.exec(before)[1]);
+	assert.ok(top > 123, before);
+	const low = await runCli(['ledger', 'reset-hwm', dev, '123', '--ledger-proxy', sim.proxy]);
+	assert.notEqual(low.code, 0, 'reset-hwm lowered the device watermark without --force');
+	assert.match(low.stderr, new RegExp(`has main_level=${top} .*level 123 lowers it.*--force`), low.stderr);
+	assert.equal((await cli(['ledger', 'hwm', dev, '--ledger-proxy', sim.proxy])).stdout, before, 'the refused reset moved the device');
+	const r = await cli(['ledger', 'reset-hwm', dev, '123', '--force', '--ledger-proxy', sim.proxy]);
 	assert.match(r.stderr, /Press the buttons on the device/);
-	const h = await cli(['ledger', 'hwm', `ledger://${SPECULOS_DEVICE}/`, '--ledger-proxy', sim.proxy]);
+	const h = await cli(['ledger', 'hwm', dev, '--ledger-proxy', sim.proxy]);
 	assert.match(h.stdout, /^main_level=123 main_round=0 test_level=123 test_round=0 /);
+	// The person confirms after the command stopped waiting: the device applied
+	// it, and the command says so after asking the device again.
+	await sim.control('prompt-ms 1500');
+	const late = await runCli(['ledger', 'reset-hwm', dev, '150', '--confirm-timeout', '300', '--ledger-proxy', sim.proxy]);
+	await sim.control('prompt-ms 0');
+	assert.equal(late.code, 0, `a reset the device applied late was reported as failed: ${late.stderr}`);
+	assert.match(late.stdout, /reset to level 150 \(the device applied it although its answer came late/, late.stdout);
+	assert.match((await cli(['ledger', 'hwm', dev, '--ledger-proxy', sim.proxy])).stdout, /^main_level=150 /);
 	await sim.control('reject on');
-	const rej = await runCli(['ledger', 'reset-hwm', `ledger://${SPECULOS_DEVICE}/`, '7', '--ledger-proxy', sim.proxy]);
+	const rej = await runCli(['ledger', 'reset-hwm', `ledger://${SPECULOS_DEVICE}/`, '7', '--force', '--ledger-proxy', sim.proxy]);
 	await sim.control('reject off');
 	assert.notEqual(rej.code, 0);
 	assert.match(rej.stderr, /rejected on the device/);

@@ -60,8 +60,8 @@ for (const v of vectors) {
 		const audit = await waitAuditMatch(signer, { event: 'signed', pkh: k.pkh });
 		if (v.level !== null) {
 			assert.equal(audit.kind, v.kind, `${v.name}: kind`);
-			assert.equal(audit.level, String(v.level), `${v.name}: recorded level`);
-			assert.equal(audit.round, String(v.round), `${v.name}: recorded round`);
+			assert.equal(audit.op_level, String(v.level), `${v.name}: recorded level`);
+			assert.equal(audit.op_round, String(v.round), `${v.name}: recorded round`);
 			assert.equal(audit.chain, chainIdB58(Buffer.from(v.chain_id_hex, 'hex')), `${v.name}: recorded chain`);
 		}
 	});

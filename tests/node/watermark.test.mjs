@@ -236,8 +236,8 @@ async function runCase(s, keys, c) {
 		assert.equal(a.pkh, key.pkh, `${what}: audit ${a.line}`);
 		assert.equal(a.kind, kind, `${what}: audit ${a.line}`);
 		assert.equal(a.chain, chainIdB58(bytes.subarray(1, 5)), `${what}: audit ${a.line}`);
-		assert.equal(a.level, String(lr.level), `${what}: audit ${a.line}`);
-		assert.equal(a.round, String(lr.round), `${what}: audit ${a.line}`);
+		assert.equal(a.op_level, String(lr.level), `${what}: audit ${a.line}`);
+		assert.equal(a.op_round, String(lr.round), `${what}: audit ${a.line}`);
 		assert.equal(a.status, String(r.status), `${what}: audit ${a.line}`);
 		assert.match(a.us ?? '', /^\d+$/, `${what}: audit ${a.line}`);
 		if (st.expect === 'refuse') assert.equal(a.reason, r.json[0].msg, `${what}: audit reason`);

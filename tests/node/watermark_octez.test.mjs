@@ -127,7 +127,7 @@ test('serve honours octez\'s records: at or below refused, identical bytes re-an
 		let r = await postSign(s.port, tz1.pkh, rec.att);
 		assert.equal(r.status, 200, r.text);
 		assert.equal(r.json.signature, rec.attSig, 'identical bytes: not the recorded signature');
-		await waitAuditMatch(s, { event: 'reanswered', pkh: tz1.pkh, kind: 'attestation', chain: MAINNET, level: 5000, round: 2, status: 200 });
+		await waitAuditMatch(s, { event: 'reanswered', pkh: tz1.pkh, kind: 'attestation', chain: MAINNET, op_level: 5000, op_round: 2, status: 200 });
 		await refuse(tz1, op({ kind: 'attestation', level: 5000, round: 2, chainId: main }), /^attestation level 5000 and round 2 (not above high watermark \(5000, ?2\)|already signed with different)/, 'other bytes at (5000, 2)');
 		await refuse(tz1, op({ kind: 'attestation', level: 5000, round: 1, chainId: main }), /^attestation level 5000 and round 1 not above high watermark \(5000, ?2\)/, '(5000, 1)');
 		await refuse(tz1, op({ kind: 'attestation', level: 4999, round: 9, chainId: main }), /not above high watermark/, '(4999, 9)');
@@ -137,7 +137,7 @@ test('serve honours octez\'s records: at or below refused, identical bytes re-an
 		r = await postSign(s.port, tz1.pkh, rec.pre);
 		assert.equal(r.status, 200, r.text);
 		assert.equal(r.json.signature, rec.preSig, 'identical bytes: not the signature recorded in preattestation_high_watermark');
-		await waitAuditMatch(s, { event: 'reanswered', pkh: tz1.pkh, kind: 'preattestation', chain: MAINNET, level: 5000, round: 1, status: 200 });
+		await waitAuditMatch(s, { event: 'reanswered', pkh: tz1.pkh, kind: 'preattestation', chain: MAINNET, op_level: 5000, op_round: 1, status: 200 });
 		await refuse(tz1, op({ kind: 'preattestation', level: 5000, round: 1, chainId: main }), /^preattestation level 5000 and round 1/, 'other preattestation bytes at (5000, 1)');
 		await refuse(tz1, op({ kind: 'preattestation', level: 5000, round: 0, chainId: main }), /not above high watermark/, 'preattestation (5000, 0)');
 

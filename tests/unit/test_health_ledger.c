@@ -87,7 +87,7 @@ TEST(health_ledger_key_reasons)
 	d.authorized = false;
 	ledger_watch_key(&k, &d, &out);
 	CHECK(!out.can_sign && strcmp(out.reason, "ledger_key_not_authorized") == 0 &&
-	      strstr(out.msg, "tzsigner ledger setup"));
+	      strstr(out.msg, "tzsigner ledger setup") && strstr(out.msg, "--chain CHAIN_ID --main-hwm LEVEL"));
 
 	/* another path, another curve */
 	ready_device(&d, &k);

@@ -95,6 +95,11 @@ TEST(tunnel_classify_host_key_mismatch)
 	CHECK(run(lines, msg, sizeof(msg), &a) == TERR_HOST_KEY_MISMATCH);
 	CHECK(strstr(msg, "host key mismatch"));
 	CHECK(strstr(msg, "SHA256:2RZjv0fpDEG+fPZr3KGDMroCokBBroru9Sm4G6auLCs)"));
+	/* The banner is chatter (debug): only ssh's last word and ours show. */
+	attempt_reset(&a);
+	for (size_t i = 1; lines[i + 1]; i++)
+		CHECK(attempt_feed(&a, lines[i]) == LINE_CHATTER);
+	CHECK(attempt_feed(&a, "Host key verification failed.") == LINE_ERROR);
 	CHECK(tunnel_error_is_refusal(TERR_HOST_KEY_MISMATCH));
 	CHECK_STR(tunnel_error_name(TERR_HOST_KEY_MISMATCH), "host_key_mismatch");
 	const char *const unknown[] = {
@@ -116,7 +121,11 @@ TEST(tunnel_classify_auth_and_identity)
 	struct attempt a;
 	const char *const denied[] = { up_lines[0], "root@127.0.0.1: Permission denied (publickey).", NULL };
 	CHECK(run(denied, msg, sizeof(msg), &a) == TERR_AUTH_REFUSED);
-	CHECK(strstr(msg, "authentication refused by cloud:22"));
+	CHECK(strstr(msg, "authentication refused by cloud:22 for the account root:"));
+	CHECK(strstr(msg, "no account root"));
+	const char *const stranger[] = { up_lines[0], "tzsigner@10.0.0.7: Permission denied (publickey).", NULL };
+	CHECK(run(stranger, msg, sizeof(msg), &a) == TERR_AUTH_REFUSED);
+	CHECK(strstr(msg, "for the account tzsigner:"));
 	const char *const noid[] = { "no such identity: /tmp/exp/nonexist: No such file or directory",
 				     "root@127.0.0.1: Permission denied (publickey).", NULL };
 	CHECK(run(noid, msg, sizeof(msg), &a) == TERR_IDENTITY);

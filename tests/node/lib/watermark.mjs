@@ -101,7 +101,11 @@ export function parseLogLine(line) {
 	const out = {};
 	const re = /([A-Za-z_][A-Za-z0-9_]*)=("((?:[^"\\]|\\.)*)"|\S*)/g;
 	let m;
-	while ((m = re.exec(line))) out[m[1]] = m[3] !== undefined ? m[3].replace(/\\(.)/g, '$1') : m[2];
+	while ((m = re.exec(line))) {
+		// logfmt tools (Loki, Vector, promtail) keep one value per key: a key twice is a bug.
+		if (Object.hasOwn(out, m[1])) throw new Error(`log line repeats the key '${m[1]}': ${line}`);
+		out[m[1]] = m[3] !== undefined ? m[3].replace(/\\(.)/g, '$1') : m[2];
+	}
 	return out;
 }
 
