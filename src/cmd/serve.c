@@ -19,6 +19,7 @@
 #include "../vault/ledger_device.h"
 #include "../vault/vault.h"
 #include "cmd.h"
+#include "serve_reload.h"
 
 static const char usage[] =
 	"usage: tzsigner serve [options]\n"
@@ -78,7 +79,10 @@ static const char usage[] =
 	"{\"reason\":…,\"msg\":…}; it is answered from state the background checks keep,\n"
 	"never from the device. Under systemd (Type=notify) it reports readiness and\n"
 	"pings the watchdog (WatchdogSec) while its background checks keep running.\n"
-	"SIGTERM or SIGINT stop the signer after in-flight requests finish.\n";
+	"SIGTERM or SIGINT stop the signer after in-flight requests finish. SIGHUP\n"
+	"(systemctl reload) reads the base directory's keys again and logs the keys\n"
+	"added and removed; watermarks are kept, and the old keys keep serving when\n"
+	"the new set does not load (encrypted keys need -f for a reload).\n";
 
 enum { OPT_POP = 256, OPT_KNOWN, OPT_MAXCONN, OPT_LOGLEVEL, OPT_CHAIN, OPT_DURABILITY,
        OPT_AHEAD, OPT_NO_WM, OPT_LEDGER_PROXY, OPT_LEDGER_TIMEOUT, OPT_STATUS_PORT,
@@ -406,7 +410,26 @@ int cmd_serve(int argc, char **argv)
 			continue;
 		}
 		if (sig == SIGHUP) {
-			log_info("event=sighup msg=\"ignored: restart the signer to reload keys\"");
+			struct serve_parts parts = {
+				.dir = dir, .passfile = passfile, .vault = &vault, .guard = &guard,
+				.store = store_open ? &store : NULL, .metrics = &metrics, .health = &health,
+				.health_cfg = &health_cfg, .ledger = &ledger, .ledger_cfg = &ledger_cfg,
+				.server = &server, .cfg = &cfg, .status_server = status_up ? &status_server : NULL,
+				.status_cfg = &status_cfg,
+			};
+			bool fatal = false;
+			if (!serve_reload_keys(&parts, &fatal, &e)) {
+				if (fatal) {
+					/* Half restarted: exit as after a crash (every
+					 * signature's record is already durable) and let
+					 * the supervisor start the signer afresh. */
+					if (store_open)
+						wm_store_close(&store);
+					return cmd_fail("serve: reload", &e);
+				}
+				log_error("event=reload_failed msg=\"%s\" keeping=%zu", e.msg, vault.count);
+				e = (struct err){ 0 };
+			}
 			continue;
 		}
 		break;

@@ -7,30 +7,43 @@
 
 #include "../crypto/hash.h"
 
-bool guard_init(struct guard *g, const struct vault *v, struct wm_store *watermarks,
-		struct err *e)
-{
-	g->vault = v;
-	g->watermarks = watermarks;
-	if (g->reserve_ahead == 0)
-		g->reserve_ahead = 1;
-	if (watermarks)
-		watermarks->reserve_ahead = g->reserve_ahead;
-	g->key_locks = calloc(v->count ? v->count : 1, sizeof(*g->key_locks));
-	if (!g->key_locks)
-		return err_set(e, ERR_INTERNAL, "out of memory");
-	for (size_t i = 0; i < v->count; i++)
-		pthread_mutex_init(&g->key_locks[i], NULL);
-	return true;
-}
-
-void guard_free(struct guard *g)
+static void free_key_locks(struct guard *g)
 {
 	if (g->key_locks && g->vault)
 		for (size_t i = 0; i < g->vault->count; i++)
 			pthread_mutex_destroy(&g->key_locks[i]);
 	free(g->key_locks);
 	g->key_locks = NULL;
+}
+
+bool guard_rebind_vault(struct guard *g, const struct vault *v, struct err *e)
+{
+	pthread_mutex_t *locks = calloc(v->count ? v->count : 1, sizeof(*locks));
+	if (!locks)
+		return err_set(e, ERR_INTERNAL, "out of memory");
+	for (size_t i = 0; i < v->count; i++)
+		pthread_mutex_init(&locks[i], NULL);
+	free_key_locks(g);
+	g->vault = v;
+	g->key_locks = locks;
+	return true;
+}
+
+bool guard_init(struct guard *g, const struct vault *v, struct wm_store *watermarks,
+		struct err *e)
+{
+	g->watermarks = watermarks;
+	if (g->reserve_ahead == 0)
+		g->reserve_ahead = 1;
+	if (watermarks)
+		watermarks->reserve_ahead = g->reserve_ahead;
+	g->key_locks = NULL;
+	return guard_rebind_vault(g, v, e);
+}
+
+void guard_free(struct guard *g)
+{
+	free_key_locks(g);
 	auth_keys_free(&g->auth);
 	key_policies_free(&g->key_policies);
 }
