@@ -11,19 +11,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 mode=${1:?bare or endpoint}
-ok() { echo "ok   $*"; }
-bad() { echo "FAIL $*"; }
-# wait_for SECONDS CMD…
-wait_for() {
-	local n=$(($1 * 10))
-	shift
-	while [ $n -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
-}
+. "$(dirname "$0")/lib.sh"
 prop() { systemctl show -P "$2" "$1"; }
 unit_state() { echo "$(prop "$1" ActiveState)/$(prop "$1" SubState) restarts=$(prop "$1" NRestarts)"; }
 is_active() { [ "$(prop "$1" ActiveState)" = active ]; }
@@ -69,11 +57,7 @@ as_tunnel() { runuser -u tzsigner-tunnel -- "$@"; }
 as_signer tzsigner keys gen baker --type tz1 -d /var/lib/tzsigner >/tmp/keygen.log 2>&1 ||
 	bad "keys gen as tzsigner: $(cat /tmp/keygen.log)"
 pkh=$(awk '{ print $2 }' /tmp/keygen.log)
-# an attestation (0x13 ‖ chain ‖ branch ‖ tag 21 slot level round payload hash),
-# the layout of tests/node/lib/signer.mjs consensusOp
-att() { printf '"13%s%s15%04x%08x%08x%s"' 7a06a770 "$(printf '%064x' 1)" 0 "$1" 0 "$(printf '%064x' 2)"; }
-sign() { curl -s -o /tmp/sign.out -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
-	--data "$(att "$2")" "http://127.0.0.1:$1/keys/$pkh"; }
+sign() { sign_attestation "http://127.0.0.1:$1" "$pkh" "$2" /tmp/sign.out; }
 code=$(sign 6732 100)
 [ "$code" = 404 ] && ok "a key imported after the start is unknown before the reload (404)" ||
 	bad "before the reload: $code $(cat /tmp/sign.out)"

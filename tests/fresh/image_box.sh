@@ -10,18 +10,7 @@
 #                               stranger, host_key.pub
 set -uo pipefail
 bin=$1 dir=$2
-ok() { echo "ok   $*"; }
-bad() { echo "FAIL $*"; }
-wait_for() {
-	local n=$(($1 * 10))
-	shift
-	while [ $n -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
-}
+. "$(dirname "$0")/lib.sh"
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null' EXIT
 
@@ -42,9 +31,7 @@ if wait_for 30 grep -q '"state":"up"' "$dir/tunnel.json"; then
 else
 	bad "tunnel: $(cat "$dir/tunnel.json" 2>&1) $(tail -10 "$dir/tunnel.log")"
 fi
-att=$(printf '"13%s%s15%04x%08x%08x%s"' 7a06a770 "$(printf '%064x' 1)" 0 100 0 "$(printf '%064x' 2)")
-code=$(curl -s -o "$dir/sign.out" -w '%{http_code}' -X POST -H 'Content-Type: application/json' --data "$att" \
-	"http://127.0.0.1:7001/keys/$pkh")
+code=$(sign_attestation http://127.0.0.1:7001 "$pkh" 100 "$dir/sign.out")
 [ "$code" = 200 ] && grep -q '"signature":"edsig' "$dir/sign.out" &&
 	ok "signed through the box's port 7001 on the forwarder" || bad "sign through 7001: $code $(cat "$dir/sign.out")"
 
