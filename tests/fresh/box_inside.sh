@@ -54,9 +54,9 @@ fi
 # ---- keys imported afterwards sign after a reload; the hardened signer's files
 as_signer() { runuser -u tzsigner -- "$@"; }
 as_tunnel() { runuser -u tzsigner-tunnel -- "$@"; }
-as_signer tzsigner keys gen baker --type tz1 -d /var/lib/tzsigner >/tmp/keygen.log 2>&1 ||
+as_signer tzsigner keys gen baker --type tz1 -d /var/lib/tzsigner >/tmp/keygen.out 2>/tmp/keygen.log ||
 	bad "keys gen as tzsigner: $(cat /tmp/keygen.log)"
-pkh=$(awk '{ print $2 }' /tmp/keygen.log)
+pkh=$(awk '$1 == "baker" { print $2 }' /tmp/keygen.out)
 sign() { sign_attestation "http://127.0.0.1:$1" "$pkh" "$2" /tmp/sign.out; }
 code=$(sign 6732 100)
 [ "$code" = 404 ] && ok "a key imported after the start is unknown before the reload (404)" ||

@@ -18,8 +18,8 @@ wait_for 30 sh -c 'curl -sf http://127.0.0.1:9732/readyz >/dev/null' && ok "the 
 	bad "the forwarder is not ready: $(curl -s http://127.0.0.1:9732/readyz)"
 
 install -d -m 0700 "$dir/base" "$dir/run"
-"$bin" keys gen baker --type tz1 -d "$dir/base" >"$dir/keygen.log" 2>&1 || bad "keys gen: $(cat "$dir/keygen.log")"
-pkh=$(awk '{ print $2 }' "$dir/keygen.log")
+"$bin" keys gen baker --type tz1 -d "$dir/base" >"$dir/keygen.out" 2>"$dir/keygen.log" || bad "keys gen: $(cat "$dir/keygen.log")"
+pkh=$(awk '$1 == "baker" { print $2 }' "$dir/keygen.out")
 "$bin" serve -d "$dir/base" -a 127.0.0.1 -p 6732 2>"$dir/serve.log" &
 pids+=($!)
 "$bin" tunnel --endpoint 127.0.0.1:2222 --user tzsigner --identity "$dir/box" \
