@@ -23,9 +23,12 @@ trap cleanup EXIT
 useradd --system --home-dir "$home" --no-create-home --shell /usr/sbin/nologin "$user" || fail "useradd $user"
 install -d -o "$user" -g "$user" -m 0700 "$home"
 chmod 755 "$tmp"
+# The binary may sit where that user cannot reach it (a clone under /root):
+# a copy it can run.
+install -m 0755 "$TZSIGNER" "$tmp/tzsigner"
 as_user() { setpriv --reuid="$user" --regid="$user" --init-groups env HOME=/nonexistent "$@"; }
 
-as_user "$TZSIGNER" tunnel keygen --name kgbox --remote-port 7001 >"$tmp/out" 2>"$tmp/err" ||
+as_user "$tmp/tzsigner" tunnel keygen --name kgbox --remote-port 7001 >"$tmp/out" 2>"$tmp/err" ||
 	fail "keygen without --identity: $(cat "$tmp/err")"
 key=$home/id_ed25519
 [ -f "$key" ] || fail "no $key; stderr: $(cat "$tmp/err")"
@@ -36,7 +39,7 @@ pub=$(ssh-keygen -y -f "$key" | awk '{ print $1 " " $2 }')
 echo "ok: keygen without --identity made $key for $user"
 
 sum=$(sha256sum <"$key")
-as_user "$TZSIGNER" tunnel keygen --name kgbox --remote-port 7001 >"$tmp/out2" 2>"$tmp/err2" || fail "second keygen: $(cat "$tmp/err2")"
+as_user "$tmp/tzsigner" tunnel keygen --name kgbox --remote-port 7001 >"$tmp/out2" 2>"$tmp/err2" || fail "second keygen: $(cat "$tmp/err2")"
 [ "$(sha256sum <"$key")" = "$sum" ] || fail "the second keygen replaced the key"
 grep -q "exists; keeping it" "$tmp/err2" || fail "second keygen: $(cat "$tmp/err2")"
 cmp -s "$tmp/out" "$tmp/out2" || fail "second keygen printed another line"
