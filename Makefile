@@ -5,6 +5,8 @@
 #   make run        a signer with freshly generated demo keys on 127.0.0.1:6732
 #   make test       every test, under AddressSanitizer + UBSan; ends "N passed, N failed"
 #   make tsan       the threaded tests under ThreadSanitizer
+#   make test-fresh the README's commands, install-box and the image on fresh
+#                   Debian 12 roots (scripts/test-fresh; root, debootstrap, podman)
 #   make bench      benchmarks (see BENCHMARKS.md)
 #   make fuzz       build the libFuzzer targets and run each for FUZZ_SECONDS
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -48,7 +50,7 @@ TSAN_OBJ := $(patsubst %.c,$(BUILD)/tsan/%.o,$(SRC))
 FUZZ_OBJ := $(patsubst %.c,$(BUILD)/fuzz/%.o,$(SRC))
 FUZZERS := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
-.PHONY: all deps run test unit tsan bench fuzz fuzz-build install clean demo deb
+.PHONY: all deps run test unit tsan bench fuzz fuzz-build install clean demo deb test-fresh
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/tzsigner
@@ -128,6 +130,10 @@ test: deps
 	$(MAKE) --no-print-directory $(BUILD)/tzsigner $(BUILD)/asan/tzsigner $(BUILD)/asan/unit_tests $(FUZZERS) \
 		$(BUILD)/ledgersim $(BUILD)/asan/ledgersim
 	tests/run
+
+# The newcomer's path on fresh Debian 12 roots, from a clean clone of HEAD.
+test-fresh:
+	scripts/test-fresh
 
 tsan: deps $(BUILD)/tsan/tzsigner
 	TZSIGNER=$(BUILD)/tsan/tzsigner tests/run --tsan

@@ -22,6 +22,7 @@
 #include "../vault/ledger_device.h"
 #include "../vault/vault.h"
 #include "cmd.h"
+#include "serve_reload.h"
 
 static const char usage[] =
 	"usage: tzsigner serve [options]\n"
@@ -103,7 +104,10 @@ static const char usage[] =
 	"never from the device. It starts listening after the first check of every\n"
 	"key. Under systemd (Type=notify) it then reports readiness and\n"
 	"pings the watchdog (WatchdogSec) while its background checks keep running.\n"
-	"SIGTERM or SIGINT stop the signer after in-flight requests finish.\n";
+	"SIGTERM or SIGINT stop the signer after in-flight requests finish. SIGHUP\n"
+	"(systemctl reload) reads the base directory's keys again and logs the keys\n"
+	"added and removed; watermarks are kept, and the old keys keep serving when\n"
+	"the new set does not load (encrypted keys need -f for a reload).\n";
 
 /* The signature version table (src/tezos/sig_version.h), for --help. */
 static void print_versions(FILE *f)
@@ -508,7 +512,42 @@ int cmd_serve(int argc, char **argv)
 			continue;
 		}
 		if (sig == SIGHUP) {
-			log_info("event=sighup msg=\"ignored: restart the signer to reload keys\"");
+			struct serve_parts parts = {
+				.dir = dir, .passfile = passfile, .vault = &vault, .guard = &guard,
+				.store = store_open ? store : NULL, .metrics = &metrics, .health = &health,
+				.health_cfg = &health_cfg, .ledger = &ledger, .ledger_cfg = &ledger_cfg,
+				.server = &server, .cfg = &cfg, .status_server = status_up ? &status_server : NULL,
+				.status_cfg = &status_cfg,
+			};
+			bool fatal = false;
+			/* The socket listeners' requests reach the key table too:
+			 * none may run while it is swapped. */
+			for (size_t i = 0; i < socket_count; i++) {
+				socket_listener_stop(sockets[i]);
+				sockets[i] = NULL;
+			}
+			bool reloaded = serve_reload_keys(&parts, &fatal, &e);
+			for (size_t i = 0; i < socket_count && !fatal; i++) {
+				struct err se = { 0 };
+				if (!socket_listener_start(&sockets[i], &socket_at[i], &socket_opts, &socket_svc, &se)) {
+					e = se;
+					err_wrap(&e, "restarting --socket after the reload");
+					fatal = true;
+					reloaded = false;
+				}
+			}
+			if (!reloaded) {
+				if (fatal) {
+					/* Half restarted: exit as after a crash (every
+					 * signature's record is already durable) and let
+					 * the supervisor start the signer afresh. */
+					if (store_open)
+						wm_store_close(store);
+					return cmd_fail("serve: reload", &e);
+				}
+				log_error("event=reload_failed msg=\"%s\" keeping=%zu", e.msg, vault.count);
+				e = (struct err){ 0 };
+			}
 			continue;
 		}
 		break;

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +43,10 @@ static const char usage[] =
 	"                             names below); options given here override them\n"
 	"      --endpoint HOST[:PORT] the cloud endpoint (port 22 by default)\n"
 	"      --user NAME            account on the endpoint (default tzsigner)\n"
-	"      --identity FILE        this box's private key (see keygen)\n"
+	"      --identity FILE        this box's private key (see keygen; keygen's default:\n"
+	"                             id_ed25519 in the home directory of the user running\n"
+	"                             it, /var/lib/tzsigner-tunnel/id_ed25519 for the box's\n"
+	"                             tzsigner-tunnel)\n"
 	"      --host-key KEY|FILE    the endpoint's pinned host key, 'ssh-ed25519 AAAA…',\n"
 	"                             or a file of such lines (repeatable)\n"
 	"      --host-key-alias NAME  name the key is filed under (default tzsigner-endpoint),\n"
@@ -331,6 +335,28 @@ static bool run_tool(char *const argv[], char *out, size_t cap, struct err *e)
 	return true;
 }
 
+/* keygen without --identity: id_ed25519 in the home directory of the user
+ * running it, the account the tunnel runs as (tzsigner-tunnel's home is the
+ * unit's StateDirectory, /var/lib/tzsigner-tunnel, as tunnel.conf says), so
+ * the key is created by, and belongs to, the user that reads it. */
+static bool default_identity(struct tunnel_config *c, struct err *e)
+{
+	const struct passwd *pw = getpwuid(geteuid());
+	if (!pw || !pw->pw_dir || pw->pw_dir[0] != '/')
+		return err_set(e, ERR_NOT_FOUND,
+			       "uid %u has no home directory for the default identity: give --identity FILE",
+			       (unsigned)geteuid());
+	char path[TUNNEL_PATH_MAX];
+	int n = snprintf(path, sizeof(path), "%s/id_ed25519", strcmp(pw->pw_dir, "/") == 0 ? "" : pw->pw_dir);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return err_set(e, ERR_MALFORMED, "home directory %s is too long: give --identity FILE", pw->pw_dir);
+	if (!tunnel_config_set(c, "identity", path, e))
+		return err_wrap(e, "default identity");
+	fprintf(stderr, "tzsigner tunnel keygen: identity %s (user %s's home; --identity FILE to choose)\n",
+		path, pw->pw_name);
+	return true;
+}
+
 static int cmd_tunnel_keygen(int argc, char **argv)
 {
 	struct cli cli = { 0 };
@@ -346,10 +372,8 @@ static int cmd_tunnel_keygen(int argc, char **argv)
 		ret = cmd_fail("tunnel keygen", &e);
 		goto out;
 	}
-	if (!c->identity[0]) {
-		fprintf(stderr, "tzsigner tunnel keygen: give --identity FILE (e.g. "
-				"/var/lib/tzsigner-tunnel/id_ed25519)\n");
-		ret = EXIT_USAGE;
+	if (!c->identity[0] && !default_identity(c, &e)) {
+		ret = cmd_fail("tunnel keygen", &e);
 		goto out;
 	}
 	if (!c->name[0]) {

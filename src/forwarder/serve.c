@@ -160,15 +160,6 @@ bool fwd_run(const struct fwd_run_opts *o, struct err *e)
 		goto out;
 	if (!render_and_test(s, &s->r, e))
 		goto out;
-	if (geteuid() == 0) {
-		/* sshd's privilege separation chroots into /run/sshd when run as
-		 * root (Debian's unit makes it with RuntimeDirectory=sshd). */
-		struct stat st;
-		if (stat("/run/sshd", &st) != 0 && mkdir("/run/sshd", 0755) != 0 && errno != EEXIST) {
-			err_errno(e, ERR_IO, "mkdir /run/sshd (sshd's privilege separation directory)");
-			goto out;
-		}
-	}
 	if (!boxes_alloc(s, fwd_mono_ms())) {
 		err_set(e, ERR_INTERNAL, "out of memory");
 		goto out;

@@ -43,7 +43,8 @@ void fwd_run_opts_defaults(struct fwd_run_opts *o);
 /* Parses "ADDR:PORT" or "[V6ADDR]:PORT" (numeric addresses only). */
 bool fwd_parse_addr(const char *text, char *host, size_t cap, uint16_t *port, struct err *e);
 
-/* Runs `sshd -t -f config`: false with sshd's own words when it objects. */
+/* Runs `sshd -t -f config` (making /run/sshd first when root): false with
+ * sshd's own words when it objects. */
 bool fwd_sshd_test(const char *sshd_path, const char *config, struct err *e);
 
 /* Runs until SIGTERM or SIGINT (true) or a setup failure (false). */

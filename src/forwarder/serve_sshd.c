@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -70,8 +71,32 @@ static bool run_capture(const char *const argv[], char *out, size_t cap, int *st
 	return true;
 }
 
+/* sshd run as root chroots its pre-authentication child into /run/sshd and
+ * refuses to start (even `sshd -t`) without it. Debian's ssh.service makes it
+ * with RuntimeDirectory=sshd, but the forwarder runs sshd itself and /run is
+ * empty after every boot, so it is made here, before anything runs sshd. */
+static bool privsep_dir(struct err *e)
+{
+	static const char dir[] = "/run/sshd";
+	if (geteuid() != 0)
+		return true;
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		return err_errno(e, ERR_IO, "mkdir %s (sshd's privilege separation directory)", dir);
+	struct stat st;
+	if (lstat(dir, &st) != 0)
+		return err_errno(e, ERR_IO, "stat %s", dir);
+	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022))
+		return err_set(e, ERR_FORBIDDEN,
+			       "%s (sshd's privilege separation directory) must be a directory owned by root and "
+			       "writable by no one else: fix or remove it",
+			       dir);
+	return true;
+}
+
 bool fwd_sshd_test(const char *sshd_path, const char *config, struct err *e)
 {
+	if (!privsep_dir(e))
+		return false;
 	const char *argv[] = { sshd_path, "-t", "-f", config, NULL };
 	char out[1024];
 	int status = 0;

@@ -6,6 +6,13 @@
 
 #include "../crypto/hash.h"
 
+bool guard_rebind_vault(struct guard *g, const struct vault *v, struct err *e)
+{
+	(void)e;
+	g->vault = v;
+	return true;
+}
+
 bool guard_init(struct guard *g, const struct vault *v, struct wm_store *watermarks,
 		struct err *e)
 {

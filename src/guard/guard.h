@@ -63,6 +63,10 @@ struct sign_result {
 bool guard_init(struct guard *g, const struct vault *v, struct wm_store *watermarks,
 		struct err *e);
 void guard_free(struct guard *g);
+/* Points the guard at another key table (a reload of the key set). No
+ * request may be running (the servers are stopped);
+ * policy, authentication and the watermark store stay as they are. */
+bool guard_rebind_vault(struct guard *g, const struct vault *v, struct err *e);
 
 /* Adds a chain to the allowed list (--chain). */
 bool guard_allow_chain(struct guard *g, const char *chain_b58, struct err *e);
