@@ -17,6 +17,9 @@ FUZZ_SECONDS ?= 60
 BUILD := build
 
 PKGS := libsodium libsecp256k1 libmicrohttpd jansson libcrypto hidapi-hidraw libsystemd libgpiod
+# libcurl: the gateway's HTTP client, to the boxes and to etcd's v3 JSON gateway
+# (Debian packages no C gRPC client for etcd; libcurl + jansson speak its JSON API).
+PKGS += libcurl
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
