@@ -16,6 +16,8 @@ int cmd_watermarks(int argc, char **argv);
 int cmd_tunnel(int argc, char **argv);
 int cmd_ledger(int argc, char **argv);
 int cmd_forwarder(int argc, char **argv);
+int cmd_gateway(int argc, char **argv);
+int cmd_gateway_render(int argc, char **argv);
 
 /* `keys import NAME ledger://…`: finds the device, has the person confirm
  * the key on it, and stores the URI with its public key and hash. proxy:
