@@ -123,8 +123,8 @@ bool gateway_start(struct gateway *gw, struct err *e)
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
 			     MHD_USE_ERROR_LOG | (res->ai_family == AF_INET6 ? MHD_USE_IPv6 : 0);
 	gw->daemon = MHD_start_daemon(flags, c->port, NULL, NULL, on_request, gw,
-				      MHD_OPTION_SOCK_ADDR, res->ai_addr,
 				      MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+				      MHD_OPTION_SOCK_ADDR, res->ai_addr,
 				      MHD_OPTION_CONNECTION_LIMIT, c->max_connections,
 				      MHD_OPTION_CONNECTION_TIMEOUT, 60u,
 				      MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
