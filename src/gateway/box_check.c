@@ -52,7 +52,7 @@ static void check_box(struct gw_boxes *b, size_t box, char (*keys)[GW_PKH_MAX], 
 	gw_http_answer_free(&ans);
 	for (size_t k = 0; k < nkey; k++) {
 		char path[GW_PKH_MAX + 16];
-		snprintf(path, sizeof(path), "/statusz/%s", keys[k]);
+		snprintf(path, sizeof(path), "/statusz/%.39s", keys[k]);
 		if (!get(b, box, path, &ans, &e))
 			goto unreachable;
 		states[k] = ans.status == 200   ? GW_KEY_READY
