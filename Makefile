@@ -134,6 +134,7 @@ tsan: deps $(BUILD)/tsan/tzsigner
 bench: deps $(BUILD)/tzsigner $(BUILD)/ledgersim $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 	bench/run
 	node bench/watermark_bench.mjs
+	node bench/gateway_bench.mjs
 	node tests/node/lib/ledger_bench.mjs 2000
 	bench/health_idle.sh
 	@if [ -z "$(BENCH_QUICK)" ]; then bench/tunnel && bench/forwarder_bench; fi
