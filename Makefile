@@ -94,14 +94,19 @@ $(BUILD)/bench/%: bench/%.c $(REL_OBJ) $(BLST_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(REL_CFLAGS) $(REL_LDFLAGS) $< $(filter-out $(BUILD)/rel/src/main.o,$(REL_OBJ)) $(LIBS) -o $@
 
+# The slow-disk shim of the watermark benchmark (LD_PRELOAD; bench/shim).
+$(BUILD)/bench/fsync_delay.so: bench/shim/fsync_delay.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -fPIC -shared $< -ldl -o $@
+
 # ledgersim: the Ledger simulator the tests drive (tests/ledgersim, not part of tzsigner).
 SIM_SRC := $(sort $(wildcard tests/ledgersim/*.c))
 SIM_LIBS = $(shell pkg-config --libs libsodium libcrypto 2>/dev/null)
 
-$(BUILD)/ledgersim: $(patsubst %.c,$(BUILD)/rel/%.o,$(SIM_SRC))
+$(BUILD)/ledgersim: $(patsubst %.c,$(BUILD)/rel/%.o,$(SIM_SRC)) $(BLST_LIB)
 	$(CC) $(REL_LDFLAGS) $^ $(SIM_LIBS) -o $@
 
-$(BUILD)/asan/ledgersim: $(patsubst %.c,$(BUILD)/asan/%.o,$(SIM_SRC))
+$(BUILD)/asan/ledgersim: $(patsubst %.c,$(BUILD)/asan/%.o,$(SIM_SRC)) $(BLST_LIB)
 	$(CC) $(SAN_FLAGS) $^ $(SIM_LIBS) -o $@
 
 deps:
@@ -131,12 +136,15 @@ tsan: deps $(BUILD)/tsan/tzsigner
 
 # Every benchmark, in one run (see BENCHMARKS.md; about 15 minutes). BENCH_QUICK=1
 # skips the slow tunnel and forwarder end-to-end benchmarks.
-bench: deps $(BUILD)/tzsigner $(BUILD)/ledgersim $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+bench: deps $(BUILD)/tzsigner $(BUILD)/ledgersim $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC)) $(BUILD)/bench/fsync_delay.so
 	bench/run
 	node bench/watermark_bench.mjs
 	node bench/gateway_bench.mjs
+	node bench/watermark_durability.mjs
+	$(BUILD)/bench/wm_write_cost
 	node tests/node/lib/ledger_bench.mjs 2000
 	bench/health_idle.sh
+	node bench/socket_latency.mjs 10 200
 	@if [ -z "$(BENCH_QUICK)" ]; then bench/tunnel && bench/forwarder_bench; fi
 
 fuzz: deps $(FUZZERS)

@@ -231,6 +231,14 @@ const b2b = await phase('back_to_back', REQUESTS, WARMUP, 0);
 // background write has time to finish between two levels
 const paced = PACED > 0 ? await phase(`paced_${PACE_MS}ms`, PACED, 50, PACE_MS) : null;
 
+// how many requests waited for a watermark write, and the window reached
+for (const s of signers) {
+	if (s.name === 'none') continue;
+	const r = await s.conn.send('GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+	const v = (name) => /^(\S+) (\d+)/m.exec(r.body.split('\n').filter((l) => l.startsWith(`${name} `)).join('\n'))?.[2];
+	console.log(`watermark_bench mode=${s.name} waits_for_a_write=${v('tzsigner_watermark_waits_total')} writes=${v('tzsigner_watermark_writes_total')} window=${v('tzsigner_watermark_window')}`);
+}
+
 // the runs were real: each signer stops cleanly, and the sync signer's
 // file holds the last level it signed
 for (const s of signers) {

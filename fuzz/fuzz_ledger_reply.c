@@ -33,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1 || size > LEDGER_REPLY_MAX + 1)
 		return 0;
-	enum ledger_curve curve = (enum ledger_curve)(data[0] & 3);
+	enum ledger_curve curve = (enum ledger_curve)(data[0] % (LEDGER_CURVE_BLS12_381 + 1));
 	const uint8_t *d;
 	size_t n;
 	uint16_t sw;
@@ -56,9 +56,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ledger_parse_public_key(d, n, curve, &pk, &e) &&
 	    !public_key_from_bytes(pk.scheme, pk.bytes, pk.len, &pk, &e))
 		abort();
-	if (ledger_parse_signature(d, n, true, curve, hash, &sig, &e) && sig.len != 64)
+	size_t sig_len = curve == LEDGER_CURVE_BLS12_381 ? 96 : 64;
+	if (ledger_parse_signature(d, n, true, curve, hash, &sig, &e) && sig.len != sig_len)
 		abort();
-	if (ledger_parse_signature(d, n, false, curve, hash, &sig, &e) && sig.len != 64)
+	if (ledger_parse_signature(d, n, false, curve, hash, &sig, &e) && sig.len != sig_len)
 		abort();
 	return 0;
 }

@@ -18,7 +18,7 @@ static const struct {
 } subcommands[] = {
 	{ "serve", cmd_serve, "the signer daemon: octez-compatible HTTP API, health and metrics" },
 	{ "keys", cmd_keys, "generate, import, list and show keys (octez base-dir format); authorize clients" },
-	{ "watermarks", cmd_watermarks, "list the high watermarks, or move one by hand" },
+	{ "watermarks", cmd_watermarks, "list, export, import the high watermarks, or move one by hand" },
 	{ "tunnel", cmd_tunnel, "keep the outbound SSH reverse tunnel to the cloud endpoint up" },
 	{ "ledger", cmd_ledger, "Ledger devices: list, show a key, setup, high watermarks" },
 	{ "forwarder", cmd_forwarder, "the cloud endpoint: render and run the multi-box SSH forwarder (sshd)" },

@@ -19,7 +19,8 @@ bool file_read(const char *path, size_t max_size, enum file_flags flags, char **
 	bool ok = false;
 	char *buf = NULL;
 	size_t got = 0;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO planted at the path must not hang us in open(). */
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return err_set(e, ERR_NOT_FOUND, "%s: no such file", path);
@@ -35,6 +36,22 @@ bool file_read(const char *path, size_t max_size, enum file_flags flags, char **
 	if (!S_ISREG(st.st_mode)) {
 		err_set(e, ERR_FORBIDDEN, "%s: not a regular file", path);
 		goto out;
+	}
+	if ((flags & FILE_TRUSTED) && !(flags & FILE_SECRET)) {
+		if (st.st_uid != geteuid() && st.st_uid != 0) {
+			err_set(e, ERR_FORBIDDEN,
+				"%s: owned by uid %u, neither us (uid %u) nor root: another user could "
+				"change what this signer signs; fix with: chown %u %s",
+				path, (unsigned)st.st_uid, (unsigned)geteuid(), (unsigned)geteuid(), path);
+			goto out;
+		}
+		if (st.st_mode & 022) {
+			err_set(e, ERR_FORBIDDEN,
+				"%s: mode %04o lets group or others write a file that decides what is "
+				"signed; fix with: chmod go-w %s",
+				path, (unsigned)(st.st_mode & 07777), path);
+			goto out;
+		}
 	}
 	if (flags & FILE_SECRET) {
 		if (st.st_uid != geteuid()) {
@@ -134,6 +151,25 @@ static bool fsync_dir_of(const char *path, struct err *e)
 bool file_write_durable(const char *path, const void *data, size_t len, mode_t mode,
 			struct err *e)
 {
+	return file_write_durable_id(path, data, len, mode, NULL, e);
+}
+
+void file_id_of(const char *path, struct file_id *id)
+{
+	struct stat st;
+	id->known = lstat(path, &st) == 0 && S_ISREG(st.st_mode);
+	id->dev = id->known ? st.st_dev : 0;
+	id->ino = id->known ? st.st_ino : 0;
+}
+
+bool file_id_equal(const struct file_id *a, const struct file_id *b)
+{
+	return a->known == b->known && a->dev == b->dev && a->ino == b->ino;
+}
+
+bool file_write_durable_id(const char *path, const void *data, size_t len, mode_t mode,
+			   struct file_id *id, struct err *e)
+{
 	char tmp[4096];
 	int n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
 	if (n < 0 || (size_t)n >= sizeof(tmp))
@@ -161,6 +197,12 @@ bool file_write_durable(const char *path, const void *data, size_t len, mode_t m
 	if (fsync(fd) != 0) {
 		err_errno(e, ERR_IO, "fsync %s", tmp);
 		goto fail;
+	}
+	struct stat st;
+	if (id && fstat(fd, &st) == 0) {
+		id->known = true;
+		id->dev = st.st_dev;
+		id->ino = st.st_ino;
 	}
 	if (close(fd) != 0) {
 		fd = -1;

@@ -18,7 +18,16 @@
 
 enum file_flags {
 	FILE_PUBLIC = 0,
-	FILE_SECRET = 1, /* owner only (0600 or stricter), owned by us */
+	FILE_SECRET = 1,  /* owner only (0600 or stricter), owned by us */
+	FILE_TRUSTED = 2, /* owned by us or root, not writable by group or others:
+			   * a file whose contents decide what is signed */
+};
+
+/* A file's identity: what a path pointed to when we last wrote or read it. */
+struct file_id {
+	bool known;
+	dev_t dev;
+	ino_t ino;
 };
 
 /* Reads the whole file into a fresh NUL-terminated buffer (*out, freed by
@@ -36,6 +45,26 @@ void file_free(char *buf, size_t len);
 
 bool file_write_durable(const char *path, const void *data, size_t len, mode_t mode,
 			struct err *e);
+/* The same, and *id gets the identity of the file written. */
+bool file_write_durable_id(const char *path, const void *data, size_t len, mode_t mode,
+			   struct file_id *id, struct err *e);
+
+/* What path names now: known false when it does not exist (or is not a
+ * regular file). */
+void file_id_of(const char *path, struct file_id *id);
+bool file_id_equal(const struct file_id *a, const struct file_id *b);
+
+/* Refuses a directory that another user could change: dir itself must be
+ * ours or root's and not writable by group or others, and so must each of
+ * its parents up to /, except that a sticky world-writable parent (like
+ * /tmp) is fine: nobody else can rename or remove what is in it. The
+ * message says how to fix it. */
+bool dir_check_trusted(const char *dir, struct err *e);
+
+/* Takes an exclusive flock on the directory itself (its own descriptor:
+ * nothing in it can be deleted to release the lock). ERR_UNAVAILABLE with
+ * the holder's PID when another process holds it. */
+bool dir_lock_exclusive(const char *dir, int *fd, struct err *e);
 
 /* Creates dir with the given mode if missing; refuses a non-directory. */
 bool dir_ensure(const char *path, mode_t mode, struct err *e);

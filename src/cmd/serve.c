@@ -1,6 +1,7 @@
 /* serve.c - `tzsigner serve`: the signer daemon. */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,8 @@
 #include "../guard/guard.h"
 #include "../health/health.h"
 #include "../server/server.h"
+#include "../server/socket_listener.h"
+#include "../tezos/sig_version.h"
 #include "../vault/ledger_device.h"
 #include "../vault/vault.h"
 #include "cmd.h"
@@ -23,12 +26,15 @@
 static const char usage[] =
 	"usage: tzsigner serve [options]\n"
 	"\n"
-	"Serve the octez remote-signer HTTP API with the keys of a base directory.\n"
+	"Serve the octez remote-signer HTTP API (and, with --socket, octez's socket\n"
+	"signer protocol) with the keys of a base directory.\n"
 	"\n"
 	"  -d, --base-dir DIR               octez-format key directory (default ~/.tzsigner)\n"
 	"  -a, --address ADDR               listen address (default 127.0.0.1)\n"
 	"  -p, --port PORT                  listen port (default 6732; 0 picks a free one)\n"
-	"  -M, --magic-bytes LIST           magic bytes to sign (default 0x11,0x12,0x13)\n"
+	"  -M, --magic-bytes LIST           magic bytes to sign (default 0x11,0x12,0x13);\n"
+	"                                   each item as octez reads it: 17 and 0x11 are\n"
+	"                                   both 0x11, 0x3 is 0x03 (also 0o21, 0b10001)\n"
 	"  -f, --password-filename FILE     passphrase for encrypted keys (first line; mode 0600)\n"
 	"  -A, --require-authentication     sign only requests authenticated by a key in\n"
 	"                                   <base-dir>/authorized_keys (see `keys authorize`)\n"
@@ -39,12 +45,26 @@ static const char usage[] =
 	"      --durability MODE            reserve (default): each level is reserved on disk\n"
 	"                                   ahead of use, off the request path; sync: every\n"
 	"                                   signature's record is fsync'd before it is sent\n"
-	"      --reserve-ahead N            levels reserved past the one signed (default 1;\n"
-	"                                   a crash costs at most this many levels)\n"
+	"      --reserve-ahead N            levels reserved ahead of the highest signed per\n"
+	"                                   (chain, key), for its three kinds (default 8; it\n"
+	"                                   doubles, up to 256, while levels come faster than\n"
+	"                                   the disk, and halves back after a calm minute; a\n"
+	"                                   crash costs at most that many levels)\n"
+	"      --init                       start although the watermark file is missing in a\n"
+	"                                   directory used before (only if nothing was signed\n"
+	"                                   since, or after restoring it by other means)\n"
 	"      --unsafe-no-high-watermark   benchmarks only: no watermark, double signing possible\n"
-	"      --allow-to-prove-possession  answer GET /bls_prove_possession/<tz4>\n"
-	"      --allow-list-known-keys      answer GET /known_keys\n"
-	"      --max-connections N          concurrent connections (default 128)\n"
+	"      --allow-to-prove-possession  answer GET /bls_prove_possession/<tz4> (and the\n"
+	"                                   socket protocol's proof of possession)\n"
+	"      --allow-list-known-keys      answer GET /known_keys (and the socket's known keys)\n"
+	"      --max-connections N          concurrent connections (default 128; the same\n"
+	"                                   bound again for each --socket)\n"
+	"      --socket tcp://ADDR:PORT     also speak octez's socket signer protocol (what\n"
+	"      --socket unix:///PATH        octez-client and octez-baker use for tcp:// and\n"
+	"                                   unix: signer URIs): the same keys, checks and\n"
+	"                                   watermarks, plus deterministic nonces (repeatable)\n"
+	"      --socket-group GROUP         group of the unix sockets (mode 0660): make it the\n"
+	"                                   baker's group so only the baker connects\n"
 	"      --log-level LEVEL            error, warn, info (default) or debug\n"
 	"      --ledger-proxy HOST:PORT     reach the Ledger of ledger:// keys through the\n"
 	"                                   speculos APDU socket (else octez's\n"
@@ -71,19 +91,34 @@ static const char usage[] =
 	"\n"
 	"Without -f, encrypted keys are unlocked by a passphrase asked on the terminal.\n"
 	"High watermarks live in <base-dir>/tzsigner_high_watermarks.json; octez's\n"
-	"<base-dir>/*_high_watermark files are read at start and honoured.\n"
+	"<base-dir>/*_high_watermark files are read at start and honoured. At most 1024\n"
+	"chains get watermarks: give --chain.\n"
 	"Per-key magic byte overrides: <base-dir>/tzsigner_policy.json (see README).\n"
 	"/statusz/<pkh> answers 200 when that key can sign now (a Ledger key: device\n"
 	"present, Tezos Baking app open, unlocked, the key authorized), else 503 with\n"
 	"{\"reason\":…,\"msg\":…}; it is answered from state the background checks keep,\n"
-	"never from the device. Under systemd (Type=notify) it reports readiness and\n"
+	"never from the device. It starts listening after the first check of every\n"
+	"key. Under systemd (Type=notify) it then reports readiness and\n"
 	"pings the watchdog (WatchdogSec) while its background checks keep running.\n"
 	"SIGTERM or SIGINT stop the signer after in-flight requests finish.\n";
 
+/* The signature version table (src/tezos/sig_version.h), for --help. */
+static void print_versions(FILE *f)
+{
+	fputs("\nSignature versions (?version=N on POST /keys/<pkh>, octez's\n"
+	      "src/lib_crypto/signature.ml), checked against octez-client and octez-baker\n"
+	      "v24.4 (they send 2) and v25.1 (they send 3); none means the newest:\n", f);
+	for (unsigned v = 0; v <= SIG_VERSION_LATEST; v++)
+		fprintf(f, "  %s\n", sig_version_row(v));
+	fputs("A tz4 key on a Ledger signs version 1 only (the app's augmented scheme).\n", f);
+}
+
 enum { OPT_POP = 256, OPT_KNOWN, OPT_MAXCONN, OPT_LOGLEVEL, OPT_CHAIN, OPT_DURABILITY,
-       OPT_AHEAD, OPT_NO_WM, OPT_LEDGER_PROXY, OPT_LEDGER_TIMEOUT, OPT_STATUS_PORT,
+       OPT_AHEAD, OPT_INIT, OPT_NO_WM, OPT_LEDGER_PROXY, OPT_LEDGER_TIMEOUT, OPT_STATUS_PORT,
        OPT_STATUS_ADDRESS, OPT_HEALTH_INTERVAL, OPT_POWER_SYSFS, OPT_POWER_GPIO,
-       OPT_UPLINK_ENDPOINT, OPT_UPLINK_PRIMARY, OPT_UPLINK_BACKUP, OPT_TUNNEL_STATE };
+       OPT_UPLINK_ENDPOINT, OPT_UPLINK_PRIMARY, OPT_UPLINK_BACKUP, OPT_TUNNEL_STATE, OPT_SOCKET, OPT_SOCKET_GROUP };
+
+#define SERVE_MAX_SOCKETS 8
 
 static const struct option options[] = {
 	{ "base-dir", required_argument, NULL, 'd' },
@@ -100,6 +135,7 @@ static const struct option options[] = {
 	{ "check-high-watermark", no_argument, NULL, 'W' },
 	{ "durability", required_argument, NULL, OPT_DURABILITY },
 	{ "reserve-ahead", required_argument, NULL, OPT_AHEAD },
+	{ "init", no_argument, NULL, OPT_INIT },
 	{ "unsafe-no-high-watermark", no_argument, NULL, OPT_NO_WM },
 	{ "ledger-proxy", required_argument, NULL, OPT_LEDGER_PROXY },
 	{ "ledger-timeout", required_argument, NULL, OPT_LEDGER_TIMEOUT },
@@ -112,9 +148,27 @@ static const struct option options[] = {
 	{ "uplink-primary", required_argument, NULL, OPT_UPLINK_PRIMARY },
 	{ "uplink-backup", required_argument, NULL, OPT_UPLINK_BACKUP },
 	{ "tunnel-state", required_argument, NULL, OPT_TUNNEL_STATE },
+	{ "socket", required_argument, NULL, OPT_SOCKET },
+	{ "socket-group", required_argument, NULL, OPT_SOCKET_GROUP },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
+
+static bool socket_group(const char *name, struct socket_listen_opts *o, struct err *e)
+{
+	unsigned long n;
+	struct group gr, *found = NULL;
+	char buf[4096];
+	if (parse_ulong(name, 0, 0x7fffffff, &n)) {
+		o->group = (gid_t)n;
+	} else if (getgrnam_r(name, &gr, buf, sizeof(buf), &found) != 0 || !found) {
+		return err_set(e, ERR_MALFORMED, "--socket-group '%.64s' is not a group of this system", name);
+	} else {
+		o->group = found->gr_gid;
+	}
+	o->has_group = true;
+	return true;
+}
 
 int cmd_serve(int argc, char **argv)
 {
@@ -126,7 +180,7 @@ int cmd_serve(int argc, char **argv)
 	struct guard guard = { 0 };
 	struct err e = { 0 };
 	unsigned long n;
-	enum wm_durability durability = WM_RESERVE;
+	struct wm_options wm_opts = { .mode = WM_RESERVE };
 	bool no_watermark = false;
 	const char *ledger_proxy = NULL;
 	struct ledger_config ledger_cfg;
@@ -136,6 +190,10 @@ int cmd_serve(int argc, char **argv)
 	struct server_config status_cfg = { .address = "127.0.0.1", .max_connections = 16,
 					    .idle_timeout_s = 30, .monitoring_only = true };
 	bool status_port = false;
+	struct socket_uri socket_at[SERVE_MAX_SOCKETS];
+	struct socket_listener *sockets[SERVE_MAX_SOCKETS] = { 0 };
+	size_t socket_count = 0;
+	struct socket_listen_opts socket_opts = { .idle_timeout_ms = 30000, .frame_timeout_ms = 10000 };
 	ledger_config_default(&ledger_cfg);
 	health_config_default(&health_cfg);
 	policy_default(&guard.policy);
@@ -188,21 +246,23 @@ int cmd_serve(int argc, char **argv)
 			break;
 		case OPT_DURABILITY:
 			if (strcmp(optarg, "reserve") == 0) {
-				durability = WM_RESERVE;
+				wm_opts.mode = WM_RESERVE;
 			} else if (strcmp(optarg, "sync") == 0) {
-				durability = WM_SYNC;
+				wm_opts.mode = WM_SYNC;
 			} else {
 				fprintf(stderr, "tzsigner serve: --durability '%s' is not reserve or sync\n", optarg);
 				return EXIT_USAGE;
 			}
 			break;
 		case OPT_AHEAD:
-			if (!parse_ulong(optarg, 0, 1000, &n) || n == 0) {
-				fprintf(stderr, "tzsigner serve: --reserve-ahead '%s' is not 1 to 1000\n", optarg);
+			if (!parse_ulong(optarg, 0, WM_WINDOW_MAX, &n) || n == 0) {
+				fprintf(stderr, "tzsigner serve: --reserve-ahead '%s' is not 1 to %d\n", optarg,
+					WM_WINDOW_MAX);
 				return EXIT_USAGE;
 			}
-			guard.reserve_ahead = (uint32_t)n;
+			wm_opts.reserve_ahead = (uint32_t)n;
 			break;
+		case OPT_INIT: wm_opts.init = true; break;
 		case OPT_NO_WM: no_watermark = true; break;
 		case OPT_LEDGER_PROXY: ledger_proxy = optarg; break;
 		case OPT_LEDGER_TIMEOUT:
@@ -265,7 +325,23 @@ int cmd_serve(int argc, char **argv)
 			}
 			snprintf(health_cfg.tunnel_state, sizeof(health_cfg.tunnel_state), "%s", optarg);
 			break;
-		case 'h': fputs(usage, stdout); return EXIT_SUCCESS;
+		case OPT_SOCKET:
+			if (socket_count == SERVE_MAX_SOCKETS) {
+				fprintf(stderr, "tzsigner serve: more than %d --socket options\n", SERVE_MAX_SOCKETS);
+				return EXIT_USAGE;
+			}
+			if (!socket_uri_parse(optarg, &socket_at[socket_count++], &e)) {
+				cmd_fail("serve", &e);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_SOCKET_GROUP:
+			if (!socket_group(optarg, &socket_opts, &e)) {
+				cmd_fail("serve", &e);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'h': fputs(usage, stdout); print_versions(stdout); return EXIT_SUCCESS;
 		default: fputs(usage, stderr); return EXIT_USAGE;
 		}
 	}
@@ -309,7 +385,7 @@ int cmd_serve(int argc, char **argv)
 			 vault.keys[i].pkh_text, key_storage_name(vault.keys[i].storage));
 	if (vault.count == 0)
 		log_warn("event=no_keys base_dir=%s msg=\"no local keys: every sign request will get 404\"", dir);
-	struct wm_store store;
+	struct wm_store *store = NULL;
 	struct metrics metrics = { 0 };
 	struct server server, status_server;
 	bool store_open = false, server_up = false, status_up = false;
@@ -324,7 +400,7 @@ int cmd_serve(int argc, char **argv)
 	if (no_watermark) {
 		log_warn("event=unsafe_no_high_watermark msg=\"benchmark mode: nothing prevents double signing\"");
 	} else {
-		if (!wm_store_open(&store, dir, durability, &e))
+		if (!wm_store_open(&store, dir, &wm_opts, &e))
 			goto fail;
 		store_open = true;
 	}
@@ -342,7 +418,7 @@ int cmd_serve(int argc, char **argv)
 			log_info("event=ledger_backend keys=%zu transport=usb timeout_ms=%d",
 				 vault_ledger_key_count(&vault), ledger_cfg.timeout_ms);
 	}
-	if (!guard_init(&guard, &vault, store_open ? &store : NULL, &e))
+	if (!guard_init(&guard, &vault, store, &e))
 		goto fail;
 
 	/* Checks of a Ledger in the background are short: they must not hold
@@ -350,11 +426,18 @@ int cmd_serve(int argc, char **argv)
 	health_cfg.ledger_timeout_ms = ledger_cfg.timeout_ms < 1000 ? ledger_cfg.timeout_ms : 1000;
 	if (!health_start(&health, &health_cfg, &vault, ledger, &e))
 		goto fail;
+	/* Ready means checked: /statusz and READY=1 come after each key's first
+	 * check, so a readiness probe never sees not_checked_yet. A device that
+	 * does not answer costs a few exchange timeouts, not more. */
+	size_t devices = vault_ledger_key_count(&vault) < 8 ? vault_ledger_key_count(&vault) : 8;
+	int first_ms = 2000 + 4 * health_cfg.ledger_timeout_ms * (int)devices;
+	if (!health_wait_first_checks(health, first_ms))
+		log_warn("event=first_check_late msg=\"the first check of every key took over %d ms: serving anyway\"", first_ms);
 	cfg.health = health;
 	status_cfg.health = health;
 	status_cfg.allow_list_known_keys = false;
 
-	if (!metrics_init(&metrics, &vault, store_open ? &store : NULL)) {
+	if (!metrics_init(&metrics, &vault, store)) {
 		err_set(&e, ERR_INTERNAL, "out of memory for metrics");
 		goto fail;
 	}
@@ -370,11 +453,19 @@ int cmd_serve(int argc, char **argv)
 		status_up = true;
 		log_info("event=status_listening address=%s port=%u", status_cfg.address, status_server.port);
 	}
+	socket_opts.max_connections = cfg.max_connections;
+	struct socket_service socket_svc = { &guard, &metrics, cfg.allow_prove_possession,
+					     cfg.allow_list_known_keys };
+	for (size_t i = 0; i < socket_count; i++) {
+		if (!socket_listener_start(&sockets[i], &socket_at[i], &socket_opts, &socket_svc, &e))
+			goto fail;
+		log_info("event=socket_listening socket=%s", socket_listener_name(sockets[i]));
+	}
 	char magic[256 * 5 + 1];
 	policy_format_magic(&guard.policy, magic, sizeof(magic));
 	log_info("event=listening address=%s port=%u keys=%zu magic_bytes=%s durability=%s auth=%s base_dir=%s",
 		 cfg.address, server.port, vault.count, magic,
-		 no_watermark ? "none" : durability == WM_SYNC ? "sync" : "reserve",
+		 no_watermark ? "none" : wm_opts.mode == WM_SYNC ? "sync" : "reserve",
 		 guard.require_auth ? "required" : "off", dir);
 
 	/* systemd: ready now; the watchdog is fed while the health watchers
@@ -413,19 +504,23 @@ int cmd_serve(int argc, char **argv)
 	}
 	log_info("event=stopping signal=%s", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	sd_notify(0, "STOPPING=1");
+	for (size_t i = 0; i < socket_count; i++)
+		socket_listener_stop(sockets[i]);
 	if (status_up)
 		server_stop(&status_server);
 	server_stop(&server);
 	health_stop(health);
 	metrics_free(&metrics);
 	if (store_open)
-		wm_store_close(&store);
+		wm_store_close(store);
 	guard_free(&guard);
 	vault_close(&vault);
 	ledger_backend_close(ledger);
 	log_info("event=stopped");
 	return EXIT_SUCCESS;
 fail:
+	for (size_t i = 0; i < socket_count; i++)
+		socket_listener_stop(sockets[i]);
 	if (status_up)
 		server_stop(&status_server);
 	if (server_up)
@@ -433,7 +528,7 @@ fail:
 	health_stop(health);
 	metrics_free(&metrics);
 	if (store_open)
-		wm_store_close(&store);
+		wm_store_close(store);
 	guard_free(&guard);
 	vault_close(&vault);
 	ledger_backend_close(ledger);

@@ -51,6 +51,10 @@ static const char usage[] =
 	"      --remote-bind ADDR     bind address for the remote ports (endpoint's GatewayPorts)\n"
 	"      --signer ADDR:PORT     the local signer (default 127.0.0.1:6732)\n"
 	"      --ssh ADDR:PORT        the box's sshd (default 127.0.0.1:22)\n"
+	"      --socket-remote-port Q also forward remote port Q to the signer's octez\n"
+	"                             socket protocol (serve --socket tcp://…); the\n"
+	"                             endpoint must permitlisten=\"Q\" for this box\n"
+	"      --socket-signer ADDR:PORT  that local socket listener (default 127.0.0.1:7732)\n"
 	"      --state FILE           JSON state file, rewritten on every change\n"
 	"      --run-dir DIR          for known_hosts and the probe socket (default\n"
 	"                             $RUNTIME_DIRECTORY, else a private temporary one)\n"
@@ -85,7 +89,7 @@ static const char *const cli_keys[] = {
 	"remote-bind", "probe-host", "signer", "ssh", "state", "run-dir", "ssh-command",
 	"alive-interval", "alive-count", "connect-timeout", "user-timeout", "probe-interval",
 	"probe-timeout", "stable-after", "backoff-min", "backoff-max", "refused-retry",
-	"follow-uplink", "name",
+	"follow-uplink", "name", "socket-remote-port", "socket-signer",
 };
 #define N_CLI_KEYS (sizeof(cli_keys) / sizeof(cli_keys[0]))
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/file.h"
 #include "../base/parse.h"
 #include "../crypto/sign.h"
 #include "../guard/wm_store.h"
@@ -12,6 +13,8 @@
 
 static const char usage[] =
 	"usage: tzsigner watermarks list [-d DIR]\n"
+	"       tzsigner watermarks export [-d DIR] > FILE\n"
+	"       tzsigner watermarks import FILE [-d DIR]\n"
 	"       tzsigner watermarks set --chain CHAIN --key PKH --kind KIND --level N [--round R]\n"
 	"                               [--force] [-d DIR]\n"
 	"\n"
@@ -21,6 +24,11 @@ static const char usage[] =
 	"one; lowering one needs --force (it can allow a double signature: only after\n"
 	"the key has moved, e.g. to a new chain). Stop the signer first: `set` refuses\n"
 	"while a signer holds the base directory.\n"
+	"`export` prints every record as JSON (the file's format: a backup, or the move\n"
+	"to new hardware); `import` raises each watermark to at least what the file says,\n"
+	"never lowers one, and refuses while a signer runs. RESERVED in `list`: every\n"
+	"level up to it is taken for that (chain, key); AT_RISK: the levels a crash\n"
+	"would cost (at most the window W, see `serve --reserve-ahead`).\n"
 	"\n"
 	"  -d, --base-dir DIR   key directory (default ~/.tzsigner)\n"
 	"      --round R        omit to take the whole level\n";
@@ -41,30 +49,82 @@ static const struct option options[] = {
 
 static int list(const char *dir)
 {
-	struct wm_store s;
+	struct wm_store *s;
+	struct wm_records r;
 	struct err e = { 0 };
-	if (!wm_store_load(&s, dir, false, &e)) {
-		wm_store_free(&s);
+	if (!wm_store_load(&s, dir, false, &e) || !wm_store_snapshot(s, &r, NULL, &e)) {
+		wm_store_free(s);
 		return cmd_fail("watermarks list", &e);
 	}
-	printf("%-16s %-37s %-15s %10s %6s %9s %s\n", "CHAIN", "KEY", "KIND", "LEVEL", "ROUND",
-	       "RESERVED", "SIGNATURE");
-	for (size_t i = 0; i < s.count; i++) {
-		const struct wm_slot *x = s.slots[i];
-		char chain[B58_MAX], pkh[B58_MAX], round[16], reserved[16];
+	wm_store_free(s);
+	printf("%-16s %-37s %-15s %10s %6s %9s %-24s %s\n", "CHAIN", "KEY", "KIND", "LEVEL", "ROUND",
+	       "RESERVED", "SIGNATURE", "AT_RISK");
+	for (size_t i = 0; i < r.n; i++) {
+		const struct wm_record *x = &r.v[i];
+		char chain[B58_MAX], pkh[B58_MAX], round[16], reserved[16], risk[16];
 		chain_id_encode(chain, x->chain, NULL);
 		pkh_encode(pkh, &x->pkh, NULL);
-		if (x->mem.round == WM_WHOLE_LEVEL)
+		if (x->w.round == WM_WHOLE_LEVEL)
 			snprintf(round, sizeof(round), "all");
 		else
-			snprintf(round, sizeof(round), "%u", x->mem.round);
-		snprintf(reserved, sizeof(reserved), "%u", x->reserve_target);
-		printf("%-16s %-37s %-15s %10u %6s %9s %.20s%s\n", chain, pkh, op_kind_name(x->kind),
-		       x->mem.level, round, x->reserve_target ? reserved : "-",
-		       x->mem.exact.has_signature ? x->mem.exact.signature : "-",
-		       x->mem.exact.has_signature ? "…" : "");
+			snprintf(round, sizeof(round), "%u", x->w.round);
+		snprintf(reserved, sizeof(reserved), "%u", x->reserved);
+		uint32_t signed_level = x->w.exact.known ? x->w.exact.level : x->w.level;
+		snprintf(risk, sizeof(risk), "%u", x->reserved > signed_level ? x->reserved - signed_level : 0);
+		char sig[32];
+		snprintf(sig, sizeof(sig), "%.20s%s", x->w.exact.has_signature ? x->w.exact.signature : "-",
+			 x->w.exact.has_signature ? "…" : "");
+		printf("%-16s %-37s %-15s %10u %6s %9s %-24s %s\n", chain, pkh, op_kind_name(x->kind),
+		       x->w.level, round, x->reserved ? reserved : "-", sig, x->reserved ? risk : "-");
 	}
-	wm_store_free(&s);
+	wm_records_free(&r);
+	return EXIT_SUCCESS;
+}
+
+static int export(const char *dir)
+{
+	struct wm_store *s;
+	struct wm_records r;
+	struct err e = { 0 };
+	char *text = NULL;
+	size_t len;
+	if (!wm_store_load(&s, dir, false, &e) || !wm_store_snapshot(s, &r, NULL, &e)) {
+		wm_store_free(s);
+		return cmd_fail("watermarks export", &e);
+	}
+	wm_store_free(s);
+	bool ok = wm_format_serialise(r.v, r.n, &text, &len, &e);
+	wm_records_free(&r);
+	if (!ok)
+		return cmd_fail("watermarks export", &e);
+	ok = fwrite(text, 1, len, stdout) == len && fflush(stdout) == 0;
+	free(text);
+	if (!ok) {
+		err_set(&e, ERR_IO, "could not write to standard output");
+		return cmd_fail("watermarks export", &e);
+	}
+	return EXIT_SUCCESS;
+}
+
+static int import(const char *dir, const char *file)
+{
+	struct wm_store *s = NULL;
+	struct wm_records r = { 0 };
+	struct err e = { 0 };
+	char *buf;
+	size_t len;
+	if (!file_read(file, 16 * 1024 * 1024, FILE_PUBLIC, &buf, &len, &e))
+		return cmd_fail("watermarks import", &e);
+	bool ok = wm_format_parse(buf, len, file, &r, &e);
+	file_free(buf, len);
+	ok = ok && wm_store_load(&s, dir, true, &e) && wm_store_raise(s, &r, &e);
+	wm_store_free(s);
+	if (!ok) {
+		wm_records_free(&r);
+		return cmd_fail("watermarks import", &e);
+	}
+	printf("imported %zu records from %s into %s/%s (none lowered)\n", r.n, file, dir, WM_STORE_FILE);
+	wm_records_free(&r);
 	return EXIT_SUCCESS;
 }
 
@@ -103,6 +163,10 @@ int cmd_watermarks(int argc, char **argv)
 		return cmd_fail("watermarks", &e);
 	if (optind == argc - 1 && strcmp(argv[optind], "list") == 0)
 		return list(dir);
+	if (optind == argc - 1 && strcmp(argv[optind], "export") == 0)
+		return export(dir);
+	if (optind == argc - 2 && strcmp(argv[optind], "import") == 0)
+		return import(dir, argv[optind + 1]);
 	if (optind != argc - 1 || strcmp(argv[optind], "set") != 0) {
 		fputs(usage, stderr);
 		return EXIT_USAGE;
@@ -125,9 +189,9 @@ int cmd_watermarks(int argc, char **argv)
 		fprintf(stderr, "tzsigner watermarks set: level and round must be numbers below 2^32-1\n");
 		return EXIT_USAGE;
 	}
-	struct wm_store s;
-	bool ok = wm_store_load(&s, dir, true, &e) && wm_store_set(&s, chain_id, &pkh, k, lvl, rnd, force, &e);
-	wm_store_free(&s);
+	struct wm_store *s = NULL;
+	bool ok = wm_store_load(&s, dir, true, &e) && wm_store_set(s, chain_id, &pkh, k, lvl, rnd, force, &e);
+	wm_store_free(s);
 	if (!ok)
 		return cmd_fail("watermarks set", &e);
 	printf("%s %s %s: level %u round %s\n", chain, key, kind, lvl, round ? round : "all");

@@ -1,6 +1,8 @@
 /* bls.c - tz4: BLS12-381 min-pk signatures over blst. */
 #include "bls.h"
 
+#include <string.h>
+
 #include <sodium.h>
 
 /* blst.h declares some functions with () parameter lists. */
@@ -25,6 +27,26 @@ static bool load_secret(blst_scalar *s, const uint8_t sk[static BLS_SECRET_BYTES
 		return err_set(e, ERR_MALFORMED,
 			       "bls secret key: scalar is zero or not below the group order");
 	}
+	return true;
+}
+
+bool bls12_public_key_from_xy(const uint8_t xy[static 2 * BLS_PUBLIC_BYTES], const uint8_t *flags_x,
+			      uint8_t pk[static BLS_PUBLIC_BYTES], struct err *e)
+{
+	uint8_t raw[2 * BLS_PUBLIC_BYTES];
+	blst_p1_affine p;
+	memcpy(raw, xy, sizeof(raw));
+	raw[0] &= 0x1f; /* serialized, uncompressed: no flag bits */
+	if (blst_p1_deserialize(&p, raw) != BLST_SUCCESS)
+		return err_set(e, ERR_MALFORMED, "bls public key: (X, Y) is not a point of the curve");
+	if (blst_p1_affine_is_inf(&p) || !blst_p1_affine_in_g1(&p))
+		return err_set(e, ERR_MALFORMED,
+			       "bls public key: (X, Y) is infinity or not in the prime-order subgroup");
+	blst_p1_affine_compress(pk, &p);
+	if (flags_x && memcmp(pk, flags_x, BLS_PUBLIC_BYTES) != 0)
+		return err_set(e, ERR_MALFORMED,
+			       "bls public key: the compression flags of X (0x%02x) do not match the point (0x%02x)",
+			       flags_x[0] & 0xe0u, pk[0] & 0xe0u);
 	return true;
 }
 

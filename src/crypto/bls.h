@@ -34,6 +34,15 @@ bool bls12_public_key(const uint8_t sk[static BLS_SECRET_BYTES],
  * subgroup, other than the point at infinity. */
 bool bls12_public_key_check(const uint8_t *in, size_t len, struct err *e);
 
+/* The 48-byte compressed key of an uncompressed point X ‖ Y (96 bytes, big
+ * endian, as a Ledger sends it; the top three bits of X are ignored): the
+ * point must be on the curve, in the prime-order subgroup and not infinity.
+ * flags_x, when not NULL, is the X the device sent, whose top bits must be
+ * the compression flags of that point (a device that sets them wrongly is
+ * refused). */
+bool bls12_public_key_from_xy(const uint8_t xy[static 2 * BLS_PUBLIC_BYTES], const uint8_t *flags_x,
+			      uint8_t pk[static BLS_PUBLIC_BYTES], struct err *e);
+
 /* POP: over msg; AUG: over pk ‖ msg (pk is the signer's own key). */
 bool bls12_sign(const uint8_t sk[static BLS_SECRET_BYTES], enum bls_mode mode,
 		const uint8_t pk[static BLS_PUBLIC_BYTES], const uint8_t *msg, size_t len,

@@ -70,7 +70,7 @@ bool auth_keys_load(struct auth_keys *a, const char *base_dir, struct err *e)
 	char *buf;
 	size_t len;
 	memset(a, 0, sizeof(*a));
-	if (!file_read_optional(base_dir, AUTH_FILE, 1024 * 1024, FILE_PUBLIC, &buf, &len, e))
+	if (!file_read_optional(base_dir, AUTH_FILE, 1024 * 1024, FILE_TRUSTED, &buf, &len, e))
 		return false;
 	if (!buf)
 		return true;
@@ -94,7 +94,7 @@ bool auth_keys_add(const char *base_dir, const char *name, const char *public_ke
 	char *buf;
 	size_t len;
 	if (!public_key_decode(public_key, &pk, e) || !path_join(path, sizeof(path), base_dir, AUTH_FILE, e) ||
-	    !file_read_optional(base_dir, AUTH_FILE, 1024 * 1024, FILE_PUBLIC, &buf, &len, e))
+	    !file_read_optional(base_dir, AUTH_FILE, 1024 * 1024, FILE_TRUSTED, &buf, &len, e))
 		return false;
 	json_t *root = json_array();
 	if (buf) {
@@ -139,6 +139,15 @@ bool auth_check(const struct auth_keys *a, const struct pkh *pkh, const uint8_t 
 	struct err de = { 0 };
 	if (!signature_decode(signature_text, sig, &sig_len, &de))
 		return err_set(e, ERR_AUTH, "authentication is not a signature: %s", de.msg);
+	return auth_check_raw(a, pkh, data, len, sig, sig_len, who, e);
+}
+
+bool auth_check_raw(const struct auth_keys *a, const struct pkh *pkh, const uint8_t *data,
+		    size_t len, const uint8_t *sig, size_t sig_len, const struct auth_key **who,
+		    struct err *e)
+{
+	if (sig_len == 0)
+		return err_set(e, ERR_AUTH, "missing authentication: this signer requires a signature by an authorized key");
 	uint8_t *msg = malloc(len + 23);
 	if (!msg)
 		return err_set(e, ERR_INTERNAL, "out of memory");

@@ -43,5 +43,10 @@ bool auth_keys_add(const char *base_dir, const char *name, const char *public_ke
 bool auth_check(const struct auth_keys *a, const struct pkh *pkh, const uint8_t *data,
 		size_t len, const char *signature_text, const struct auth_key **who,
 		struct err *e);
+/* The same with the signature's raw bytes (64 or 96; the socket protocol
+ * carries them so); sig_len 0 is a missing authentication. */
+bool auth_check_raw(const struct auth_keys *a, const struct pkh *pkh, const uint8_t *data,
+		    size_t len, const uint8_t *sig, size_t sig_len, const struct auth_key **who,
+		    struct err *e);
 
 #endif

@@ -2,7 +2,6 @@
  * and high watermark, then sign. */
 #include "guard.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "../crypto/hash.h"
@@ -10,27 +9,14 @@
 bool guard_init(struct guard *g, const struct vault *v, struct wm_store *watermarks,
 		struct err *e)
 {
+	(void)e;
 	g->vault = v;
 	g->watermarks = watermarks;
-	if (g->reserve_ahead == 0)
-		g->reserve_ahead = 1;
-	if (watermarks)
-		watermarks->reserve_ahead = g->reserve_ahead;
-	g->key_locks = calloc(v->count ? v->count : 1, sizeof(*g->key_locks));
-	if (!g->key_locks)
-		return err_set(e, ERR_INTERNAL, "out of memory");
-	for (size_t i = 0; i < v->count; i++)
-		pthread_mutex_init(&g->key_locks[i], NULL);
 	return true;
 }
 
 void guard_free(struct guard *g)
 {
-	if (g->key_locks && g->vault)
-		for (size_t i = 0; i < g->vault->count; i++)
-			pthread_mutex_destroy(&g->key_locks[i]);
-	free(g->key_locks);
-	g->key_locks = NULL;
 	auth_keys_free(&g->auth);
 	key_policies_free(&g->key_policies);
 }
@@ -79,81 +65,59 @@ static bool sign_fresh(const struct vault_key *k, const struct sign_request *req
 	       signature_encode(out->signature, &sig, e);
 }
 
-/* The watermarked path. The key's lock covers only the decision and its
- * record: the (level, round) and the hash of the bytes are taken before the
- * lock is released, so no other request for this key can be signed at or
- * below them, and the signing itself (0.5 ms for BLS, seconds on a Ledger)
- * runs outside the lock, in parallel with other (level, round)s of the
- * same key. Identical bytes at a taken (level, round) may be signed again:
- * two signatures over the same bytes are not a double signature. */
-static bool sign_watermarked(const struct guard *g, pthread_mutex_t *lock,
-			     const struct sign_request *req, struct sign_result *out, struct err *e)
+/* The scheme a signature is asked in, as the watermark keys its record. */
+static enum wm_sig sig_scheme(const struct vault_key *k, enum bls_mode mode)
+{
+	if (k->pk.scheme != SCHEME_BLS)
+		return WM_SIG_PLAIN;
+	return mode == BLS_MODE_AUG ? WM_SIG_BLS_AUG : WM_SIG_BLS_POP;
+}
+
+/* The watermarked path: the store decides and takes the (level, round)
+ * before the signing, which runs outside its locks (0.5 ms for BLS,
+ * seconds on a Ledger); identical bytes at a taken (level, round) may be
+ * signed again: two signatures over the same bytes are not a double
+ * signature. */
+static bool sign_watermarked(const struct guard *g, const struct sign_request *req,
+			     struct sign_result *out, struct err *e)
 {
 	const struct op_info *op = &out->op;
-	struct wm_store *store = g->watermarks;
-	bool sync = store->mode == WM_SYNC;
-	uint8_t hash[HASH_BYTES];
-	blake2b_256(hash, req->msg, req->len);
-	struct wm_slot *slot = wm_store_slot(store, op->chain_id, &out->key->pkh, op->kind, e);
-	if (!slot)
+	struct wm_ask ask = { .pkh = out->key->pkh, .kind = op->kind, .level = op->level,
+			      .round = op->round, .sig = sig_scheme(out->key, req->bls_mode) };
+	memcpy(ask.chain, op->chain_id, 4);
+	blake2b_256(ask.hash, req->msg, req->len);
+	struct wm_ticket t;
+	if (!wm_store_begin(g->watermarks, &ask, &t, e))
 		return false;
-
-	pthread_mutex_lock(lock);
-	enum wm_verdict verdict = watermark_decide(&slot->mem, op->kind, op->level, op->round, hash, e);
-	if (verdict == WM_REFUSE) {
-		pthread_mutex_unlock(lock);
-		return false;
-	}
-	if (verdict == WM_REANSWER && slot->mem.exact.has_signature) {
-		memcpy(out->signature, slot->mem.exact.signature, sizeof(out->signature));
-		struct watermark again = slot->mem;
-		pthread_mutex_unlock(lock);
+	if (t.reanswer) {
+		memcpy(out->signature, t.signature, sizeof(out->signature));
 		out->reanswered = true;
-		/* sync: the record may not be durable yet (its first write failed,
-		 * or is still under way for a concurrent request): make sure it is
-		 * before this signature leaves. reserve: its level is reserved. */
-		if (sync && !wm_store_commit(store, slot, &again, true, e)) {
-			out->signature[0] = '\0';
-			return false;
-		}
 		return true;
 	}
-	if (verdict == WM_SIGN) {
-		if (!sync && !wm_store_reserve(store, slot, op->level, g->reserve_ahead, e)) {
-			pthread_mutex_unlock(lock);
-			return false;
-		}
-		/* Taken from here on, even if signing or the write below fails. */
-		watermark_record(&slot->mem, op->level, op->round, hash, NULL);
-	}
-	struct watermark snap = slot->mem;
-	pthread_mutex_unlock(lock);
-
 	if (!sign_fresh(out->key, req, out, e))
 		return false;
-
-	pthread_mutex_lock(lock);
-	struct wm_exact *x = &slot->mem.exact;
-	if (x->known && !x->has_signature && x->level == op->level && x->round == op->round &&
-	    memcmp(x->hash, hash, HASH_BYTES) == 0) {
-		x->has_signature = true;
-		memcpy(x->signature, out->signature, sizeof(x->signature));
-	}
-	pthread_mutex_unlock(lock);
-	snap.exact.known = true;
-	snap.exact.level = op->level;
-	snap.exact.round = op->round;
-	memcpy(snap.exact.hash, hash, HASH_BYTES);
-	snap.exact.has_signature = true;
-	memcpy(snap.exact.signature, out->signature, sizeof(snap.exact.signature));
 	/* sync: the record is durable before the signature leaves. reserve: the
-	 * level already is; this writes the exact record and the next levels'
-	 * reservation in the background. */
-	if (!wm_store_commit(store, slot, &snap, sync, e)) {
+	 * level already is; the exact record rides along with the next write. */
+	if (!wm_store_finish(g->watermarks, &ask, out->signature, e)) {
 		out->signature[0] = '\0';
 		return false;
 	}
 	return true;
+}
+
+bool guard_authenticate(const struct guard *g, const struct vault_key *k,
+			const struct sign_request *req, const char **who, struct err *e)
+{
+	if (!g->require_auth)
+		return true;
+	const struct auth_key *by = NULL;
+	bool ok = req->auth_raw ? auth_check_raw(&g->auth, &k->pkh, req->msg, req->len, req->auth_raw,
+						 req->auth_raw_len, &by, e)
+				: auth_check(&g->auth, &k->pkh, req->msg, req->len, req->authentication,
+					     &by, e);
+	if (ok)
+		*who = by->name;
+	return ok;
 }
 
 bool guard_sign(const struct guard *g, const struct sign_request *req, struct sign_result *out,
@@ -174,13 +138,9 @@ bool guard_sign(const struct guard *g, const struct sign_request *req, struct si
 		return false;
 	if (!check_chain(g, &out->op, e))
 		return false;
-	if (g->require_auth) {
-		const struct auth_key *who = NULL;
-		if (!auth_check(&g->auth, &out->key->pkh, req->msg, req->len, req->authentication, &who, e))
-			return false;
-		out->authenticated_by = who->name;
-	}
+	if (!guard_authenticate(g, out->key, req, &out->authenticated_by, e))
+		return false;
 	if (out->op.kind == OP_OTHER || !g->watermarks)
 		return sign_fresh(out->key, req, out, e);
-	return sign_watermarked(g, &g->key_locks[out->key - g->vault->keys], req, out, e);
+	return sign_watermarked(g, req, out, e);
 }

@@ -6,9 +6,9 @@
  * authentication → high watermark → sign. Each refusal carries the
  * err_kind that the HTTP layer maps to a status.
  *
- * Requests for one key are decided, signed and recorded one at a time
- * under that key's lock (no check-then-act window); different keys
- * proceed in parallel. */
+ * The high watermark store decides and records under its own lock (no
+ * check-then-act window); signing runs outside it, so different keys and
+ * different (level, round)s proceed in parallel. */
 #ifndef TZS_GUARD_GUARD_H
 #define TZS_GUARD_GUARD_H
 
@@ -36,8 +36,6 @@ struct guard {
 	bool require_auth;
 	struct auth_keys auth;
 	struct wm_store *watermarks;      /* NULL only in benchmarks of the bare signer */
-	uint32_t reserve_ahead;           /* WM_RESERVE: levels reserved past the one signed */
-	pthread_mutex_t *key_locks;       /* one per vault key */
 };
 
 struct sign_request {
@@ -46,6 +44,10 @@ struct sign_request {
 	size_t len;
 	enum bls_mode bls_mode;
 	const char *authentication; /* ?authentication=…, or NULL */
+	/* The socket protocol's authentication, raw (64 or 96 bytes); used
+	 * instead of authentication when auth_raw is set (auth_raw_len 0: none). */
+	const uint8_t *auth_raw;
+	size_t auth_raw_len;
 };
 
 struct sign_result {
@@ -57,7 +59,7 @@ struct sign_result {
 	char signature[B58_MAX];
 };
 
-/* Sets up locks for the vault's keys. watermarks may be NULL. */
+/* Binds the vault and the store (which may be NULL). */
 bool guard_init(struct guard *g, const struct vault *v, struct wm_store *watermarks,
 		struct err *e);
 void guard_free(struct guard *g);
@@ -72,5 +74,26 @@ bool guard_find_key(const struct guard *g, const char *pkh_text, const struct va
 
 bool guard_sign(const struct guard *g, const struct sign_request *req, struct sign_result *out,
 		struct err *e);
+
+/* Checks a request's authentication as guard_sign does (a no-op without
+ * -A); *who names the authorized key, or stays NULL. */
+bool guard_authenticate(const struct guard *g, const struct vault_key *k,
+			const struct sign_request *req, const char **who, struct err *e);
+
+/* octez's deterministic nonce, or its blake2b-256 hash (want_hash), for
+ * req's key and bytes: the key must exist and be held here (not on a
+ * Ledger), and req must pass authentication as a signature would
+ * (handler.ml, deterministic_nonce: check_authorization, then the key).
+ * No magic byte, layout or watermark check applies, as in octez. */
+bool guard_deterministic_nonce(const struct guard *g, const struct sign_request *req,
+			       bool want_hash, uint8_t out[static 32], const char **who,
+			       struct err *e);
+/* A BLS proof of possession by req's tz4 key over its own public key, or
+ * over override_pk (48 bytes) when not NULL. */
+bool guard_prove_possession(const struct guard *g, const char *pkh_text,
+			    const uint8_t *override_pk, struct signature *sig, struct err *e);
+/* Whether a key can answer deterministic nonce requests. */
+bool guard_supports_deterministic_nonces(const struct guard *g, const char *pkh_text,
+					 bool *supported, struct err *e);
 
 #endif

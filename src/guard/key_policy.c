@@ -60,7 +60,7 @@ bool key_policies_load(struct key_policies *kp, const char *base_dir, struct err
 	char *buf;
 	size_t len;
 	memset(kp, 0, sizeof(*kp));
-	if (!file_read_optional(base_dir, KEY_POLICY_FILE, 1024 * 1024, FILE_PUBLIC, &buf, &len, e))
+	if (!file_read_optional(base_dir, KEY_POLICY_FILE, 1024 * 1024, FILE_TRUSTED, &buf, &len, e))
 		return false;
 	if (!buf)
 		return true;

@@ -10,7 +10,7 @@ void policy_default(struct policy *p)
 	p->magic_allowed[0x11] = p->magic_allowed[0x12] = p->magic_allowed[0x13] = true;
 }
 
-static int hexval(char c)
+static int digit_value(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -21,29 +21,67 @@ static int hexval(char c)
 	return -1;
 }
 
+/* OCaml's int_of_string on s[0..n), as octez reads each -M item
+ * (src/bin_signer/main_signer.ml, magic_bytes_arg; the rules are those of
+ * OCaml's runtime/ints.c, parse_intnat): an optional '-' or '+', then 0x/0X
+ * (hexadecimal), 0o/0O (octal), 0b/0B (binary), 0u/0U or nothing (decimal),
+ * at least one digit, then digits or '_' (ignored). Only values 0..255
+ * matter here: larger ones are reported as 256. */
+static bool ocaml_int_of_string(const char *s, size_t n, int *out)
+{
+	size_t i = 0;
+	int sign = 1;
+	unsigned base = 10;
+	if (i < n && (s[i] == '-' || s[i] == '+'))
+		sign = s[i++] == '-' ? -1 : 1;
+	if (i + 1 < n && s[i] == '0') {
+		switch (s[i + 1]) {
+		case 'x': case 'X': base = 16; i += 2; break;
+		case 'o': case 'O': base = 8; i += 2; break;
+		case 'b': case 'B': base = 2; i += 2; break;
+		case 'u': case 'U': i += 2; break;
+		default: break;
+		}
+	}
+	int d = i < n ? digit_value(s[i]) : -1;
+	if (d < 0 || (unsigned)d >= base)
+		return false;
+	unsigned value = (unsigned)d;
+	for (i++; i < n; i++) {
+		if (s[i] == '_')
+			continue;
+		d = digit_value(s[i]);
+		if (d < 0 || (unsigned)d >= base)
+			return false;
+		value = value > 255 ? 256 : value * base + (unsigned)d;
+	}
+	*out = value > 255 ? 256 : sign * (int)value;
+	return true;
+}
+
 bool policy_parse_magic_bytes(struct policy *p, const char *list, struct err *e)
 {
 	struct policy next;
 	memset(&next, 0, sizeof(next));
-	const char *s = list;
 	size_t count = 0;
-	while (*s) {
-		const char *start = s;
-		if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-			s += 2;
-		int hi = hexval(s[0]);
-		int lo = hi >= 0 ? hexval(s[1]) : -1;
-		if (hi < 0 || lo < 0 || (s[2] != ',' && s[2] != '\0'))
-			return err_set(e, ERR_MALFORMED,
-				       "magic bytes '%.64s': '%.8s' is not a byte like 0x11", list, start);
-		next.magic_allowed[hi * 16 + lo] = true;
-		count++;
-		s += 2;
-		if (*s == ',' && *++s == '\0')
-			return err_set(e, ERR_MALFORMED, "magic bytes '%.64s': trailing comma", list);
+	/* octez splits on ',' and drops empty items (String.split_no_empty). */
+	for (const char *s = list; *s;) {
+		size_t n = strcspn(s, ",");
+		int v;
+		if (n > 0) {
+			if (!ocaml_int_of_string(s, n, &v) || v < 0 || v > 255)
+				return err_set(e, ERR_MALFORMED,
+					       "magic bytes '%.64s': '%.*s' is not a number from 0 to 255 "
+					       "(write 0x11 or 17; octez reads them as OCaml's int_of_string)",
+					       list, (int)(n > 16 ? 16 : n), s);
+			next.magic_allowed[v] = true;
+			count++;
+		}
+		s += n + (s[n] == ',');
 	}
 	if (count == 0)
-		return err_set(e, ERR_MALFORMED, "magic bytes '%.64s': empty list", list);
+		return err_set(e, ERR_MALFORMED,
+			       "magic bytes '%.64s': no byte in the list (it would sign nothing)", list);
 	*p = next;
 	return true;
 }

@@ -8,9 +8,20 @@
 
 static bool above(uint32_t level, uint32_t round, uint32_t wl, uint32_t wr)
 {
-	if (level != wl)
-		return level > wl;
-	return wr != WM_WHOLE_LEVEL && round > wr;
+	return wm_order_cmp(level, round, wl, wr) > 0;
+}
+
+bool watermark_above(const struct watermark *w, uint32_t level, uint32_t round)
+{
+	return !w->known || above(level, round, w->level, w->round);
+}
+
+bool watermark_has_answer(const struct watermark *w, uint32_t level, uint32_t round,
+			  const uint8_t hash[static HASH_BYTES], enum wm_sig sig)
+{
+	const struct wm_exact *x = &w->exact;
+	return x->known && x->has_signature && x->sig == sig && x->level == level &&
+	       x->round == round && sodium_memcmp(x->hash, hash, HASH_BYTES) == 0;
 }
 
 static void describe(char *out, size_t cap, const struct watermark *w)
@@ -50,7 +61,7 @@ enum wm_verdict watermark_decide(const struct watermark *w, enum op_kind kind, u
 }
 
 void watermark_record(struct watermark *w, uint32_t level, uint32_t round,
-		      const uint8_t hash[static HASH_BYTES], const char *signature)
+		      const uint8_t hash[static HASH_BYTES], enum wm_sig sig, const char *signature)
 {
 	w->known = true;
 	w->level = level;
@@ -59,6 +70,7 @@ void watermark_record(struct watermark *w, uint32_t level, uint32_t round,
 	w->exact.level = level;
 	w->exact.round = round;
 	memcpy(w->exact.hash, hash, HASH_BYTES);
+	w->exact.sig = sig;
 	w->exact.has_signature = signature != NULL;
 	snprintf(w->exact.signature, sizeof(w->exact.signature), "%s", signature ? signature : "");
 }
@@ -72,14 +84,24 @@ void watermark_merge(struct watermark *w, const struct watermark *other)
 		return;
 	}
 	/* Threshold: the higher one; a whole level beats any round of it. */
-	if (above(other->level, other->round == WM_WHOLE_LEVEL ? 0 : other->round, w->level, w->round) ||
-	    (other->level == w->level && other->round == WM_WHOLE_LEVEL)) {
+	if (above(other->level, other->round, w->level, w->round)) {
 		w->level = other->level;
 		w->round = other->round;
 	}
 	/* Exact record: the more recent one. */
 	if (other->exact.known &&
-	    (!w->exact.known || other->exact.level > w->exact.level ||
-	     (other->exact.level == w->exact.level && other->exact.round > w->exact.round)))
+	    (!w->exact.known || wm_order_cmp(other->exact.level, other->exact.round, w->exact.level,
+					     w->exact.round) > 0))
 		w->exact = other->exact;
+}
+
+void watermark_absorb(struct watermark *w, const struct watermark *other)
+{
+	const struct wm_exact *t = &w->exact, *x = &other->exact;
+	bool same = t->known && x->known && t->level == x->level && t->round == x->round &&
+		    memcmp(t->hash, x->hash, HASH_BYTES) == 0;
+	struct wm_exact keep = *x;
+	watermark_merge(w, other);
+	if (same && keep.has_signature)
+		w->exact = keep;
 }

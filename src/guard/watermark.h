@@ -27,11 +27,36 @@
 #define WM_WHOLE_LEVEL UINT32_MAX
 #define WM_KINDS 3 /* block, preattestation, attestation */
 
+/* The scheme a signature was made in. Only BLS keys have two (DESIGN §2.3,
+ * §5.1): the proof-of-possession DST (`?version=` 0, 2 and later) and the
+ * augmented one (`?version=1`); the same bytes signed in one do not verify
+ * in the other, so a re-answer must be in the scheme asked for. */
+enum wm_sig {
+	WM_SIG_PLAIN = 0,   /* ed25519, secp256k1, p256: one scheme */
+	WM_SIG_BLS_POP = 1,
+	WM_SIG_BLS_AUG = 2,
+	WM_SIG_UNKNOWN = 3, /* a record from before schemes were kept */
+};
+
+/* The ordering of (level, round): <0, 0, >0 like memcmp. round
+ * WM_WHOLE_LEVEL stands above every round of its level. The one copy of
+ * the rule, pure, for anyone (the gateway too) who orders consensus
+ * operations. */
+static inline int wm_order_cmp(uint32_t level, uint32_t round, uint32_t level2, uint32_t round2)
+{
+	if (level != level2)
+		return level < level2 ? -1 : 1;
+	if (round != round2)
+		return round < round2 ? -1 : 1;
+	return 0;
+}
+
 struct wm_exact {
 	bool known;
 	uint32_t level;
 	uint32_t round;
 	uint8_t hash[HASH_BYTES];
+	enum wm_sig sig;       /* the scheme of signature */
 	bool has_signature;
 	char signature[B58_MAX];
 };
@@ -60,10 +85,24 @@ enum wm_verdict watermark_decide(const struct watermark *w, enum op_kind kind, u
 
 /* Raises w to an exact record of a signature just made. */
 void watermark_record(struct watermark *w, uint32_t level, uint32_t round,
-		      const uint8_t hash[static HASH_BYTES], const char *signature);
+		      const uint8_t hash[static HASH_BYTES], enum wm_sig sig, const char *signature);
+
+/* True when w's exact record holds a signature of these bytes at this
+ * (level, round) in scheme sig: what a re-answer may send. */
+bool watermark_has_answer(const struct watermark *w, uint32_t level, uint32_t round,
+			  const uint8_t hash[static HASH_BYTES], enum wm_sig sig);
+
+/* True when (level, round) is strictly above w's threshold. */
+bool watermark_above(const struct watermark *w, uint32_t level, uint32_t round);
 
 /* Merges other into w keeping the higher threshold (used when both our
  * own state and an octez file know the same triple). */
 void watermark_merge(struct watermark *w, const struct watermark *other);
+
+/* watermark_merge, and when both hold the exact record of the same bytes at
+ * the same (level, round), other's signature (if it has one) replaces w's:
+ * what a later record of one signature brings (its signature, or the one
+ * made again in the other BLS scheme). */
+void watermark_absorb(struct watermark *w, const struct watermark *other);
 
 #endif

@@ -29,6 +29,8 @@ struct health {
 	pthread_mutex_t lock; /* guards snap, and nothing slow ever happens under it */
 	struct health_snapshot snap;
 	int64_t ledger_beat_ms, system_beat_ms; /* monotonic, under lock */
+	bool ledger_first, system_first;        /* a first pass finished, under lock */
+	pthread_cond_t first_cond;              /* signalled with lock; CLOCK_MONOTONIC */
 
 	pthread_mutex_t stop_lock;
 	pthread_cond_t stop_cond; /* CLOCK_MONOTONIC */
@@ -124,6 +126,8 @@ static void ledger_pass(struct health *h, struct health_device *devs, size_t nde
 			log_key_change(k, cur);
 	}
 	h->ledger_beat_ms = mono_ms();
+	h->ledger_first = true;
+	pthread_cond_broadcast(&h->first_cond);
 	pthread_mutex_unlock(&h->lock);
 }
 
@@ -340,6 +344,8 @@ static void system_pass(struct health *h, struct health_system *sys, bool force_
 	pthread_mutex_lock(&h->lock);
 	h->snap.sys = *sys;
 	h->system_beat_ms = mono_ms();
+	h->system_first = true;
+	pthread_cond_broadcast(&h->first_cond);
 	pthread_mutex_unlock(&h->lock);
 }
 
@@ -420,6 +426,7 @@ static void free_health(struct health *h)
 	if (h->stop_pipe[1] >= 0)
 		close(h->stop_pipe[1]);
 	pthread_cond_destroy(&h->stop_cond);
+	pthread_cond_destroy(&h->first_cond);
 	pthread_mutex_destroy(&h->stop_lock);
 	pthread_mutex_destroy(&h->lock);
 	free(h);
@@ -446,6 +453,7 @@ bool health_start(struct health **out, const struct health_config *cfg, const st
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&h->stop_cond, &ca);
+	pthread_cond_init(&h->first_cond, &ca);
 	pthread_condattr_destroy(&ca);
 	if (pipe2(h->stop_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
 		err_errno(e, ERR_IO, "health: pipe");
@@ -514,6 +522,26 @@ void health_stop(struct health *h)
 	if (h->system_started)
 		pthread_join(h->system_thread, NULL);
 	free_health(h);
+}
+
+bool health_wait_first_checks(struct health *h, int timeout_ms)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&h->lock);
+	bool done;
+	while (!(done = h->system_first && (h->ledger_first || !h->ledger_started)))
+		if (pthread_cond_timedwait(&h->first_cond, &h->lock, &until) != 0)
+			break;
+	done = h->system_first && (h->ledger_first || !h->ledger_started);
+	pthread_mutex_unlock(&h->lock);
+	return done;
 }
 
 static void apply_staleness(struct health_key *k, int64_t now, int64_t stale_ms)

@@ -124,6 +124,9 @@ void health_snapshot_free(struct health_snapshot *s);
 void health_key_view(struct health *h, size_t key, struct health_key *out,
 		     struct health_device *dev);
 
+/* Waits until each watcher has finished its first pass (every key checked
+ * once), at most timeout_ms. False when the time ran out first. */
+bool health_wait_first_checks(struct health *h, int timeout_ms);
 /* True while both watchers keep looping (for the systemd watchdog). */
 bool health_alive(struct health *h);
 

@@ -11,6 +11,8 @@
 #include "../crypto/sign.h"
 #include "../health/health.h"
 #include "../tezos/keycodec.h"
+#include "../tezos/sig_version.h"
+#include "audit.h"
 #include "body.h"
 #include "reply.h"
 #include "request.h"
@@ -63,38 +65,28 @@ static enum MHD_Result public_key(const struct request *r, const char *pkh)
 	return reply_json(r->conn, MHD_HTTP_OK, json_pack("{s:s}", "public_key", k->pk_text));
 }
 
-static bool parse_bls_mode(const struct request *r, enum bls_mode *mode, struct err *e)
+/* ?version= picks how the key signs (src/tezos/sig_version.h). A version
+ * refused for the key's type (0 for tz4) is refused here; an unknown key is
+ * left to guard_sign, which says so in its own order of checks. */
+static bool parse_version(const struct request *r, const char *pkh, enum bls_mode *mode,
+			  struct err *e)
 {
 	const char *v = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "version");
+	unsigned version;
+	const struct vault_key *k;
+	struct err ignored = { 0 };
 	*mode = BLS_MODE_POP;
-	if (!v || strcmp(v, "0") == 0 || strcmp(v, "2") == 0)
+	if (!sig_version_parse(v, &version, e))
+		return false;
+	if (!guard_find_key(r->server->guard, pkh, &k, &ignored))
 		return true;
-	if (strcmp(v, "1") == 0) {
-		*mode = BLS_MODE_AUG;
-		return true;
-	}
-	return err_set(e, ERR_MALFORMED, "unknown signature version '%.16s' (expected 0, 1 or 2)", v);
+	return sig_version_scheme(version, k->pk.scheme, mode, e) && vault_key_signs_mode(k, *mode, e);
 }
 
-/* One audit line per decision: what was asked, what was decided, why. */
 static void audit(const struct request *r, const char *pkh, const struct sign_result *res,
 		  const struct err *e, size_t len)
 {
-	char chain[B58_MAX] = "-", q[ERR_MSG_MAX + 64];
-	const struct op_info *op = &res->op;
-	bool consensus = res->classified && op->kind != OP_OTHER;
-	if (consensus)
-		chain_id_encode(chain, op->chain_id, NULL);
-	const char *decision = e ? "refused" : res->reanswered ? "reanswered" : "signed";
-	char where[96] = "";
-	if (consensus)
-		snprintf(where, sizeof(where), " chain=%.20s level=%u round=%u", chain, op->level, op->round);
-	log_info("event=%s pkh=%s kind=%s magic=0x%02x bytes=%zu%s%s%s status=%u reason=%s us=%lu",
-		 decision, pkh, res->classified ? op_kind_name(op->kind) : "-", op->magic, len,
-		 where, res->authenticated_by ? " auth=" : "",
-		 res->authenticated_by ? res->authenticated_by : "",
-		 e ? reply_status_of(e->kind) : 200u,
-		 e ? log_str(q, sizeof(q), e->msg) : "ok", elapsed_us(r));
+	audit_sign(NULL, pkh, res, e, len, r->start_ns);
 }
 
 static enum MHD_Result sign(const struct request *r, const char *pkh)
@@ -104,8 +96,9 @@ static enum MHD_Result sign(const struct request *r, const char *pkh)
 	struct sign_result res;
 	uint8_t *msg = NULL;
 	memset(&res, 0, sizeof(res));
-	if (!parse_bls_mode(r, &sr.bls_mode, &e) ||
-	    !body_parse_hex_string(r->body, r->body_len, &msg, &sr.len, &e)) {
+	if (!parse_version(r, pkh, &sr.bls_mode, &e) ||
+	    !body_parse(MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE),
+			r->body, r->body_len, &msg, &sr.len, &e)) {
 		audit(r, pkh, &res, &e, 0);
 		metrics_observe_sign(r->server->metrics, NULL, false, OP_OTHER,
 				     OUTCOME_REFUSED_MALFORMED, 0);
@@ -129,31 +122,16 @@ static enum MHD_Result sign(const struct request *r, const char *pkh)
 static enum MHD_Result prove_possession(const struct request *r, const char *pkh)
 {
 	struct err e = { 0 };
-	const struct vault_key *k;
-	if (!guard_find_key(r->server->guard, pkh, &k, &e))
-		return refuse(r, &e, pkh);
-	if (k->pk.scheme != SCHEME_BLS) {
-		err_set(&e, ERR_MALFORMED, "%s is not a tz4 (BLS) key: no proof of possession", pkh);
-		return refuse(r, &e, pkh);
-	}
-	uint8_t pop_msg[48];
-	memcpy(pop_msg, k->pk.bytes, 48);
+	struct public_key other;
 	const char *override = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "bls_pk");
-	if (override) {
-		struct public_key other;
-		if (!public_key_decode(override, &other, &e) ||
-		    (other.scheme != SCHEME_BLS &&
-		     !err_set(&e, ERR_MALFORMED, "bls_pk '%.80s' is not a BLpk key", override)))
-			return refuse(r, &e, pkh);
-		memcpy(pop_msg, other.bytes, 48);
-	}
+	if (override && (!public_key_decode(override, &other, &e) ||
+			 (other.scheme != SCHEME_BLS &&
+			  !err_set(&e, ERR_MALFORMED, "bls_pk '%.80s' is not a BLpk key", override))))
+		return refuse(r, &e, pkh);
 	struct signature sig;
 	char text[B58_MAX];
-	if (!k->sk) {
-		err_set(&e, ERR_UNAVAILABLE, "key %s has no local secret", pkh);
-		return refuse(r, &e, pkh);
-	}
-	if (!bls_prove_possession(k->sk, pop_msg, &sig, &e) || !signature_encode(text, &sig, &e))
+	if (!guard_prove_possession(r->server->guard, pkh, override ? other.bytes : NULL, &sig, &e) ||
+	    !signature_encode(text, &sig, &e))
 		return refuse(r, &e, pkh);
 	log_info("event=proved_possession pkh=%s us=%lu", pkh, elapsed_us(r));
 	return reply_json(r->conn, MHD_HTTP_OK, json_pack("{s:s}", "bls_prove_possession", text));

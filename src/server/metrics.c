@@ -170,35 +170,54 @@ static void render_latency(struct text *t, const struct key_metrics *k, const ch
 	    (unsigned long long)count);
 }
 
+/* From the store's snapshot of its last durable write: never the lock a
+ * watermarked signature takes. */
 static void render_watermarks(struct text *t, struct wm_store *s)
 {
+	struct wm_records r;
+	struct wm_stats st;
+	if (!wm_store_snapshot(s, &r, &st, NULL))
+		return;
 	put(t, "# HELP tzsigner_high_watermark_level Level of the last committed high watermark.\n"
 	       "# TYPE tzsigner_high_watermark_level gauge\n");
-	pthread_mutex_lock(&s->lock);
 	/* One family at a time: the text format wants each metric's lines together. */
-	for (int pass = 0; pass < 2; pass++) {
+	for (int pass = 0; pass < 3; pass++) {
 		if (pass == 1)
 			put(t, "# HELP tzsigner_high_watermark_round Round of the last committed high watermark.\n"
 			       "# TYPE tzsigner_high_watermark_round gauge\n");
-		for (size_t i = 0; i < s->count; i++) {
-			const struct wm_slot *x = s->slots[i];
+		if (pass == 2)
+			put(t, "# HELP tzsigner_watermark_reserved_level Every level up to this one is durably "
+			       "taken, for the three kinds of the (chain, key).\n"
+			       "# TYPE tzsigner_watermark_reserved_level gauge\n");
+		for (size_t i = 0; i < r.n; i++) {
+			const struct wm_record *x = &r.v[i];
 			char chain[B58_MAX], pkh[B58_MAX];
-			if (!x->target.known || !chain_id_encode(chain, x->chain, NULL) ||
-			    !pkh_encode(pkh, &x->pkh, NULL))
+			if (!chain_id_encode(chain, x->chain, NULL) || !pkh_encode(pkh, &x->pkh, NULL))
 				continue;
-			if (pass == 0)
+			if (pass == 0 && x->w.known)
 				put(t, "tzsigner_high_watermark_level{chain=\"%s\",pkh=\"%s\",kind=\"%s\"} %u\n",
-				    chain, pkh, op_kind_name(x->kind), x->target.level);
-			else if (x->target.round != WM_WHOLE_LEVEL)
+				    chain, pkh, op_kind_name(x->kind), x->w.level);
+			else if (pass == 1 && x->w.known && x->w.round != WM_WHOLE_LEVEL)
 				put(t, "tzsigner_high_watermark_round{chain=\"%s\",pkh=\"%s\",kind=\"%s\"} %u\n",
-				    chain, pkh, op_kind_name(x->kind), x->target.round);
+				    chain, pkh, op_kind_name(x->kind), x->w.round);
+			else if (pass == 2 && x->reserved)
+				put(t, "tzsigner_watermark_reserved_level{chain=\"%s\",pkh=\"%s\",kind=\"%s\"} %u\n",
+				    chain, pkh, op_kind_name(x->kind), x->reserved);
 		}
 	}
 	put(t, "# TYPE tzsigner_watermark_writes_total counter\ntzsigner_watermark_writes_total %llu\n"
 	       "# TYPE tzsigner_watermark_write_failures_total counter\n"
-	       "tzsigner_watermark_write_failures_total %llu\n",
-	    (unsigned long long)s->writes, (unsigned long long)s->write_failures);
-	pthread_mutex_unlock(&s->lock);
+	       "tzsigner_watermark_write_failures_total %llu\n"
+	       "# HELP tzsigner_watermark_file_replaced_total Times the watermark file was found deleted or replaced and written again.\n"
+	       "# TYPE tzsigner_watermark_file_replaced_total counter\n"
+	       "tzsigner_watermark_file_replaced_total %llu\n"
+	       "# HELP tzsigner_watermark_window Levels reserved ahead now: a crash costs at most this many of each kind.\n"
+	       "# TYPE tzsigner_watermark_window gauge\ntzsigner_watermark_window %u\n"
+	       "# HELP tzsigner_watermark_waits_total Sign requests that waited for a watermark write (a new key, a jump past the window, sync durability).\n"
+	       "# TYPE tzsigner_watermark_waits_total counter\ntzsigner_watermark_waits_total %llu\n",
+	    (unsigned long long)st.writes, (unsigned long long)st.write_failures,
+	    (unsigned long long)st.files_replaced, st.window, (unsigned long long)st.waits);
+	wm_records_free(&r);
 }
 
 /* ---- the box's health (src/health): Ledger, power, uplink, tunnel */

@@ -34,7 +34,7 @@ struct pending {
 	bool too_large;
 };
 
-static bool listen_socket(const char *address, uint16_t port, int *fd_out, uint16_t *bound,
+bool server_listen_tcp(const char *address, uint16_t port, int *fd_out, uint16_t *bound,
 			  struct err *e)
 {
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
@@ -170,7 +170,7 @@ bool server_start(struct server *s, const struct server_config *config, const st
 	s->guard = g;
 	s->metrics = metrics;
 	s->listen_fd = -1;
-	if (!listen_socket(config->address, config->port, &s->listen_fd, &s->port, e))
+	if (!server_listen_tcp(config->address, config->port, &s->listen_fd, &s->port, e))
 		return false;
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
 			     MHD_USE_ERROR_LOG;

@@ -51,6 +51,7 @@ static const struct b58_prefix prefixes[B58_KIND_COUNT] = {
 	[B58_P2SIG] = { B58_P2SIG, "p2sig", { 0x36, 0xf0, 0x2c, 0x34 }, 4, 64 },
 	[B58_BLSIG] = { B58_BLSIG, "BLsig", { 0x28, 0xab, 0x40, 0xcf }, 4, 96 },
 	[B58_SIG] = { B58_SIG, "sig", { 0x04, 0x82, 0x2b }, 3, 64 },
+	[B58_TZ5] = { B58_TZ5, "tz5", { 0x06, 0xa1, 0xa9 }, 3, 20 }, /* mldsa44_public_key_hash */
 };
 
 /* What a kind is, for messages ("expected a tz1 address, got an edpk public key"). */
@@ -78,6 +79,7 @@ static const char *const descriptions[B58_KIND_COUNT] = {
 	[B58_P2SIG] = "p2sig signature",
 	[B58_BLSIG] = "BLsig signature",
 	[B58_SIG] = "generic sig signature",
+	[B58_TZ5] = "tz5 (ML-DSA-44) address",
 };
 
 const struct b58_prefix *b58_prefix_of(enum b58_kind kind)

@@ -23,6 +23,8 @@ enum b58_kind {
 	 * generic prefix of BLS length (lib_crypto/base58.ml registers sig with
 	 * 64 bytes; signature_v2.ml decodes 96-byte signatures only as BLsig). */
 	B58_SIG,
+	/* Known so it can be named when refused: tzsigner holds no tz5 keys. */
+	B58_TZ5,
 	B58_KIND_COUNT
 };
 

@@ -49,8 +49,14 @@ bool pkh_decode(const char *s, struct pkh *out, struct err *e)
 	enum b58_kind which;
 	uint8_t hash[PKH_BYTES];
 	if (!b58check_decode_any(s, pkh_kinds, SCHEME_COUNT, &which, hash, sizeof(hash), NULL,
-				 e))
+				 e)) {
+		if (b58check_decode(s, B58_TZ5, hash, sizeof(hash), NULL))
+			return err_set(e, ERR_NOT_FOUND,
+				       "tz5 keys are not supported: %.40s is an ML-DSA-44 address, and "
+				       "tzsigner holds only tz1, tz2, tz3 and tz4 keys",
+				       s);
 		return err_wrap(e, "public key hash");
+	}
 	if (!scheme_of(pkh_kinds, which, &out->scheme))
 		return err_set(e, ERR_INTERNAL, "pkh_decode: kind %d has no scheme", (int)which);
 	memcpy(out->hash, hash, PKH_BYTES);

@@ -42,8 +42,25 @@
 #define LAYOUT_WITH_SLOT (CONSENSUS_TAG_AT + 1 + 2 + 4 + 4 + PAYLOAD_HASH_LEN)    /* 80 */
 #define LAYOUT_BLS_MODE (CONSENSUS_TAG_AT + 1 + 4 + 4 + PAYLOAD_HASH_LEN)         /* 78 */
 
-/* Longest DAL bitset accepted (bytes of Zarith: 6 + 7 × 127 = 895 bits). */
-#define DAL_BITSET_MAX 128
+/* The largest DAL attestation bitset the protocol accepts, from Ushuaia's
+ * (025) constants: octez src/proto_025_PsUshuai/lib_protocol/dal_apply.ml,
+ * validate_attestations, refuses a bitset above expected_max_size_in_bits
+ * (dal_attestations_repr.ml) = lags + lags × max_chunks × bits_per_chunk,
+ * with max_chunks = ceil(slots / 7) and bits_per_chunk = 8; mainnet's
+ * default_parameters.ml has 160 slots and attestation_lags [1;2;3;4;5]
+ * (docs/protocols/025_ushuaia.rst: 160 slots, five lags). So 5 + 5 × 23 × 8
+ * = 925 bits. The bitset is a Data_encoding.z (src/lib_base/bitset.ml): 6
+ * value bits in the first byte, 7 in each next one, so 925 bits take 133
+ * bytes. Protocols up to 024 had smaller bitsets, inside this bound. */
+#define DAL_LAGS 5u
+#define DAL_SLOTS 160u
+#define DAL_SLOTS_PER_CHUNK 7u
+#define DAL_BITS_PER_CHUNK (DAL_SLOTS_PER_CHUNK + 1u)
+#define DAL_MAX_CHUNKS ((DAL_SLOTS + DAL_SLOTS_PER_CHUNK - 1u) / DAL_SLOTS_PER_CHUNK)
+#define DAL_BITSET_MAX_BITS (DAL_LAGS + DAL_LAGS * DAL_MAX_CHUNKS * DAL_BITS_PER_CHUNK)
+#define DAL_BITSET_MAX (1u + (DAL_BITSET_MAX_BITS - 6u + 7u - 1u) / 7u)
+_Static_assert(DAL_BITSET_MAX_BITS == 925, "Ushuaia: 925 bits");
+_Static_assert(DAL_BITSET_MAX == 133, "925 bits are a 133-byte Zarith");
 
 enum {
 	TAG_PREATTESTATION = 20,
@@ -128,7 +145,20 @@ static bool classify_block(const uint8_t *msg, size_t len, struct op_info *info,
 	return true;
 }
 
-/* Length of the Zarith integer at msg[at..len), or 0 with a message. */
+/* Bits a Zarith of n bytes (last byte last) occupies: 6 in the first
+ * byte, 7 in each next one, the last one counted to its highest set bit. */
+static unsigned zarith_bits(size_t n, uint8_t last)
+{
+	unsigned top = 0;
+	uint8_t v = n == 1 ? (uint8_t)(last & 0x3f) : (uint8_t)(last & 0x7f);
+	while (v) {
+		top++;
+		v >>= 1;
+	}
+	return n == 1 ? top : 6u + 7u * (unsigned)(n - 2) + top;
+}
+
+/* Length of the DAL bitset (a Zarith) at msg[at..len), or 0 with a message. */
 static size_t zarith_len(const uint8_t *msg, size_t len, size_t at, const char *what,
 			 struct err *e)
 {
@@ -145,8 +175,9 @@ static size_t zarith_len(const uint8_t *msg, size_t len, size_t at, const char *
 			break;
 		if (n == DAL_BITSET_MAX) {
 			err_set(e, ERR_MALFORMED,
-				"%s: DAL bitset (Zarith) at offset %zu exceeds %d bytes", what, at,
-				DAL_BITSET_MAX);
+				"%s: DAL bitset (Zarith) at offset %zu is longer than %u bytes "
+				"(%u bits: %u lags x %u slots, protocol 025)",
+				what, at, DAL_BITSET_MAX, DAL_BITSET_MAX_BITS, DAL_LAGS, DAL_SLOTS);
 			return 0;
 		}
 	}
@@ -155,6 +186,18 @@ static size_t zarith_len(const uint8_t *msg, size_t len, size_t at, const char *
 		err_set(e, ERR_MALFORMED,
 			"%s: DAL bitset (Zarith) at offset %zu ends with a zero byte (non-canonical)",
 			what, at);
+		return 0;
+	}
+	if (msg[at] & 0x40) {
+		err_set(e, ERR_MALFORMED, "%s: DAL bitset (Zarith) at offset %zu is negative", what, at);
+		return 0;
+	}
+	unsigned bits = zarith_bits(n, msg[at + n - 1]);
+	if (bits > DAL_BITSET_MAX_BITS) {
+		err_set(e, ERR_MALFORMED,
+			"%s: DAL bitset at offset %zu has %u bits, more than the %u the protocol "
+			"allows (%u lags x %u slots, protocol 025)",
+			what, at, bits, DAL_BITSET_MAX_BITS, DAL_LAGS, DAL_SLOTS);
 		return 0;
 	}
 	return n;

@@ -40,7 +40,7 @@ const char *op_kind_name(enum op_kind kind);
  * a tag that belongs to the other magic (20/40 are 0x12's, 21/23/41 are
  * 0x13's); a 0x12/0x13 with bytes after its layout (a consensus operation
  * is a single content; for tag 23 the layout ends with the DAL bitset, a
- * canonical Zarith of at most 128 bytes); a block whose fitness is not a
+ * canonical, non-negative Zarith of at most 925 bits, 133 bytes, Ushuaia's bound); a block whose fitness is not a
  * Tenderbake fitness (length 33 or 37, version 2, components of the sizes
  * DESIGN §2.2 gives, the header's level) or whose shell header (up to the
  * context hash) is cut short; and a level or round with the top bit set

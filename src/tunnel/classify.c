@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
+
 const char *tunnel_error_name(enum tunnel_error err)
 {
 	switch (err) {
@@ -215,7 +217,10 @@ enum tunnel_error attempt_classify(const struct attempt *a, const char *endpoint
 		return TERR_AUTH_REFUSED;
 	}
 	if (a->forward_failed_port) {
-		const char *which = a->forward_failed_port == remote_port ? "signer" : "box ssh";
+		unsigned port = a->forward_failed_port;
+		const char *which = port == remote_port ? "signer"
+				    : port == remote_port + TUNNEL_PORT_OFFSET ? "box ssh"
+									: "socket protocol";
 		if (a->policy_notice) {
 			snprintf(msg, cap,
 				 "forward refused by policy: %s does not let this key listen on port %u "

@@ -38,6 +38,8 @@ enum key_id {
 	K_REFUSED_RETRY,
 	K_FOLLOW_UPLINK,
 	K_NAME,
+	K_SOCKET_REMOTE_PORT,
+	K_SOCKET_SIGNER,
 	K_COUNT
 };
 
@@ -67,6 +69,8 @@ static const char *const key_names[K_COUNT] = {
 	[K_REFUSED_RETRY] = "refused-retry",
 	[K_FOLLOW_UPLINK] = "follow-uplink",
 	[K_NAME] = "name",
+	[K_SOCKET_REMOTE_PORT] = "socket-remote-port",
+	[K_SOCKET_SIGNER] = "socket-signer",
 };
 
 void tunnel_config_defaults(struct tunnel_config *c)
@@ -80,6 +84,8 @@ void tunnel_config_defaults(struct tunnel_config *c)
 	c->signer.port = 6732;
 	snprintf(c->box_ssh.host, sizeof(c->box_ssh.host), "127.0.0.1");
 	c->box_ssh.port = 22;
+	snprintf(c->socket_signer.host, sizeof(c->socket_signer.host), "127.0.0.1");
+	c->socket_signer.port = 7732;
 	snprintf(c->ssh_command, sizeof(c->ssh_command), "ssh");
 	c->alive_interval_s = 5;
 	c->alive_count = 3;
@@ -525,6 +531,16 @@ bool tunnel_config_set(struct tunnel_config *c, const char *key, const char *val
 			return err_wrap(e, "ssh");
 		c->box_ssh = hp;
 		return true;
+	case K_SOCKET_REMOTE_PORT:
+		if (!parse_ulong(value, 1, 65535, &v))
+			return err_set(e, ERR_MALFORMED, "socket-remote-port '%s' is not 1 to 65535", value);
+		c->socket_remote_port = (uint16_t)v;
+		return true;
+	case K_SOCKET_SIGNER:
+		if (!tunnel_parse_host_port(value, 0, &hp, e))
+			return err_wrap(e, "socket-signer");
+		c->socket_signer = hp;
+		return true;
 	case K_STATE: return check_path(key, value, c->state_path, sizeof(c->state_path), e);
 	case K_RUN_DIR: return check_path(key, value, c->run_dir, sizeof(c->run_dir), e);
 	case K_SSH_COMMAND: return check_path(key, value, c->ssh_command, sizeof(c->ssh_command), e);
@@ -641,8 +657,19 @@ bool tunnel_config_check(const struct tunnel_config *c, struct err *e)
 			       "no pinned host key: give --host-key 'ssh-ed25519 AAAA…' or a file");
 	if (c->remote_port == 0)
 		return err_set(e, ERR_MALFORMED, "no remote port: give --remote-port P");
+	if (c->socket_remote_port &&
+	    (c->socket_remote_port == c->remote_port ||
+	     c->socket_remote_port == c->remote_port + TUNNEL_PORT_OFFSET))
+		return err_set(e, ERR_MALFORMED,
+			       "socket-remote-port %u is the signer's remote port P or the box's sshd P+%d: choose another",
+			       (unsigned)c->socket_remote_port, TUNNEL_PORT_OFFSET);
 	if (c->backoff_min_ms > c->backoff_max_ms)
 		return err_set(e, ERR_MALFORMED, "backoff-min %u ms is above backoff-max %u ms",
 			       c->backoff_min_ms, c->backoff_max_ms);
 	return true;
+}
+
+unsigned tunnel_forward_count(const struct tunnel_config *c)
+{
+	return c->socket_remote_port ? 3u : 2u;
 }

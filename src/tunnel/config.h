@@ -41,6 +41,10 @@ struct tunnel_config {
 	char probe_host[TUNNEL_HOST_MAX];  /* where the endpoint reaches P (default localhost) */
 	struct host_port signer;     /* 127.0.0.1:6732 */
 	struct host_port box_ssh;    /* 127.0.0.1:22 */
+	/* octez's socket signer protocol (serve --socket tcp://…): forwarded
+	 * from remote port socket_remote_port when set (0: not forwarded). */
+	uint16_t socket_remote_port;
+	struct host_port socket_signer; /* 127.0.0.1:7732 */
 	char state_path[TUNNEL_PATH_MAX]; /* optional JSON state file */
 	char run_dir[TUNNEL_PATH_MAX];    /* known_hosts and the probe socket; default temp */
 	char ssh_command[TUNNEL_PATH_MAX]; /* "ssh" (looked up in PATH) */
@@ -94,6 +98,10 @@ bool tunnel_parse_host_port(const char *text, uint16_t default_port, struct host
 
 /* Formats a host_port as host:port or [v6]:port. */
 const char *tunnel_host_port_str(const struct host_port *hp, char *out, size_t cap);
+
+/* The remote forwards ssh asks for: P, P+1000 and, when set, the socket
+ * protocol's port. */
+unsigned tunnel_forward_count(const struct tunnel_config *c);
 
 /* TCP_USER_TIMEOUT in ms, derived from the alive settings when not set. */
 unsigned tunnel_user_timeout_ms(const struct tunnel_config *c);

@@ -259,6 +259,10 @@ bool tunnel_ssh_argv_build(const struct tunnel_config *c, const struct ssh_plan 
 		  add(out, e, "-R") &&
 		  add(out, e, "%s%u:%s:%u", bind, P + TUNNEL_PORT_OFFSET,
 		      fwd_host(c->box_ssh.host, b2, sizeof(b2)), (unsigned)c->box_ssh.port);
+	if (ok && c->socket_remote_port)
+		ok = add(out, e, "-R") &&
+		     add(out, e, "%s%u:%s:%u", bind, (unsigned)c->socket_remote_port,
+			 fwd_host(c->socket_signer.host, b2, sizeof(b2)), (unsigned)c->socket_signer.port);
 	if (ok && plan->probe_socket)
 		ok = add(out, e, "-L") &&
 		     add(out, e, "%s:%s:%u", plan->probe_socket,

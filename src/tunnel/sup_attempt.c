@@ -98,7 +98,7 @@ void connecting_timers(struct sup *s, uint64_t now)
 		char msg[300];
 		const char *where = !s->att.proxy_connected ? "the TCP connection"
 				    : !s->att.authenticated  ? "the SSH handshake or authentication"
-				    : s->att.forwards_ok < 2 ? "the endpoint's answer to the forward requests"
+				    : s->att.forwards_ok < tunnel_forward_count(s->cfg) ? "the endpoint's answer to the forward requests"
 							     : "the end-to-end probe";
 		snprintf(msg, sizeof(msg), "no tunnel within %.1f s of starting ssh: stuck at %s",
 			 (double)(s->attempt_deadline - s->attempt_started) / 1000.0, where);
@@ -113,7 +113,7 @@ void connecting_timers(struct sup *s, uint64_t now)
 		loop_log(LOG_WARN, "event=forwards_unconfirmed seconds=%.1f msg=\"ssh did not report the "
 			 "remote forwards (an OpenSSH other than 9.x?); alive without an error, so taking "
 			 "them as accepted\"", (double)(now - s->attempt_started) / 1000.0);
-		s->att.forwards_ok = 2;
+		s->att.forwards_ok = tunnel_forward_count(s->cfg);
 		forwards_accepted(s);
 	}
 }

@@ -36,7 +36,7 @@ static void handle_line(struct sup *s, const char *line)
 		return;
 	case LINE_FORWARD_OK:
 		log_info("event=forward_ok msg=%s", log_str(m, sizeof(m), line));
-		if (s->att.forwards_ok == 2 && s->phase == PH_CONNECTING)
+		if (s->att.forwards_ok == tunnel_forward_count(s->cfg) && s->phase == PH_CONNECTING)
 			forwards_accepted(s);
 		return;
 	case LINE_PROBE_REFUSED:

@@ -123,7 +123,7 @@ static void direct_probe_done(struct sup *s, bool signer_ok, const struct err *p
 void probe_timers(struct sup *s, uint64_t now)
 {
 	if (s->probe_on && !s->killing && s->ssh_pid > 0 &&
-	    (s->phase == PH_UP || (s->phase == PH_CONNECTING && s->att.forwards_ok >= 2)) &&
+	    (s->phase == PH_UP || (s->phase == PH_CONNECTING && s->att.forwards_ok >= tunnel_forward_count(s->cfg))) &&
 	    !http_check_active(&s->tprobe) && !http_check_active(&s->dprobe) &&
 	    s->next_probe_at && now >= s->next_probe_at) {
 		s->next_probe_at = 0;

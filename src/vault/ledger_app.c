@@ -68,7 +68,19 @@ bool ledger_sw_error(uint16_t sw, const char *label, const char *op, bool signin
 	return err_set(e, ERR_UNAVAILABLE, "%s on %s: %s (0x%04x)", op, label, ledger_sw_meaning(sw), sw);
 }
 
-/* A command whose reply must be 9000. */
+/* A status word for a command on a curve: the apps before 2.5.1 answer
+ * 6B00 (bad P2) to the BLS derivation type, P2 = 04. */
+static bool curve_sw_error(const struct ledger_link *l, enum ledger_curve curve, uint16_t sw,
+			   const char *op, bool signing, struct err *e)
+{
+	if (sw == LEDGER_SW_WRONG_PARAM && curve == LEDGER_CURVE_BLS12_381)
+		return err_set(e, ERR_UNAVAILABLE,
+			       "%s on %s: this app version has no BLS; 2.5.1 or later (0x%04x)", op,
+			       l->label, sw);
+	return ledger_sw_error(sw, l->label, op, signing, e);
+}
+
+/* A command whose reply must be 9000 (p2 is the curve for commands that take one). */
 static bool call_ok(const struct ledger_link *l, const char *op, uint8_t ins, uint8_t p1, uint8_t p2,
 		    const uint8_t *in, size_t in_len, uint8_t reply[static LEDGER_REPLY_MAX],
 		    const uint8_t **data, size_t *data_len, struct err *e)
@@ -77,7 +89,7 @@ static bool call_ok(const struct ledger_link *l, const char *op, uint8_t ins, ui
 	if (!ledger_app_call(l, ins, p1, p2, in, in_len, reply, data, data_len, &sw, e))
 		return false;
 	if (sw != LEDGER_SW_OK)
-		return ledger_sw_error(sw, l->label, op, false, e);
+		return curve_sw_error(l, (enum ledger_curve)p2, sw, op, false, e);
 	return true;
 }
 
@@ -118,7 +130,7 @@ bool ledger_app_sign(const struct ledger_link *l, enum ledger_curve curve,
 	if (!ledger_app_call(l, ins, LEDGER_P1_FIRST, (uint8_t)curve, p, plen, reply, &d, &n, sw, e))
 		return false;
 	if (*sw != LEDGER_SW_OK)
-		return ledger_sw_error(*sw, l->label, "sign", true, e);
+		return curve_sw_error(l, curve, *sw, "sign", true, e);
 	if (!ledger_app_call(l, ins, LEDGER_P1_LAST, (uint8_t)curve, msg, len, reply, &d, &n, sw, e))
 		return false;
 	if (*sw != LEDGER_SW_OK)

@@ -6,6 +6,7 @@
 #include <openssl/ec.h>
 #include <openssl/obj_mac.h>
 
+#include "../crypto/bls.h"
 #include "../crypto/sign.h"
 #include "ledger_der.h"
 
@@ -60,7 +61,19 @@ bool ledger_parse_public_key(const uint8_t *d, size_t n, enum ledger_curve curve
 		return err_set(e, ERR_MALFORMED, "Ledger public key reply: length byte %u but %zu bytes follow",
 			       n ? d[0] : 0u, n ? n - 1 : 0u);
 	enum key_scheme scheme = ledger_curve_scheme(curve);
-	uint8_t key[33];
+	uint8_t key[BLS_PUBLIC_BYTES];
+	if (scheme == SCHEME_BLS) {
+		/* App 2.5.1 (trilitech/ledger-app-tezos-baking, src/apdu.c
+		 * provide_pubkey, src/crypto.c bip32_derive_get_pubkey_bls): 0x61,
+		 * then 04 ‖ X ‖ Y of G1, X carrying the compression flags. */
+		if (d[0] != 97 || d[1] != 0x04)
+			return err_set(e, ERR_MALFORMED,
+				       "Ledger bls12_381 public key: expected 97 bytes starting 04, got %u bytes starting %02x",
+				       d[0], n > 1 ? d[1] : 0u);
+		return (bls12_public_key_from_xy(d + 2, d + 2, key, e) &&
+			public_key_from_bytes(scheme, key, BLS_PUBLIC_BYTES, pk, e)) ||
+		       err_wrap(e, "Ledger bls12_381 public key");
+	}
 	if (scheme == SCHEME_ED25519) {
 		if (d[0] != 33 || d[1] != 0x02)
 			return err_set(e, ERR_MALFORMED,
@@ -78,7 +91,7 @@ bool ledger_parse_public_key(const uint8_t *d, size_t n, enum ledger_curve curve
 			       ledger_curve_name(curve));
 	key[0] = (uint8_t)(0x02 | (d[65] & 1u));
 	memcpy(key + 1, d + 2, 32);
-	return public_key_from_bytes(scheme, key, sizeof(key), pk, e) ||
+	return public_key_from_bytes(scheme, key, 33, pk, e) ||
 	       err_wrap(e, "Ledger %s public key", ledger_curve_name(curve));
 }
 
@@ -100,7 +113,7 @@ bool ledger_parse_auth_key(const uint8_t *d, size_t n, bool *authorized, enum le
 	memset(path, 0, sizeof(*path));
 	if (n < 2)
 		return err_set(e, ERR_MALFORMED, "Ledger authorized key reply has %zu bytes (at least 2)", n);
-	if (d[0] > LEDGER_CURVE_BIP25519)
+	if (d[0] > LEDGER_CURVE_BLS12_381)
 		return err_set(e, ERR_MALFORMED, "Ledger authorized key reply: unknown curve %u", d[0]);
 	*curve = (enum ledger_curve)d[0];
 	size_t len = d[1];
@@ -128,6 +141,15 @@ bool ledger_parse_signature(const uint8_t *d, size_t n, bool with_hash, enum led
 	memset(sig, 0, sizeof(*sig));
 	sig->scheme = scheme;
 	sig->len = 64;
+	if (scheme == SCHEME_BLS) {
+		/* A compressed G2 point (src/crypto.c, bip32_derive_with_seed_bls_sign_hash);
+		 * checked with the key before use (ledger_sign.c). */
+		if (n != BLS_SIGNATURE_BYTES)
+			return err_set(e, ERR_MALFORMED, "Ledger bls12_381 signature has %zu bytes, not 96", n);
+		sig->len = BLS_SIGNATURE_BYTES;
+		memcpy(sig->bytes, d, BLS_SIGNATURE_BYTES);
+		return true;
+	}
 	if (scheme == SCHEME_ED25519) {
 		if (n != 64)
 			return err_set(e, ERR_MALFORMED, "Ledger ed25519 signature has %zu bytes, not 64", n);

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "../base/log.h"
+#include "../crypto/bls.h"
 #include "../crypto/hash.h"
 #include "../crypto/sign.h"
 
@@ -24,6 +25,21 @@ static bool app_lacks_sign_with_hash(struct ledger_handle *h)
 	struct ledger_version v;
 	struct err ignored;
 	return ledger_app_version(&h->link, &v, &ignored) && v.app_class == 1;
+}
+
+/* The app signs tz4 with the augmented scheme, over its compressed key ‖
+ * the message (trilitech/ledger-app-tezos-baking 2.5.1, src/crypto.c:
+ * CIPHERSUITE ..._AUG_ in bip32_derive_with_seed_bls_sign_hash); the other
+ * curves over blake2b-256 of the message, as sign_message does. */
+static bool device_signature_verifies(const struct public_key *pk, const uint8_t *msg, size_t len,
+				      const struct signature *sig)
+{
+	if (sig->scheme != pk->scheme)
+		return false;
+	if (pk->scheme == SCHEME_BLS)
+		return sig->len == BLS_SIGNATURE_BYTES &&
+		       bls12_verify(pk->bytes, BLS_MODE_AUG, msg, len, sig->bytes);
+	return verify_message(pk, msg, len, sig->bytes, sig->len);
 }
 
 bool ledger_backend_sign(struct ledger_backend *b, const struct ledger_uri *uri,
@@ -57,7 +73,7 @@ bool ledger_backend_sign(struct ledger_backend *b, const struct ledger_uri *uri,
 		return err_set(e, ERR_INTERNAL,
 			       "%s returned a hash that is not blake2b-256 of the %zu bytes sent: signature discarded",
 			       h.label, len);
-	if (sig->scheme != expected->scheme || !verify_message(expected, msg, len, sig->bytes, sig->len))
+	if (!device_signature_verifies(expected, msg, len, sig))
 		return err_set(e, ERR_INTERNAL,
 			       "the signature from %s does not verify with the public key stored for it (another device or key at that URI?)",
 			       h.label);

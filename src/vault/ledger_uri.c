@@ -15,6 +15,10 @@ static const struct {
 	{ "secp256k1", LEDGER_CURVE_SECP256K1 }, { "P-256", LEDGER_CURVE_P256 },
 	{ "p256", LEDGER_CURVE_P256 },           { "secp256r1", LEDGER_CURVE_P256 },
 	{ "bip25519", LEDGER_CURVE_BIP25519 },   { "bip32-ed25519", LEDGER_CURVE_BIP25519 },
+	/* octez's Ledger backend (src/lib_signer_backends/unix/ledger.available.ml,
+	 * v25.1) has no BLS curve to take a spelling from; this is the app's
+	 * name (DERIVATION_TYPE_BLS12_381) and octez's key algorithm name. */
+	{ "bls12_381", LEDGER_CURVE_BLS12_381 }, { "bls", LEDGER_CURVE_BLS12_381 },
 };
 
 const char *ledger_curve_name(enum ledger_curve c)
@@ -24,6 +28,7 @@ const char *ledger_curve_name(enum ledger_curve c)
 	case LEDGER_CURVE_SECP256K1: return "secp256k1";
 	case LEDGER_CURVE_P256: return "P-256";
 	case LEDGER_CURVE_BIP25519: return "bip25519";
+	case LEDGER_CURVE_BLS12_381: return "bls12_381";
 	}
 	return "unknown";
 }
@@ -43,6 +48,7 @@ enum key_scheme ledger_curve_scheme(enum ledger_curve c)
 	switch (c) {
 	case LEDGER_CURVE_SECP256K1: return SCHEME_SECP256K1;
 	case LEDGER_CURVE_P256: return SCHEME_P256;
+	case LEDGER_CURVE_BLS12_381: return SCHEME_BLS;
 	case LEDGER_CURVE_ED25519:
 	case LEDGER_CURVE_BIP25519: break;
 	}
@@ -158,6 +164,10 @@ bool ledger_uri_parse(const char *s, struct ledger_uri *out, struct err *e)
 		enum ledger_curve c;
 		if (first && ledger_curve_parse(p, len, &c)) {
 			out->curve = c;
+		} else if (first && !(p[0] >= '0' && p[0] <= '9')) {
+			return err_set(e, ERR_MALFORMED,
+				       "ledger URI %.200s: unknown curve '%.*s' (the curves are %s)", s,
+				       (int)(len > 24 ? 24 : len), p, LEDGER_CURVE_LIST);
 		} else {
 			if (out->path.len == LEDGER_PATH_MAX)
 				return err_set(e, ERR_MALFORMED,

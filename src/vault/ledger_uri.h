@@ -25,6 +25,7 @@ enum ledger_curve {
 	LEDGER_CURVE_SECP256K1 = 1,
 	LEDGER_CURVE_P256 = 2,
 	LEDGER_CURVE_BIP25519 = 3,
+	LEDGER_CURVE_BLS12_381 = 4, /* app 2.5.1 and later (DERIVATION_TYPE_BLS12_381) */
 };
 
 #define LEDGER_PATH_MAX 10 /* the app's limit on path components */
@@ -49,10 +50,13 @@ bool ledger_uri_parse(const char *s, struct ledger_uri *out, struct err *e);
 /* The canonical text: ledger://device/curve/0h/0h (or ledger://device/). */
 void ledger_uri_format(const struct ledger_uri *u, char out[static LEDGER_URI_TEXT_MAX]);
 
-/* ed25519, secp256k1, P-256, bip25519 */
+/* For messages: every curve a ledger:// URI may name, canonical spelling. */
+#define LEDGER_CURVE_LIST "ed25519, secp256k1, P-256, bip25519 and bls12_381"
+
+/* ed25519, secp256k1, P-256, bip25519, bls12_381 */
 const char *ledger_curve_name(enum ledger_curve c);
 bool ledger_curve_parse(const char *s, size_t len, enum ledger_curve *out);
-/* The Tezos scheme of a curve's keys (bip25519 keys are tz1). */
+/* The Tezos scheme of a curve's keys (bip25519 keys are tz1, bls12_381 tz4). */
 enum key_scheme ledger_curve_scheme(enum ledger_curve c);
 
 /* The root path 44'/1729' (whose ed25519 key names the device). */

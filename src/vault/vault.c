@@ -236,9 +236,24 @@ const struct vault_key *vault_find(const struct vault *v, const struct pkh *pkh)
 	return NULL;
 }
 
+bool vault_key_signs_mode(const struct vault_key *k, enum bls_mode mode, struct err *e)
+{
+	if (k->storage != STORAGE_LEDGER || k->pk.scheme != SCHEME_BLS || mode == BLS_MODE_AUG)
+		return true;
+	char uri[LEDGER_URI_TEXT_MAX];
+	ledger_uri_format(&k->ledger, uri);
+	return err_set(e, ERR_FORBIDDEN,
+		       "%s signs tz4 only with the augmented BLS scheme, octez's signature version 1 (the "
+		       "Tezos Baking app 2.5.1 has no other); this request asks for the "
+		       "proof-of-possession scheme (versions 2 and 3, or none)",
+		       uri);
+}
+
 bool vault_sign(const struct vault_key *k, enum bls_mode mode, const uint8_t *msg, size_t len,
 		struct signature *sig, struct err *e)
 {
+	if (!vault_key_signs_mode(k, mode, e))
+		return false;
 	if (k->storage == STORAGE_LEDGER) {
 		if (!k->ledger_backend)
 			return err_set(e, ERR_UNAVAILABLE, "key %s lives on a Ledger and the Ledger backend is not running",

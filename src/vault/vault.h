@@ -76,6 +76,10 @@ void vault_attach_ledger(struct vault *v, struct ledger_backend *backend);
 /* Looks a key up by its tz1…tz4 text; NULL if none. */
 const struct vault_key *vault_find(const struct vault *v, const struct pkh *pkh);
 
+/* Whether k can sign with the BLS mode asked (a tz4 key on a Ledger signs
+ * only BLS_MODE_AUG, the app's scheme); ERR_FORBIDDEN saying so otherwise. */
+bool vault_key_signs_mode(const struct vault_key *k, enum bls_mode mode, struct err *e);
+
 bool vault_sign(const struct vault_key *k, enum bls_mode mode, const uint8_t *msg, size_t len,
 		struct signature *sig, struct err *e);
 

@@ -140,15 +140,16 @@ tl_keypair() {
 
 # ---- the signer
 
-# tl_signer_start NS: a tz1 key and `tzsigner serve -p 0` in NS. Sets
-# TL_SIGNER_PORT, TL_PKH, TL_PK.
+# tl_signer_start NS [serve options...]: a tz1 key and `tzsigner serve -p 0`
+# in NS. Sets TL_SIGNER_PORT, TL_PKH, TL_PK.
 tl_signer_start() {
 	local ns=$1 base=$TL_TMP/signer log=$TL_TMP/signer.log
+	shift
 	"$TZSIGNER" keys gen baker --type tz1 -d "$base" >/dev/null 2>"$TL_TMP/keys.log" ||
 		tl_fail "keys gen: $(cat "$TL_TMP/keys.log")"
 	read -r _ TL_PKH TL_PK _ < <("$TZSIGNER" keys list -d "$base" | awk '$1 == "baker"')
 	[ -n "${TL_PK:-}" ] || tl_fail "keys list does not show the key"
-	ip netns exec "$ns" "$TZSIGNER" serve -d "$base" -a 127.0.0.1 -p 0 2>"$log" &
+	ip netns exec "$ns" "$TZSIGNER" serve -d "$base" -a 127.0.0.1 -p 0 "$@" 2>"$log" &
 	TL_PIDS+=($!)
 	TL_SIGNER_PID=$!
 	TL_SIGNER_PORT=""

@@ -293,6 +293,10 @@ int main(int argc, char **argv)
 	s.version[2] = 5;
 	s.version[3] = 0;
 	s.faults.prompt_ms = 200;
+	if (!sim_bls_self_test()) {
+		fputs("ledgersim: the EIP-2333 known-answer test failed: tz4 keys would be wrong\n", stderr);
+		return 1;
+	}
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		bool ok = true;

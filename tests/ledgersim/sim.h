@@ -3,6 +3,8 @@
  * app 2.5.0 does (LedgerHQ/app-tezos-baking): keys derived from a BIP39
  * seed, setup / authorize / reset / query, its own high watermark and
  * chain rules, one-packet signing, DER-with-parity ECDSA, the status words.
+ * With --app-version 2.5.1 or later, the BLS12-381 derivation (P2=04) of
+ * trilitech/ledger-app-tezos-baking main; before, P2=04 answers 6B00.
  * Not simulated: bip32-ed25519 derivation (P2=03 answers 6B00) and manager
  * operations (magic 0x03 answers 9405). */
 #ifndef LEDGERSIM_SIM_H
@@ -15,7 +17,7 @@
 #define SIM_PATH_MAX 10
 #define SIM_REPLY_MAX 258
 
-enum sim_curve { SIM_ED25519 = 0, SIM_SECP256K1 = 1, SIM_P256 = 2 };
+enum sim_curve { SIM_ED25519 = 0, SIM_SECP256K1 = 1, SIM_P256 = 2, SIM_BLS12_381 = 4 };
 
 struct sim_path {
 	uint8_t len;
@@ -74,6 +76,15 @@ bool sim_public_key(enum sim_curve curve, const uint8_t sk[static 32], uint8_t o
  * odd, s as computed (not normalised). */
 bool sim_sign(enum sim_curve curve, const uint8_t sk[static 32], const uint8_t hash[static 32],
 	      uint8_t out[static 80], size_t *len);
+
+/* sim_bls.c: tz4 keys of app 2.5.1 (P2 = 04). The public key as the app
+ * answers it, 04 ‖ X ‖ Y (X with the compression flags); signatures with
+ * the augmented scheme over compressed key ‖ msg (len ≤ 256). */
+bool sim_bls_self_test(void);
+bool sim_bls_public_key(const uint8_t seed[static 64], const struct sim_path *path,
+			uint8_t out[static 97]);
+bool sim_bls_sign(const uint8_t seed[static 64], const struct sim_path *path, const uint8_t *msg,
+		  size_t len, uint8_t out[static 96]);
 
 /* sim_ecdsa.c */
 bool sim_ecdsa_public_key(enum sim_curve curve, const uint8_t sk[static 32], uint8_t out[static 65]);

@@ -75,11 +75,27 @@ static bool valid_level(uint32_t level)
 	return (level & 0xC0000000u) == 0;
 }
 
+/* The derivation types this app version takes in P2: 00–02, and 04
+ * (BLS12-381) from 2.5.1 on; 03 (bip32-ed25519) is not simulated. */
+static bool curve_supported(const struct sim *s, uint8_t p2)
+{
+	uint32_t v = (uint32_t)s->version[1] << 16 | (uint32_t)s->version[2] << 8 | s->version[3];
+	return p2 <= 2 || (p2 == SIM_BLS12_381 && v >= (2u << 16 | 5u << 8 | 1u));
+}
+
 /* Writes the public key reply (length ‖ key) of curve/path. */
 static unsigned pubkey_reply(struct sim *s, uint8_t curve, const struct sim_path *p, struct out *o)
 {
-	uint8_t sk[32], pk[65];
+	uint8_t sk[32], pk[97];
 	size_t len;
+	if (curve == SIM_BLS12_381) {
+		if (!sim_bls_public_key(s->seed, p, pk))
+			return SW_WRONG_VALUES;
+		o->buf[0] = 97;
+		memcpy(o->buf + 1, pk, 97);
+		o->len = 98;
+		return SW_OK;
+	}
 	bool ok = sim_derive(s->seed, (enum sim_curve)curve, p, sk) &&
 		  sim_public_key((enum sim_curve)curve, sk, pk, &len);
 	sodium_memzero(sk, sizeof(sk));
@@ -145,11 +161,17 @@ static size_t do_sign(struct sim *s, const uint8_t *msg, size_t n, bool last, bo
 	struct sim_hwm *h = hwm_for(s, b.chain);
 	if (!level_authorized(&b, h))
 		return fail(s, o, SW_WRONG_VALUES);
-	uint8_t hash[32], sk[32], sig[80];
+	uint8_t hash[32], sk[32], sig[96];
 	size_t siglen = 0;
 	crypto_generichash(hash, 32, msg, n, NULL, 0);
-	bool ok = sim_derive(s->seed, (enum sim_curve)s->sign_curve, &s->sign_path, sk) &&
-		  sim_sign((enum sim_curve)s->sign_curve, sk, hash, sig, &siglen);
+	bool ok;
+	if (s->sign_curve == SIM_BLS12_381) { /* the message itself, not its hash */
+		ok = sim_bls_sign(s->seed, &s->sign_path, msg, n, sig);
+		siglen = 96;
+	} else {
+		ok = sim_derive(s->seed, (enum sim_curve)s->sign_curve, &s->sign_path, sk) &&
+		     sim_sign((enum sim_curve)s->sign_curve, sk, hash, sig, &siglen);
+	}
 	sodium_memzero(sk, sizeof(sk));
 	if (!ok)
 		return fail(s, o, SW_WRONG_VALUES);
@@ -176,7 +198,7 @@ static size_t sign_apdu(struct sim *s, uint8_t ins, uint8_t p1, uint8_t p2, cons
 	switch (p1 & 0x7f) {
 	case 0x00: {
 		size_t off = 0;
-		if (p2 > 2)
+		if (!curve_supported(s, p2))
 			return fail(s, o, SW_WRONG_PARAM);
 		s->sign_selected = false;
 		s->packet_index = 0;
@@ -201,9 +223,7 @@ static size_t pubkey_apdu(struct sim *s, uint8_t ins, uint8_t p1, uint8_t p2, co
 	struct sim_path p;
 	uint8_t curve = p2;
 	size_t off = 0;
-	if (p1 != 0 || p2 > 3)
-		return fail(s, o, SW_WRONG_PARAM);
-	if (p2 == 3) /* bip32-ed25519: not simulated */
+	if (p1 != 0 || !curve_supported(s, p2))
 		return fail(s, o, SW_WRONG_PARAM);
 	if (n == 0 && ins == 0x01) {
 		p = s->auth_path;
@@ -234,9 +254,7 @@ static size_t setup_apdu(struct sim *s, uint8_t p1, uint8_t p2, const uint8_t *d
 {
 	struct sim_path p;
 	size_t off = 12;
-	if (p1 != 0 || p2 > 3)
-		return fail(s, o, SW_WRONG_PARAM);
-	if (p2 == 3)
+	if (p1 != 0 || !curve_supported(s, p2))
 		return fail(s, o, SW_WRONG_PARAM);
 	if (n < 12 || !read_path(d, n, &off, &p))
 		return fail(s, o, SW_WRONG_VALUES);

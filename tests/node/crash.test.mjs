@@ -14,6 +14,11 @@
 // in arrival order. Afterwards, per (chain, pkh, kind), the (level, round)
 // of the signatures must be strictly increasing, except exact repeats of
 // identical bytes, which must carry the identical signature.
+//
+// Blocks come at jumping levels (a baker's rights come every few levels).
+// After each kill the watermark state is read (`watermarks export`): the levels a crash cost, per
+// (chain, key), are its reserved level minus the highest level sent for
+// that key, reported against the window W the killed signer had logged.
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -29,6 +34,7 @@ import {
 	assertNoSanitizerReport,
 	randInt,
 	randomChainId,
+	runCli,
 } from './lib/signer.mjs';
 import { op, blake2b256Hex, chainIdB58, sleep } from './lib/watermark.mjs';
 
@@ -52,6 +58,9 @@ async function crashRun(t, durability) {
 	let stopping = false;
 	let onSend = null; // set by the killer to kill right after a request leaves
 	const received = []; // every signature, in arrival order
+	const sentTop = new Map(); // pkh -> highest level sent so far
+	const lost = []; // per crash: {lost, window}
+	let windowMax = 0;
 	const stats = { requests: 0, signed: 0, refused: 0, cut: 0, midRequestKills: 0, incarnationsWithSignatures: new Set() };
 
 	async function client(type) {
@@ -86,13 +95,15 @@ async function crashRun(t, durability) {
 				// something new: the next round, or a next level
 				if (randInt(0, 2) === 0) s.round += 1;
 				else {
-					s.level += randInt(1, 2);
+					// blocks jump: a baker's rights come every few levels
+					s.level += kind === 'block' ? randInt(3, 7) : randInt(1, 2);
 					s.round = randInt(0, 1);
 				}
 				req = { level: s.level, round: s.round, fresh: true };
 			}
 			if (!req.bytes) req.bytes = op({ kind, level: req.level, round: req.round, chainId, keyType: type, lockedRound: kind === 'block' && randInt(0, 1) ? randInt(0, 5) : null });
 			stats.requests++;
+			if (!(req.level <= (sentTop.get(key.pkh) ?? 0))) sentTop.set(key.pkh, req.level);
 			const p = postSign(cur.port, key.pkh, req.bytes, { agent: cur.agent });
 			if (onSend) onSend(req.fresh === true);
 			let r;
@@ -128,9 +139,11 @@ async function crashRun(t, durability) {
 				stats.refused++;
 				if (s.cut && s.cut.bytes === req.bytes) s.cut = null;
 			}
-			// a level refused after a crash (the reserved one) is passed by
+			// levels refused after a crash (the reserved ones) are passed by,
+			// as the chain moves on: to just above the watermark named
 			if (r.status === 409 && req.level >= s.level) {
-				s.level = req.level + 1;
+				const m = /high watermark \((\d+), any round\)/.exec(r.text);
+				s.level = Math.max(req.level, m ? Number(m[1]) : 0) + 1;
 				s.round = 0;
 			}
 		}
@@ -138,7 +151,7 @@ async function crashRun(t, durability) {
 
 	async function start() {
 		const extra = ['--durability', durability];
-		if (durability === 'reserve') extra.push('--reserve-ahead', String([1, 1, 3][randInt(0, 2)]));
+		if (durability === 'reserve') extra.push('--reserve-ahead', String([1, 3, 8][randInt(0, 2)]));
 		const h = await startSigner(dir, extra);
 		incarnation++;
 		const cur = { n: incarnation, handle: h, port: h.port, agent: new http.Agent({ keepAlive: true, maxSockets: 4 }), dead: false };
@@ -155,6 +168,23 @@ async function crashRun(t, durability) {
 		assert.equal(res.signal, 'SIGKILL', `signer #${cur.n} exited ${JSON.stringify(res)}`);
 		assertNoSanitizerReport(cur.handle.stderr(), `signer #${cur.n}`);
 		cur.agent.destroy();
+		// what this crash costs: levels reserved above anything sent
+		const windows = [...cur.handle.stderr().matchAll(/event=watermark(?:s_open|_window_grown)\b.*?\bwindow=(\d+)/g)].map((m) => Number(m[1]));
+		// a reservation made by an earlier signer stays until passed: the
+		// bound is the widest window any signer of this run has had
+		windowMax = Math.max(windowMax, durability === 'sync' ? 0 : Math.max(...windows));
+		const window = windowMax;
+		let worst = 0;
+		// the state a restart would load: snapshot and journal
+		const exported = await runCli(['watermarks', 'export', '-d', dir]);
+		if (exported.code !== 0) return; // killed before its first write
+		const file = JSON.parse(exported.stdout);
+		for (const [pkh, top] of sentTop) {
+			const reserved = Math.max(0, ...file.watermarks.filter((w) => w.pkh === pkh).map((w) => w.reserved_level ?? 0));
+			worst = Math.max(worst, reserved - top);
+		}
+		lost.push({ lost: worst, window });
+		assert.ok(worst <= window, `signer #${cur.n}: a crash would cost ${worst} levels, above the widest window ${window}`);
 	}
 
 	const t0 = Date.now();
@@ -230,6 +260,12 @@ async function crashRun(t, durability) {
 		}
 	}
 	const elapsed = Date.now() - t0;
+	const lostLevels = lost.map((x) => x.lost).sort((x, y) => x - y);
+	const ws = lost.map((x) => x.window).sort((x, y) => x - y);
+	t.diagnostic(
+		`durability=${durability} levels_lost_per_crash: median=${lostLevels[lostLevels.length >> 1] ?? 0} max=${lostLevels.at(-1) ?? 0} ` +
+			`(window W at the kill: median=${ws[ws.length >> 1] ?? 0} max=${ws.at(-1) ?? 0}; crashes measured=${lost.length})`,
+	);
 	t.diagnostic(
 		`durability=${durability} kills=${incarnation - 1} requests=${stats.requests} signatures=${stats.signed} ` +
 			`identical_repeats=${repeats} refused_409=${stats.refused} cut_by_kill=${stats.cut} mid_request_kills=${stats.midRequestKills} ` +

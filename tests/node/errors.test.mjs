@@ -19,7 +19,7 @@ import {
 	genericOp,
 	assertOctezError,
 	randomPkh,
-	zarith,
+	zarithZ,
 } from './lib/signer.mjs';
 
 let dir;
@@ -292,8 +292,33 @@ test('-M with several bytes: 0x11,0x12,0x13,0x03', async () => {
 	}
 });
 
+// octez reads each -M item with OCaml's int_of_string (src/bin_signer/
+// main_signer.ml, magic_bytes_arg): 17 is decimal (0x11), 0x11 hex, 0x3 is
+// 0x03, and empty items are dropped (String.split_no_empty).
+test('-M spellings mean what they mean to octez: 17,18,19 and 0x11,0x12,0x13 sign a block; 0x3 a generic op', async () => {
+	for (const m of ['17,18,19', '0x11,0x12,0x13', '0o21,0b10010,0u19', '0x11,,18,']) {
+		const s = await startSigner(await cloneBaseDir(dir), ['-M', m]);
+		try {
+			const block = blockHeader();
+			assert.ok(verifySignature(block, keys.tz1.publicKey, await sign(s.port, keys.tz1.pkh, block)), `-M ${m}: block`);
+			assertOctezError(await postSign(s.port, keys.tz1.pkh, genericOp()), 403, /allowed: 0x11,0x12(,0x13)?\)/, `-M ${m}: generic`);
+			assert.match(s.stderr(), /magic_bytes=0x11,0x12/, `-M ${m}: the startup line`);
+		} finally {
+			await s.stop();
+		}
+	}
+	const s = await startSigner(await cloneBaseDir(dir), ['-M', '0x3']);
+	try {
+		const op = genericOp();
+		assert.ok(verifySignature(op, keys.tz1.publicKey, await sign(s.port, keys.tz1.pkh, op)));
+		assertOctezError(await postSign(s.port, keys.tz1.pkh, blockHeader()), 403, /allowed: 0x03\)/, '-M 0x3: block');
+	} finally {
+		await s.stop();
+	}
+});
+
 test('a malformed -M is refused at start', async () => {
-	for (const m of ['0x1g', '300', '0x11,,0x12']) {
+	for (const m of ['0x1g', '300', ',', '-1', '0x11 0x12']) {
 		await assert.rejects(startSigner(await cloneBaseDir(dir), ['-M', m], { timeoutMs: 15_000 }), (e) => {
 			assert.notEqual(e.code, undefined, `not an exit: ${e.message}`);
 			assert.notEqual(e.code, 0, `-M ${JSON.stringify(m)} accepted`);
@@ -302,10 +327,43 @@ test('a malformed -M is refused at start', async () => {
 	}
 });
 
+// Ushuaia (025): 5 lags x 160 slots (proto_025_PsUshuai/lib_protocol/
+// dal_attestations_repr.mli layout; dal_apply.ml validate_attestations bounds
+// it at expected_max_size_in_bits = 5 + 5 x 23 x 8 = 925 bits). Every slot at
+// every lag attested is the longest valid bitset, 133 bytes of Zarith.
+function ushuaiaFullBitset() {
+	let v = 0n;
+	let at = 5n;
+	for (let lag = 0n; lag < 5n; lag++) {
+		v |= 1n << lag;
+		for (let c = 0; c < 23; c++, at += 8n) {
+			if (c === 22) v |= 1n << at;
+			for (let s = 0; s < 7; s++) if (c * 7 + s < 160) v |= 1n << (at + 1n + BigInt(s));
+		}
+	}
+	return v;
+}
+
+test('a maximal Ushuaia DAL bitset (133-byte Zarith) signs; one byte longer is refused with a message', async () => {
+	const full = ushuaiaFullBitset();
+	assert.equal(zarithZ(full).length, 133);
+	const msg = consensusOp({ magic: 0x13, tag: 23, dal: full });
+	assert.equal(msg.length, 80 + 133);
+	assert.ok(verifySignature(msg, keys.tz1.publicKey, await sign(signer.port, keys.tz1.pkh, msg)));
+	const longer = 1n << 930n;
+	assert.equal(zarithZ(longer).length, 134);
+	const r = await postSign(signer.port, keys.tz1.pkh, consensusOp({ magic: 0x13, tag: 23, dal: longer }));
+	assertOctezError(r, 400, /DAL bitset .* longer than 133 bytes/, '134-byte bitset');
+	const over = (1n << 925n) | 1n; // 926 bits: 133 bytes but above the protocol's size
+	assert.equal(zarithZ(over).length, 133);
+	const r2 = await postSign(signer.port, keys.tz1.pkh, consensusOp({ magic: 0x13, tag: 23, dal: over }));
+	assertOctezError(r2, 400, /926 bits, more than the 925/, '926-bit bitset');
+});
+
 test('a Zarith DAL bitset of any size is fine (tag 23)', async () => {
 	for (const dal of [0n, 1n, 127n, 128n, (1n << 64n) - 1n, 1n << 200n]) {
 		const msg = consensusOp({ magic: 0x13, tag: 23, dal });
-		assert.equal(msg.length, 80 + zarith(dal).length);
+		assert.equal(msg.length, 80 + zarithZ(dal).length);
 		assert.ok(verifySignature(msg, keys.tz1.publicKey, await sign(signer.port, keys.tz1.pkh, msg)));
 	}
 });

@@ -79,6 +79,9 @@ test('keys import refuses a URI of another device and a malformed URI', async ()
 	const bad = await runCli(['keys', 'import', 'x', 'ledger://not-an-animal/ed25519/0h', '-d', dir]);
 	assert.notEqual(bad.code, 0);
 	assert.match(bad.stderr, /neither a tz1 address nor an animal name/);
+	const curve = await runCli(['keys', 'import', 'x', `ledger://${SPECULOS_DEVICE}/ed2519/0h/0h`, '--ledger-proxy', sim.proxy, '-d', dir]);
+	assert.notEqual(curve.code, 0);
+	assert.match(curve.stderr, /unknown curve 'ed2519' \(the curves are ed25519, secp256k1, P-256/);
 });
 
 test('ledger list names the device, its transport, app, version and authorized key', async () => {

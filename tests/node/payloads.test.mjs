@@ -4,7 +4,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { consensusOp, blockHeader, parseLevelRound, zarith, randInt } from './lib/signer.mjs';
+import { consensusOp, blockHeader, parseLevelRound, zarith, zarithZ, randInt } from './lib/signer.mjs';
 
 test('payload builders have the layouts of DESIGN §2.2', () => {
 	for (let i = 0; i < 50; i++) {
@@ -19,7 +19,7 @@ test('payload builders have the layouts of DESIGN §2.2', () => {
 		}
 		const dal = BigInt(randInt(0, 2 ** 31)) * 3n;
 		const d = consensusOp({ magic: 0x13, tag: 23, level, round, slot, dal });
-		assert.equal(d.length, 80 + zarith(dal).length);
+		assert.equal(d.length, 80 + zarithZ(dal).length);
 		assert.deepEqual(parseLevelRound(d), { slot, level, round, tag: 23 });
 		for (const tag of [40, 41]) {
 			const op = consensusOp({ magic: tag === 40 ? 0x12 : 0x13, tag, level, round });
@@ -38,4 +38,10 @@ test('payload builders have the layouts of DESIGN §2.2', () => {
 	assert.deepEqual(zarith(127), Buffer.from([0x7f]));
 	assert.deepEqual(zarith(128), Buffer.from([0x80, 0x01]));
 	assert.deepEqual(zarith(300), Buffer.from([0xac, 0x02]));
+	// Data_encoding.z, the DAL bitset's encoding; 2048 is octez's own sample.
+	assert.deepEqual(zarithZ(0), Buffer.from([0]));
+	assert.deepEqual(zarithZ(63), Buffer.from([0x3f]));
+	assert.deepEqual(zarithZ(64), Buffer.from([0x80, 0x01]));
+	assert.deepEqual(zarithZ(2048), Buffer.from([0x80, 0x20]));
+	assert.deepEqual(zarithZ(10), Buffer.from([0x0a]));
 });

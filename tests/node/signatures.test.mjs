@@ -7,6 +7,30 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { verifySignature } from '@taquito/utils';
 import { bls12_381 } from '@noble/curves/bls12-381';
+import { createHash, randomBytes } from 'node:crypto';
+
+function randomBytesHex(n) {
+	return randomBytes(n).toString('hex');
+}
+
+// base58check with the tz5 prefix (06 a1 a9), built here independently of tzsigner.
+function b58cTz5(hashHex) {
+	const raw = Buffer.concat([Buffer.from([0x06, 0xa1, 0xa9]), Buffer.from(hashHex, 'hex')]);
+	const sum = createHash('sha256').update(createHash('sha256').update(raw).digest()).digest();
+	const all = Buffer.concat([raw, sum.subarray(0, 4)]);
+	const alphabet = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+	let n = BigInt('0x' + all.toString('hex'));
+	let out = '';
+	while (n > 0n) {
+		out = alphabet[Number(n % 58n)] + out;
+		n /= 58n;
+	}
+	for (const b of all) {
+		if (b !== 0) break;
+		out = '1' + out;
+	}
+	return out;
+}
 import {
 	makeBaseDir,
 	removeTempDirs,
@@ -140,6 +164,47 @@ test('tz4 version=1 selects the augmented scheme: pk ‖ msg with the AUG DST (c
 		assert.equal(verifySignature(msg, k.publicKey, sig), false, 'a version=1 signature verifies as a POP-scheme one');
 		assert.equal(blsVerify(sig, msg, k.publicKey, AUG_SIG_DST), false, 'AUG signature over msg without pk');
 	}
+});
+
+// octez's signature versions (src/lib_crypto/signature.ml, version_arg): the
+// client sends ?version=2 (octez v24) or 3 (v25) on every sign
+// (src/lib_signer_backends/http_gen.ml, sign). tz1–tz3 sign alike under
+// every version; tz4 under 2 and 3 with the POP DST, under 1 augmented, and
+// version 0 has no BLS (octez's unencrypted.ml sign fails for it).
+for (const type of ['tz1', 'tz2', 'tz3', 'tz4']) {
+	test(`${type}: ?version=0…3 as octez-signer signs, each verified`, async () => {
+		const k = keys[type];
+		for (const version of ['0', '1', '2', '3']) {
+			const msg = type === 'tz4' ? consensusOp({ magic: 0x13, tag: TAG.attestationBls }) : blockHeader();
+			const r = await postSign(signer.port, k.pkh, msg, { query: `?version=${version}` });
+			if (type === 'tz4' && version === '0') {
+				assertOctezError(r, 400, /version 0 has no tz4/, 'tz4 version 0');
+				continue;
+			}
+			assert.equal(r.status, 200, `version ${version}: ${r.text}`);
+			const sig = r.json.signature;
+			if (type === 'tz4' && version === '1')
+				assert.ok(blsVerify(sig, Buffer.concat([publicKeyBytes(k.publicKey), msg]), k.publicKey, AUG_SIG_DST));
+			else assert.ok(verifySignature(msg, k.publicKey, sig), `${type} version ${version} does not verify`);
+		}
+	});
+}
+
+test('?version=9 (or any other spelling) is a 400 that names octez\'s versions 0–3', async () => {
+	for (const bad of ['9', '4', '03', '', 'latest']) {
+		const r = await postSign(signer.port, keys.tz1.pkh, blockHeader(), { query: `?version=${bad}` });
+		assertOctezError(r, 400, /unknown signature version .*0, 1, 2 and 3/, `version=${bad}`);
+	}
+});
+
+test('a tz5 (ML-DSA-44) address is refused as not supported, on every endpoint', async () => {
+	// tz5's base58 prefix 06a1a9: octez src/lib_crypto/base58.ml, mldsa44_public_key_hash.
+	const tz5 = b58cTz5(randomBytesHex(20));
+	assert.match(tz5, /^tz5/);
+	const r1 = await postSign(signer.port, tz5, blockHeader(), { query: '?version=3' });
+	assertOctezError(r1, 404, /tz5 keys are not supported/, 'POST tz5');
+	const r2 = await request(signer.port, 'GET', `/keys/${tz5}`);
+	assertOctezError(r2, 404, /tz5 keys are not supported/, 'GET tz5');
 });
 
 test('tz4 proof of possession verifies (verifySignature with pop=true over the public key bytes)', async () => {

@@ -97,6 +97,27 @@ function attestation() {
 	return consensusOp({ magic: 0x13, tag: 21, chainId: CHAIN_MAIN_BYTES, level, round: 0 });
 }
 
+// Ready means checked: serve reports listening (and READY=1 under systemd)
+// only after each key's first check, so the very first /statusz answer is
+// already the device's state, never 503 not_checked_yet.
+test('the first /statusz answer after the port opens is already checked: 200, reason ok', async () => {
+	const dir = await makeBaseDir('statusz-first');
+	await cli(['keys', 'import', 'baker', URI, '--ledger-proxy', sim.proxy, '-d', dir]);
+	for (let i = 0; i < 3; i++) {
+		const s = await startSigner(dir, ['--ledger-proxy', sim.proxy, '--power-sysfs', 'none']);
+		try {
+			const r = await request(s.port, 'GET', `/statusz/${ledgerKey.pkh}`);
+			assert.equal(r.status, 200, `first answer: ${r.status} ${r.text}`);
+			assert.equal(r.json.reason, 'ok');
+			assert.ok(r.json.checked, 'no time of the check');
+			const all = await request(s.port, 'GET', '/statusz');
+			assert.equal(all.status, 200, all.text);
+		} finally {
+			await s.stop();
+		}
+	}
+});
+
 test('both keys can sign once the first check of the device is done', async () => {
 	const { r } = await waitStatus(ledgerKey.pkh, isOk, 'first check');
 	assert.equal(r.json.pkh, ledgerKey.pkh);
@@ -172,7 +193,14 @@ test('a key the device does not authorize: 503 "ledger_key_not_authorized", 200 
 	assert.equal(metricValue(m, 'tzsigner_ledger_high_watermark_level', { device: SPECULOS_DEVICE }), level);
 });
 
-test('a hung device: every status request answers within 50 ms; 503 "ledger_unreachable"; 200 once it answers', async () => {
+// The property is that a status request never waits for the device: with
+// --ledger-timeout 1000 and the device hung for 4 s, a request that waited on
+// it would take at least a second. The bound is set well below that and well
+// above scheduling noise on a loaded 2-core machine; the latency itself is a
+// benchmark's business (BENCHMARKS.md), not this test's.
+const NOT_WAITING_MS = 500;
+
+test('a hung device: no status request waits for it; 503 "ledger_unreachable"; 200 once it answers', async () => {
 	await waitStatus(ledgerKey.pkh, isOk, 'before the hang');
 	await sim.control('slow 4000');
 	const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -192,7 +220,7 @@ test('a hung device: every status request answers within 50 ms; 503 "ledger_unre
 	}
 	agent.destroy();
 	const slowest = times.reduce((a, b) => (b[1] > a[1] ? b : a));
-	assert.ok(slowest[1] < 50, `a status request took ${slowest[1].toFixed(1)} ms (${slowest[0]}) while the device hung`);
+	assert.ok(slowest[1] < NOT_WAITING_MS, `a status request took ${slowest[1].toFixed(1)} ms (${slowest[0]}) while the device hung: it waited for the device`);
 	assert.ok(times.length >= 30, `only ${times.length} status requests in 4 s`);
 	assert.ok(sawUnreachable, `the hung device never showed as ledger_unreachable: ${JSON.stringify(times.slice(-3))}`);
 	assertOctezError(await pending, 503, /no answer within 1000 ms|busy/, 'sign on the hung device');

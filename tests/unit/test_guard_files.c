@@ -118,7 +118,7 @@ TEST(guard_key_policy_parse_and_must_fail)
 	const char *bad[] = {
 		"", "[]", "{}", "{\"keys\":[]}",
 		"{\"keys\":{\"tz1bad\":{\"magic_bytes\":\"0x03\"}}}",
-		"{\"keys\":{\"" TZ1 "\":{\"magic_bytes\":\"3\"}}}",
+		"{\"keys\":{\"" TZ1 "\":{\"magic_bytes\":\"0x3g\"}}}",
 		"{\"keys\":{\"" TZ1 "\":{\"magic_bytes\":\"0x03\",\"extra\":1}}}",
 		"{\"keys\":{\"" TZ1 "\":{}}}",
 		"{\"keys\":{\"" TZ1 "\":\"0x03\"}}",

@@ -181,3 +181,71 @@ TEST(ledger_signature_reply_with_hash)
 	CHECK(ledger_parse_signature(d, 32 + n, true, LEDGER_CURVE_SECP256K1, hash, &sig, &e));
 	CHECK(sig.scheme == SCHEME_SECP256K1 && sig.bytes[31] == 1 && sig.bytes[63] == 2);
 }
+
+/* Tezos Baking 2.5.1's BLS replies (trilitech/ledger-app-tezos-baking,
+ * src/apdu.c provide_pubkey, src/crypto.c): public key 0x61 ‖ 04 ‖ X ‖ Y,
+ * X carrying the compression flags; signatures 96 bytes, after the 32-byte
+ * hash with INS 0F. The point here comes from a key generated for the test
+ * and blst's own serialization, not from the code under test. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wstrict-prototypes"
+#include <blst.h>
+#pragma GCC diagnostic pop
+#include "../../src/crypto/bls.h"
+
+static void bls_device_reply(uint8_t reply[98], uint8_t compressed[48])
+{
+	uint8_t sk[32];
+	bls12_generate(sk);
+	struct err e = { 0 };
+	bls12_public_key(sk, compressed, &e);
+	blst_p1_affine p;
+	blst_p1_uncompress(&p, compressed);
+	reply[0] = 97;
+	reply[1] = 0x04;
+	blst_p1_affine_serialize(reply + 2, &p); /* X ‖ Y, no flags */
+	reply[2] |= compressed[0] & 0xe0;        /* the device sets X's flags */
+}
+
+TEST(ledger_bls_public_key_and_signature_replies)
+{
+	struct err e = { 0 };
+	struct public_key pk;
+	uint8_t d[98], want[48];
+	for (int i = 0; i < 8; i++) {
+		bls_device_reply(d, want);
+		CHECK(ledger_parse_public_key(d, 98, LEDGER_CURVE_BLS12_381, &pk, &e));
+		CHECK(pk.scheme == SCHEME_BLS && pk.len == 48 && memcmp(pk.bytes, want, 48) == 0);
+		uint8_t bad[98];
+		memcpy(bad, d, 98);
+		bad[2] ^= 0x20; /* the sign flag of the other Y */
+		CHECK(!ledger_parse_public_key(bad, 98, LEDGER_CURVE_BLS12_381, &pk, &e));
+		CHECK(strstr(e.msg, "compression flags"));
+		memcpy(bad, d, 98);
+		bad[97] ^= 1; /* Y off the curve */
+		CHECK(!ledger_parse_public_key(bad, 98, LEDGER_CURVE_BLS12_381, &pk, &e));
+		CHECK(strstr(e.msg, "not a point"));
+	}
+	d[1] = 0x02;
+	CHECK(!ledger_parse_public_key(d, 98, LEDGER_CURVE_BLS12_381, &pk, &e));
+	CHECK(strstr(e.msg, "expected 97 bytes starting 04"));
+	CHECK(!ledger_parse_public_key(d, 97, LEDGER_CURVE_BLS12_381, &pk, &e));
+
+	bool authorized;
+	enum ledger_curve c;
+	struct ledger_path p;
+	const uint8_t auth[] = { 4, 1, 0x80, 0, 0, 44 };
+	CHECK(ledger_parse_auth_key(auth, sizeof(auth), &authorized, &c, &p, &e) &&
+	      c == LEDGER_CURVE_BLS12_381);
+	const uint8_t auth5[] = { 5, 0 };
+	CHECK(!ledger_parse_auth_key(auth5, 2, &authorized, &c, &p, &e));
+
+	uint8_t sig_reply[32 + 96], hash[32];
+	struct signature sig;
+	memset(sig_reply, 0xab, sizeof(sig_reply));
+	CHECK(ledger_parse_signature(sig_reply, sizeof(sig_reply), true, LEDGER_CURVE_BLS12_381, hash, &sig, &e));
+	CHECK(sig.scheme == SCHEME_BLS && sig.len == 96 && hash[0] == 0xab);
+	CHECK(ledger_parse_signature(sig_reply, 96, false, LEDGER_CURVE_BLS12_381, hash, &sig, &e));
+	CHECK(!ledger_parse_signature(sig_reply, 95, false, LEDGER_CURVE_BLS12_381, hash, &sig, &e));
+	CHECK(!ledger_parse_signature(sig_reply, 64 + 32, true, LEDGER_CURVE_BLS12_381, hash, &sig, &e));
+}

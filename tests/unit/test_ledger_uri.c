@@ -86,7 +86,27 @@ TEST(ledger_uri_curve_names)
 	CHECK(ledger_curve_parse("ed", 2, &c) && c == LEDGER_CURVE_ED25519);
 	CHECK(ledger_curve_parse("secp256r1", 9, &c) && c == LEDGER_CURVE_P256);
 	CHECK(ledger_curve_parse("bip32-ed25519", 13, &c) && c == LEDGER_CURVE_BIP25519);
-	CHECK(!ledger_curve_parse("bls", 3, &c));
+	CHECK(ledger_curve_parse("bls", 3, &c) && c == LEDGER_CURVE_BLS12_381);
+	CHECK(ledger_curve_parse("BLS12_381", 9, &c) && c == LEDGER_CURVE_BLS12_381);
+	CHECK(ledger_curve_scheme(LEDGER_CURVE_BLS12_381) == SCHEME_BLS);
+	CHECK_STR(ledger_curve_name(LEDGER_CURVE_BLS12_381), "bls12_381");
+	CHECK(!ledger_curve_parse("bls12381", 8, &c));
 	CHECK_STR(ledger_curve_name(LEDGER_CURVE_P256), "P-256");
 	CHECK_STR(ledger_curve_name(LEDGER_CURVE_BIP25519), "bip25519");
+}
+
+TEST(ledger_uri_unknown_curve_is_named)
+{
+	struct ledger_uri u;
+	struct err e = { 0 };
+	CHECK(!ledger_uri_parse("ledger://calculating-meerkat-straight-beetle/ed2519/0h/0h", &u, &e));
+	CHECK(e.kind == ERR_MALFORMED);
+	CHECK(strstr(e.msg, "unknown curve 'ed2519'") != NULL);
+	CHECK(strstr(e.msg, "the curves are " LEDGER_CURVE_LIST) != NULL);
+	/* A number in the curve's place is the path (octez: the curve is optional). */
+	CHECK(ledger_uri_parse("ledger://calculating-meerkat-straight-beetle/0h/1h", &u, &e));
+	CHECK(u.curve == LEDGER_CURVE_ED25519 && u.path.len == 4);
+	/* A letter after the first component is a bad path component, as before. */
+	CHECK(!ledger_uri_parse("ledger://calculating-meerkat-straight-beetle/ed25519/x", &u, &e));
+	CHECK(strstr(e.msg, "is not a number") != NULL);
 }

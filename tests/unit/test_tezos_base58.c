@@ -28,6 +28,7 @@ static const struct {
 	{ B58_EDSIG, "edsig", 99 },    { B58_SPSIG, "spsig1", 99 },
 	{ B58_P2SIG, "p2sig", 98 },    { B58_BLSIG, "BLsig", 142 },
 	{ B58_SIG, "sig", 96 },
+	{ B58_TZ5, "tz5", 36 },
 };
 
 TEST(tezos_base58_prefix_table_is_complete)

@@ -208,17 +208,82 @@ TEST(tezos_operation_dal_bitset_bounds)
 	len = build_consensus(b, 0x13, 23, 0, 10, 0, extra, sizeof(extra));
 	CHECK(!op_classify(b, len, &info, &e));
 	CHECK(strstr(e.msg, "longer than its layout"));
-	/* Long but bounded bitsets: 128 bytes pass, 129 do not. */
-	uint8_t big[200];
-	memset(big, 0xff, sizeof(big));
-	big[127] = 0x01;
-	len = build_consensus(b, 0x13, 23, 0, 10, 0, big, 128);
-	CHECK(op_classify(b, len, &info, &e));
-	big[127] = 0xff;
-	big[128] = 0x01;
-	len = build_consensus(b, 0x13, 23, 0, 10, 0, big, 129);
+	/* A negative Zarith (sign bit 0x40 of the first byte) is no bitset. */
+	uint8_t neg[1] = { 0x41 };
+	len = build_consensus(b, 0x13, 23, 0, 10, 0, neg, sizeof(neg));
 	CHECK(!op_classify(b, len, &info, &e));
-	CHECK(strstr(e.msg, "exceeds"));
+	CHECK(strstr(e.msg, "negative"));
+}
+
+/* Data_encoding.z of the little-endian bit array bits[0..nbits). */
+static size_t zarith_z(uint8_t *out, const uint8_t *bits, size_t nbits)
+{
+	size_t top = nbits;
+	while (top > 0 && !bits[top - 1])
+		top--;
+	size_t n = 0, at = 0;
+	unsigned width = 6;
+	do {
+		uint8_t v = 0;
+		for (unsigned i = 0; i < width && at < top; i++, at++)
+			v |= (uint8_t)(bits[at] << i);
+		if (at < top)
+			v |= 0x80;
+		out[n++] = v;
+		width = 7;
+	} while (at < top);
+	return n;
+}
+
+/* Classifies a tag-23 attestation (level 1331, round 2) whose bitset is
+ * bits[0..940); the Zarith must take want_bytes. */
+static bool classify_with_bitset(const uint8_t bits[static 940], size_t want_bytes, struct err *e)
+{
+	uint8_t z[140], b[512];
+	struct op_info info;
+	size_t zn = zarith_z(z, bits, 940);
+	if (zn != want_bytes)
+		return err_set(e, ERR_INTERNAL, "the Zarith has %zu bytes, not %zu", zn, want_bytes);
+	size_t len = build_consensus(b, 0x13, 23, 7, 1331, 2, z, zn);
+	if (!op_classify(b, len, &info, e))
+		return false;
+	return info.level == 1331 && info.round == 2 && len == 80 + zn;
+}
+
+/* Ushuaia (025): 5 lags x 160 slots, the bitset layout of
+ * proto_025_PsUshuai/lib_protocol/dal_attestations_repr.mli: a 5-bit prefix
+ * (lag i non-empty), then per non-empty lag chunks of 8 bits, bit 0 the
+ * is_last flag and bits 1..7 seven slots. Every slot at every lag attested
+ * is the longest valid bitset: 924 bits, 133 bytes of Zarith. The protocol's
+ * size bound is 925 bits (dal_apply.ml, expected_max_size_in_bits). */
+TEST(tezos_operation_dal_bitset_ushuaia_maximum)
+{
+	enum { LAGS = 5, SLOTS = 160, CHUNKS = (SLOTS + 6) / 7, NBITS = 940 };
+	uint8_t bits[NBITS] = { 0 };
+	size_t at = LAGS;
+	for (unsigned lag = 0; lag < LAGS; lag++) {
+		bits[lag] = 1;
+		for (unsigned c = 0; c < CHUNKS; c++, at += 8) {
+			bits[at] = c + 1 == CHUNKS;
+			for (unsigned s = 0; s < 7; s++)
+				bits[at + 1 + s] = c * 7 + s < SLOTS;
+		}
+	}
+	CHECK(at == 925);
+	struct err e = { 0 };
+	CHECK(classify_with_bitset(bits, 133, &e));
+	/* The protocol's bound itself, 925 bits, still fits 133 bytes. */
+	bits[924] = 1;
+	CHECK(classify_with_bitset(bits, 133, &e));
+	/* 926 bits: still 133 bytes, but over the protocol's size. */
+	bits[925] = 1;
+	CHECK(!classify_with_bitset(bits, 133, &e));
+	CHECK(strstr(e.msg, "926 bits, more than the 925"));
+	/* One byte more: 134 bytes. */
+	bits[925] = 0;
+	bits[930] = 1;
+	CHECK(!classify_with_bitset(bits, 134, &e));
+	CHECK(strstr(e.msg, "longer than 133 bytes"));
 }
 
 TEST(tezos_operation_tag_must_match_magic)

@@ -190,3 +190,30 @@ TEST(tunnel_sshargs_known_hosts_and_quoting)
 	CHECK_STR(line, "ssh -o 'X=a b'");
 	CHECK(!tunnel_argv_to_text(&a, line, 8));
 }
+
+/* serve --socket tcp://… forwarded too: a third -R, only when asked for. */
+TEST(tunnel_sshargs_socket_protocol_port)
+{
+	base_config();
+	struct ssh_argv a;
+	struct err e = { 0 };
+	struct ssh_plan plan = { .self_exe = "/usr/bin/tzsigner", .known_hosts = "/run/t/known_hosts" };
+	CHECK(tunnel_config_set(&cfg, "socket-remote-port", "9001", &e));
+	CHECK(tunnel_config_check(&cfg, &e));
+	CHECK(tunnel_ssh_argv_build(&cfg, &plan, &a, &e));
+	int r = find(&a, "9001:127.0.0.1:7732");
+	CHECK(r > 0 && strcmp(a.v[r - 1], "-R") == 0);
+	tunnel_ssh_argv_free(&a);
+	CHECK(tunnel_config_set(&cfg, "socket-signer", "127.0.0.1:7800", &e));
+	CHECK(tunnel_ssh_argv_build(&cfg, &plan, &a, &e));
+	CHECK(find(&a, "9001:127.0.0.1:7800") > 0);
+	tunnel_ssh_argv_free(&a);
+	/* must fail: a port the other forwards use, or out of range */
+	CHECK(tunnel_config_set(&cfg, "socket-remote-port", "7001", &e));
+	CHECK(!tunnel_config_check(&cfg, &e) && strstr(e.msg, "socket-remote-port"));
+	CHECK(tunnel_config_set(&cfg, "socket-remote-port", "8001", &e));
+	CHECK(!tunnel_config_check(&cfg, &e));
+	CHECK(!tunnel_config_set(&cfg, "socket-remote-port", "0", &e));
+	CHECK(!tunnel_config_set(&cfg, "socket-remote-port", "65536", &e));
+	CHECK(!tunnel_config_set(&cfg, "socket-signer", "127.0.0.1", &e));
+}

@@ -55,6 +55,16 @@ export async function removeTempDirs() {
 	}
 }
 
+// Stops every daemon handle given (signers, simulators; null ones skipped),
+// then removes the temporary directories, whatever failed: for after().
+export async function teardown(...handles) {
+	try {
+		for (const h of handles) if (h) await h.stop();
+	} finally {
+		await removeTempDirs();
+	}
+}
+
 // A second base dir with the same keys (the key files only, not the
 // watermarks): a signer locks its base dir, so a second daemon over the
 // same keys needs its own.
@@ -409,6 +419,29 @@ export function zarith(n) {
 	return Buffer.from(out);
 }
 
+// Zarith integer (Data_encoding.z) of a non-negative n: the first byte holds
+// 6 bits and the sign bit (0x40, clear here), the next ones 7 bits each;
+// the high bit is set on every byte but the last. The DAL bitset is one
+// (octez src/lib_base/bitset.ml: encoding = Data_encoding.z): octez's
+// regression sample encodes dal_attestation 2048 as 80 20
+// (tezt/tests/encoding_samples/u025/operation.unsigned/
+// operation.unsigned-attestation-with-dal.sample.json and its .out).
+export function zarithZ(n) {
+	let v = BigInt(n);
+	assert.ok(v >= 0n);
+	const out = [];
+	let byte = Number(v & 0x3fn);
+	v >>= 6n;
+	for (;;) {
+		if (v > 0n) byte |= 0x80;
+		out.push(byte);
+		if (v === 0n) break;
+		byte = Number(v & 0x7fn);
+		v >>= 7n;
+	}
+	return Buffer.from(out);
+}
+
 export const TAG = {
 	preattestation: 20,
 	attestation: 21,
@@ -419,7 +452,7 @@ export const TAG = {
 
 // A preattestation (magic 0x12) or attestation (0x13):
 //   magic(1) chain_id(4) branch(32) tag(1) [slot u16] level i32 round i32
-//   block_payload_hash(32) [dal_attestation: Zarith n, tag 23 only]
+//   block_payload_hash(32) [dal_attestation: Zarith z, tag 23 only]
 // Tags 20/21/23: slot 38–39, level 40–43, round 44–47 (80 bytes + DAL).
 // Tags 40/41 ("bls mode", tz4): level 38–41, round 42–45 (78 bytes).
 export function consensusOp({
@@ -437,7 +470,7 @@ export function consensusOp({
 	const parts = [Buffer.from([magic]), chainId, branch, Buffer.from([tag])];
 	if (tag !== 40 && tag !== 41) parts.push(u16(slot));
 	parts.push(i32(level), i32(round), payloadHash);
-	if (tag === 23) parts.push(zarith(dal));
+	if (tag === 23) parts.push(zarithZ(dal));
 	return Buffer.concat(parts);
 }
 

@@ -1,0 +1,29 @@
+/* audit.c - the signing decision's log line (audit.h). */
+#include "audit.h"
+
+#include <stdio.h>
+
+#include "../base/log.h"
+#include "reply.h"
+#include "request.h"
+
+void audit_sign(const char *transport, const char *pkh, const struct sign_result *res,
+		const struct err *e, size_t len, uint64_t start_ns)
+{
+	char chain[B58_MAX] = "-", q[ERR_MSG_MAX + 64];
+	const struct op_info *op = &res->op;
+	bool consensus = res->classified && op->kind != OP_OTHER;
+	if (consensus)
+		chain_id_encode(chain, op->chain_id, NULL);
+	const char *decision = e ? "refused" : res->reanswered ? "reanswered" : "signed";
+	char where[96] = "";
+	if (consensus)
+		snprintf(where, sizeof(where), " chain=%.20s level=%u round=%u", chain, op->level, op->round);
+	log_info("event=%s pkh=%s kind=%s magic=0x%02x bytes=%zu%s%s%s%s%s status=%u reason=%s us=%lu",
+		 decision, pkh, res->classified ? op_kind_name(op->kind) : "-", op->magic, len,
+		 where, res->authenticated_by ? " auth=" : "",
+		 res->authenticated_by ? res->authenticated_by : "", transport ? " transport=" : "",
+		 transport ? transport : "", e ? reply_status_of(e->kind) : 200u,
+		 e ? log_str(q, sizeof(q), e->msg) : "ok",
+		 (unsigned long)((monotonic_ns() - start_ns) / 1000u));
+}
