@@ -20,6 +20,9 @@ FUZZ_SECONDS ?= 60
 BUILD := build
 
 PKGS := libsodium libsecp256k1 libmicrohttpd jansson libcrypto hidapi-hidraw libsystemd libgpiod
+# libcurl: the gateway's HTTP client, to the boxes and to etcd's v3 JSON gateway
+# (Debian packages no C gRPC client for etcd; libcurl + jansson speak its JSON API).
+PKGS += libcurl
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -143,6 +146,7 @@ tsan: deps $(BUILD)/tsan/tzsigner
 bench: deps $(BUILD)/tzsigner $(BUILD)/ledgersim $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC)) $(BUILD)/bench/fsync_delay.so
 	bench/run
 	node bench/watermark_bench.mjs
+	node bench/gateway_bench.mjs
 	node bench/watermark_durability.mjs
 	$(BUILD)/bench/wm_write_cost
 	node tests/node/lib/ledger_bench.mjs 2000

@@ -19,6 +19,8 @@ int cmd_forwarder(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 /* `tzsigner forwarder status` (status.c). */
 int cmd_forwarder_status(int argc, char **argv);
+int cmd_gateway(int argc, char **argv);
+int cmd_gateway_render(int argc, char **argv);
 
 /* `keys import NAME ledger://…`: finds the device, has the person confirm
  * the key on it, and stores the URI with its public key and hash. proxy:

@@ -19,7 +19,7 @@ declare -A allowed=(
 	[server]="base crypto tezos ledger vault guard health"
 	[tunnel]="base"
 	[forwarder]="base"
-	[gateway]="base crypto tezos"
+	[gateway]="base crypto tezos guard server"
 )
 
 bad=0

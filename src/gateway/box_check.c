@@ -1,0 +1,139 @@
+/* box_check.c - the background checks of the boxes: which keys each holds
+ * (/known_keys) and whether it can sign each tracked key (/statusz/<pkh>). */
+#include "boxes.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "../base/log.h"
+#include "../tezos/keycodec.h"
+#include "http_client.h"
+
+static bool get(const struct gw_boxes *b, size_t box, const char *path, struct gw_http_answer *ans,
+		struct err *e)
+{
+	char url[GW_BOX_URL_MAX + 64];
+	snprintf(url, sizeof(url), "%s%s", b->box[box].url, path);
+	struct gw_http_req req = { .method = "GET", .url = url, .timeout_ms = b->check_timeout_ms,
+				   .connect_timeout_ms = b->check_timeout_ms };
+	return gw_http_exchange(&req, ans, NULL, e);
+}
+
+/* {"known_keys":["tz1…",…]}: valid key hashes only, up to cap. */
+static size_t parse_known_keys(const struct gw_http_answer *ans, char (*out)[GW_PKH_MAX], size_t cap)
+{
+	json_t *v = json_loadb(ans->body, ans->len, 0, NULL);
+	json_t *list = v ? json_object_get(v, "known_keys") : NULL;
+	size_t n = 0;
+	for (size_t i = 0; json_is_array(list) && i < json_array_size(list) && n < cap; i++) {
+		const char *s = json_string_value(json_array_get(list, i));
+		struct pkh pkh;
+		if (s && strlen(s) < GW_PKH_MAX && pkh_decode(s, &pkh, NULL))
+			snprintf(out[n++], GW_PKH_MAX, "%s", s);
+	}
+	json_decref(v);
+	return n;
+}
+
+static void check_box(struct gw_boxes *b, size_t box, char (*keys)[GW_PKH_MAX], size_t nkey)
+{
+	enum gw_key_state states[GW_MAX_KEYS] = { GW_KEY_UNKNOWN };
+	char learned[GW_MAX_KEYS][GW_PKH_MAX];
+	size_t nlearned = 0;
+	struct gw_http_answer ans;
+	struct err e = { 0 };
+	if (!get(b, box, "/known_keys", &ans, &e))
+		goto unreachable;
+	if (ans.status == 200)
+		nlearned = parse_known_keys(&ans, learned, GW_MAX_KEYS);
+	gw_http_answer_free(&ans);
+	for (size_t k = 0; k < nkey; k++) {
+		char path[GW_PKH_MAX + 16];
+		snprintf(path, sizeof(path), "/statusz/%.39s", keys[k]);
+		if (!get(b, box, path, &ans, &e))
+			goto unreachable;
+		states[k] = ans.status == 200   ? GW_KEY_READY
+			    : ans.status == 404 ? GW_KEY_ABSENT
+			    : ans.status == 503 ? GW_KEY_NOT_READY
+						: GW_KEY_UNKNOWN;
+		gw_http_answer_free(&ans);
+	}
+	gw_boxes_set_checked(b, box, true, "", states, nkey, (const char(*)[GW_PKH_MAX])learned, nlearned);
+	return;
+unreachable:
+	gw_boxes_set_checked(b, box, false, e.msg, NULL, 0, NULL, 0);
+}
+
+void gw_boxes_check_all(struct gw_boxes *b)
+{
+	char keys[GW_MAX_KEYS][GW_PKH_MAX];
+	size_t nkey;
+	bool was[GW_MAX_BOXES];
+	pthread_mutex_lock(&b->mu);
+	nkey = b->nkey;
+	memcpy(keys, b->key, sizeof(keys));
+	for (size_t i = 0; i < b->nbox; i++)
+		was[i] = b->box[i].reachable;
+	pthread_mutex_unlock(&b->mu);
+	for (size_t i = 0; i < b->nbox; i++) {
+		check_box(b, i, keys, nkey);
+		pthread_mutex_lock(&b->mu);
+		bool now = b->box[i].reachable;
+		char why[sizeof(b->box[i].last_error)], q[200];
+		snprintf(why, sizeof(why), "%s", b->box[i].last_error);
+		pthread_mutex_unlock(&b->mu);
+		if (now != was[i])
+			log_info("event=box_%s box=%s reason=%s", now ? "up" : "down", b->box[i].url,
+				 log_str(q, sizeof(q), now ? "check answered" : why));
+	}
+}
+
+static void *checker(void *arg)
+{
+	struct gw_boxes *b = arg;
+	pthread_mutex_lock(&b->mu);
+	while (!b->stop) {
+		pthread_mutex_unlock(&b->mu);
+		gw_boxes_check_all(b);
+		pthread_mutex_lock(&b->mu);
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += b->interval_ms / 1000;
+		until.tv_nsec += (long)(b->interval_ms % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		while (!b->stop && pthread_cond_timedwait(&b->wake, &b->mu, &until) != ETIMEDOUT)
+			;
+	}
+	pthread_mutex_unlock(&b->mu);
+	return NULL;
+}
+
+bool gw_boxes_start(struct gw_boxes *b, struct err *e)
+{
+	b->stop = false;
+	int rc = pthread_create(&b->thread, NULL, checker, b);
+	if (rc != 0) {
+		errno = rc;
+		return err_errno(e, ERR_INTERNAL, "starting the box checker thread");
+	}
+	b->running = true;
+	return true;
+}
+
+void gw_boxes_stop(struct gw_boxes *b)
+{
+	if (!b->running)
+		return;
+	pthread_mutex_lock(&b->mu);
+	b->stop = true;
+	pthread_cond_signal(&b->wake);
+	pthread_mutex_unlock(&b->mu);
+	pthread_join(b->thread, NULL);
+	b->running = false;
+}
