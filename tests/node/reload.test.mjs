@@ -22,6 +22,7 @@ import {
 	randomChainId,
 } from './lib/signer.mjs';
 import { op, parseLogLine, sleep } from './lib/watermark.mjs';
+import { callOnce, signRequest, OK, signatureText } from './lib/octez_socket.mjs';
 
 after(removeTempDirs);
 
@@ -110,3 +111,37 @@ async function scenario(dir, h, first) {
 	await sign(h.port, second.pkh, at51);
 	await h.stop();
 }
+
+// The socket protocol's requests reach the key table too: its listeners are
+// stopped while the table is swapped and serve the new set afterwards.
+test('SIGHUP with a --socket listener: the socket serves the reloaded key set', async () => {
+	const dir = await makeBaseDir('reload-sock');
+	const first = await genKey(dir, 'first', 'tz1');
+	const sock = path.join(dir, 'signer.sock');
+	const h = await startSigner(dir, ['--socket', `unix://${sock}`]);
+	try {
+		const chainId = randomChainId();
+		const socketSign = async (k, level) => {
+			const bytes = op({ kind: 'attestation', level, round: 0, chainId, keyType: k.pkh.slice(0, 3) });
+			const r = await callOnce({ path: sock }, signRequest(k.pkh, bytes), OK.signature);
+			return { bytes, r };
+		};
+		const a = await socketSign(first, 10);
+		assert.ok(verifySignature(a.bytes.toString('hex'), first.publicKey, signatureText(a.r.ok, first.pkh)));
+		const second = await genKey(dir, 'second', 'tz1');
+		const before = await socketSign(second, 10);
+		assert.ok(before.r.error, 'a key imported after the start is unknown on the socket too');
+		h.kill('SIGHUP');
+		await waitEvent(h, 'keys_reloaded');
+		const b = await socketSign(second, 11);
+		assert.ok(b.r.ok, JSON.stringify(b.r.error));
+		assert.ok(verifySignature(b.bytes.toString('hex'), second.publicKey, signatureText(b.r.ok, second.pkh)),
+			'the reloaded key signs over the socket, and Taquito verifies it');
+		const below = await socketSign(first, 9);
+		assert.ok(below.r.error, 'the watermark survived the reload on the socket path (level 9 < 10)');
+		assert.match(JSON.stringify(below.r.error), /not above high watermark/);
+		await h.stop();
+	} finally {
+		h.kill('SIGKILL');
+	}
+});
