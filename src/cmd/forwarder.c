@@ -47,14 +47,23 @@ static const char usage[] =
 	"                                 tunnel's probe-interval); otherwise remote only\n"
 	"      --alive-interval SEC       ClientAliveInterval and TCP keepalive (default 5)\n"
 	"      --alive-count N            ClientAliveCountMax (default 3)\n"
-	"      --login-grace SEC          LoginGraceTime (default 20)\n"
+	"      --login-grace SEC          LoginGraceTime: a connection not logged in by then\n"
+	"                                 is ended (default 10)\n"
+	"      --max-startups S:R:F       unauthenticated connections: from S on, a new one\n"
+	"                                 from a source already holding one is dropped with\n"
+	"                                 probability R%% rising to 100%% at F; at F a newcomer\n"
+	"                                 replaces the oldest (over 2 s) of a source holding\n"
+	"                                 more than its own, or is dropped (default 10:30:40)\n"
+	"      --max-unauthenticated N    the same as --max-startups N (all dropped at N)\n"
+	"      --per-source N             unauthenticated connections per source (default 3)\n"
+	"      --per-source-netblock V4[:V6]  a source is an address masked to these bits\n"
+	"                                 (default 32:128)\n"
 	"      --sshd PATH                sshd binary (default /usr/sbin/sshd)\n"
 	"      --check                    render: also run `sshd -t` on the result\n"
 	"\n"
 	"run only:\n"
 	"  -m, --metrics ADDR:PORT|off    health exporter (default 127.0.0.1:9732): /metrics,\n"
 	"                                 /status, /ready/NAME, /readyz, /healthz\n"
-	"      --max-unauthenticated N    concurrent connections not yet logged in (default 10)\n"
 	"      --max-connections N        concurrent connections (default 512)\n"
 	"      --probe-interval SEC       check each box through its tunnel this often (default 5)\n"
 	"      --probe-timeout MS         (default 3000)\n"
@@ -73,7 +82,7 @@ static const char usage[] =
 enum {
 	OPT_USER = 256, OPT_FWD_BIND, OPT_SELF_PROBE, OPT_ALIVE_INT, OPT_ALIVE_CNT, OPT_GRACE, OPT_SSHD,
 	OPT_CHECK, OPT_MAX_UNAUTH, OPT_MAX_CONN, OPT_PROBE_INT, OPT_PROBE_TO, OPT_UTO, OPT_LOGLEVEL,
-	OPT_K8S, OPT_NS, OPT_IMAGE, OPT_LB_PORT, OPT_SECRET,
+	OPT_STARTUPS, OPT_PER_SOURCE, OPT_NETBLOCK, OPT_K8S, OPT_NS, OPT_IMAGE, OPT_LB_PORT, OPT_SECRET,
 };
 
 static const struct option options[] = {
@@ -91,6 +100,9 @@ static const struct option options[] = {
 	{ "sshd", required_argument, NULL, OPT_SSHD },
 	{ "check", no_argument, NULL, OPT_CHECK },
 	{ "max-unauthenticated", required_argument, NULL, OPT_MAX_UNAUTH },
+	{ "max-startups", required_argument, NULL, OPT_STARTUPS },
+	{ "per-source", required_argument, NULL, OPT_PER_SOURCE },
+	{ "per-source-netblock", required_argument, NULL, OPT_NETBLOCK },
 	{ "max-connections", required_argument, NULL, OPT_MAX_CONN },
 	{ "probe-interval", required_argument, NULL, OPT_PROBE_INT },
 	{ "probe-timeout", required_argument, NULL, OPT_PROBE_TO },
@@ -288,8 +300,22 @@ int cmd_forwarder(int argc, char **argv)
 		case OPT_SSHD: o.sshd_path = optarg; break;
 		case OPT_CHECK: check = true; break;
 		case OPT_MAX_UNAUTH:
-			if (!parse_uint(optarg, 1, 10000, &o.max_unauthenticated))
-				return bad_value("--max-unauthenticated", optarg, "1 to 10000");
+		case OPT_STARTUPS:
+			if ((c == OPT_MAX_UNAUTH && strchr(optarg, ':')) ||
+			    !admit_parse_startups(optarg, &o.render.admit, &e)) {
+				cmd_fail("forwarder", &e);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_PER_SOURCE:
+			if (!parse_uint(optarg, 1, 10000, &o.render.admit.per_source))
+				return bad_value("--per-source", optarg, "1 to 10000");
+			break;
+		case OPT_NETBLOCK:
+			if (!admit_parse_netblock(optarg, &o.render.admit, &e)) {
+				cmd_fail("forwarder", &e);
+				return EXIT_USAGE;
+			}
 			break;
 		case OPT_MAX_CONN:
 			if (!parse_uint(optarg, 1, 100000, &o.max_connections))

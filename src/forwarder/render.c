@@ -23,7 +23,8 @@ void fwd_render_opts_defaults(struct fwd_render_opts *o)
 	o->listen_port = 2222;
 	o->alive_interval_s = 5;
 	o->alive_count = 3;
-	o->login_grace_s = 20;
+	o->login_grace_s = 10;
+	admit_limits_defaults(&o->admit);
 }
 
 bool fwd_path_is_safe(const char *path)
@@ -72,7 +73,15 @@ char *fwd_sshd_config_text(const struct fwd_render_opts *o, const struct fwd_ren
 		  "PermitEmptyPasswords no\n"
 		  "UsePAM no\n"
 		  "MaxAuthTries 3\n"
+		  "\n"
+		  "# Under attack: a short login deadline, random early drop past START\n"
+		  "# unauthenticated connections (all dropped at FULL) and a share per source.\n"
+		  "# With `forwarder run` (sshd -i per connection) its accept loop applies the\n"
+		  "# same numbers; these lines hold for an sshd that listens itself.\n"
 		  "LoginGraceTime %u\n"
+		  "MaxStartups %u:%u:%u\n"
+		  "PerSourceMaxStartups %u\n"
+		  "PerSourceNetBlockSize %u:%u\n"
 		  "\n"
 		  "# What: no terminal, no shell, command or subsystem (MaxSessions 0), no agent,\n"
 		  "# X11, tun or UNIX-socket forwarding; TCP forwarding limited per key by\n"
@@ -91,7 +100,8 @@ char *fwd_sshd_config_text(const struct fwd_render_opts *o, const struct fwd_ren
 		  o->signers_path ? o->signers_path : "the signers file", s->n, s->n == 1 ? "" : "es",
 		  r->host_key_out, sshkey_host_algorithms(r->host_key.type), r->user,
 		  strcmp(r->user, "root") == 0 ? "prohibit-password" : "no", r->authorized_keys_path,
-		  o->login_grace_s, o->self_probe ? "yes" : "remote", o->forward_any ? "yes" : "no");
+		  o->login_grace_s, o->admit.start, o->admit.rate, o->admit.full, o->admit.per_source,
+		  o->admit.v4_bits, o->admit.v6_bits, o->self_probe ? "yes" : "remote", o->forward_any ? "yes" : "no");
 	sb_printf(&b, "PermitListen");
 	for (size_t i = 0; i < s->n; i++)
 		sb_printf(&b, " %u %u", (unsigned)s->v[i].port,

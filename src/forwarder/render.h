@@ -26,6 +26,7 @@
 #include <sys/types.h>
 
 #include "../base/err.h"
+#include "admit.h"
 #include "signers.h"
 #include "sshkey.h"
 
@@ -44,7 +45,8 @@ struct fwd_render_opts {
 	bool self_probe;              /* permitopen the box's own P (tunnel probe-interval) */
 	unsigned alive_interval_s;    /* ClientAliveInterval (5) */
 	unsigned alive_count;         /* ClientAliveCountMax (3) */
-	unsigned login_grace_s;       /* LoginGraceTime (20) */
+	unsigned login_grace_s;       /* LoginGraceTime (10) */
+	struct admit_limits admit;    /* MaxStartups, PerSourceMaxStartups, PerSourceNetBlockSize */
 };
 
 /* What a render produced (and what `run` needs afterwards). */

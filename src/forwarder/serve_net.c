@@ -72,7 +72,7 @@ bool listen_on(const char *host, uint16_t port, int *fd_out, uint16_t *actual, s
 	}
 	int one = 1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 128) != 0) {
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 4096) != 0) {
 		err_errno(e, ERR_IO, "listen on %s:%u", host, (unsigned)port);
 		freeaddrinfo(ai);
 		close(fd);

@@ -60,7 +60,8 @@ TEST(forwarder_render_sshd_config_is_keys_only_remote_forwarding_only)
 		"X11Forwarding no", "AllowAgentForwarding no", "AllowStreamLocalForwarding no",
 		"AllowTcpForwarding remote", "GatewayPorts no", "PermitListen 7001 8001 7002 8002",
 		"PermitOpen none", "PermitTunnel no", "ClientAliveInterval 5", "ClientAliveCountMax 3",
-		"LoginGraceTime 20", "PidFile none",
+		"LoginGraceTime 10", "MaxStartups 10:30:40", "PerSourceMaxStartups 3",
+		"PerSourceNetBlockSize 32:128", "PidFile none",
 	};
 	bool all = true;
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
