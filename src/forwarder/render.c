@@ -40,6 +40,31 @@ bool fwd_path_is_safe(const char *path)
 	return true;
 }
 
+static const char *gateway_ports(const struct fwd_render_opts *o)
+{
+	switch (o->forward_bind) {
+	case FWD_BIND_SIGNER: return "clientspecified";
+	case FWD_BIND_ANY: return "yes";
+	case FWD_BIND_LOOPBACK: break;
+	}
+	return "no";
+}
+
+/* What a box may listen on for P (or P+1000 when ssh_port): with
+ * FWD_BIND_SIGNER, P only as 0.0.0.0:P and P+1000 only on loopback; else
+ * the port alone (sshd then takes "localhost", which every -R without an
+ * address asks for, and GatewayPorts decides the address). */
+static const char *listen_spec(const struct fwd_render_opts *o, unsigned P, bool ssh_port, char *buf,
+			       size_t cap)
+{
+	unsigned port = ssh_port ? P + SIGNER_PORT_OFFSET : P;
+	if (o->forward_bind == FWD_BIND_SIGNER)
+		snprintf(buf, cap, "%s:%u", ssh_port ? "localhost" : "0.0.0.0", port);
+	else
+		snprintf(buf, cap, "%u", port);
+	return buf;
+}
+
 char *fwd_sshd_config_text(const struct fwd_render_opts *o, const struct fwd_rendered *r)
 {
 	struct strbuf b = { 0 };
@@ -101,11 +126,13 @@ char *fwd_sshd_config_text(const struct fwd_render_opts *o, const struct fwd_ren
 		  r->host_key_out, sshkey_host_algorithms(r->host_key.type), r->user,
 		  strcmp(r->user, "root") == 0 ? "prohibit-password" : "no", r->authorized_keys_path,
 		  o->login_grace_s, o->admit.start, o->admit.rate, o->admit.full, o->admit.per_source,
-		  o->admit.v4_bits, o->admit.v6_bits, o->self_probe ? "yes" : "remote", o->forward_any ? "yes" : "no");
+		  o->admit.v4_bits, o->admit.v6_bits, o->self_probe ? "yes" : "remote", gateway_ports(o));
 	sb_printf(&b, "PermitListen");
-	for (size_t i = 0; i < s->n; i++)
-		sb_printf(&b, " %u %u", (unsigned)s->v[i].port,
-			  (unsigned)s->v[i].port + SIGNER_PORT_OFFSET);
+	for (size_t i = 0; i < s->n; i++) {
+		char l1[32], l2[32];
+		sb_printf(&b, " %s %s", listen_spec(o, s->v[i].port, false, l1, sizeof(l1)),
+			  listen_spec(o, s->v[i].port, true, l2, sizeof(l2)));
+	}
 	sb_printf(&b, "\nPermitOpen");
 	if (!o->self_probe)
 		sb_printf(&b, " none");
@@ -145,8 +172,10 @@ char *fwd_authorized_keys_text(const struct fwd_render_opts *o, const struct sig
 		  o->signers_path ? o->signers_path : "the signers file");
 	for (size_t i = 0; i < s->n; i++) {
 		const struct signer *x = &s->v[i];
-		unsigned P = x->port, Q = P + SIGNER_PORT_OFFSET;
-		sb_printf(&b, "restrict,port-forwarding,permitlisten=\"%u\",permitlisten=\"%u\"", P, Q);
+		unsigned P = x->port;
+		char l1[32], l2[32];
+		sb_printf(&b, "restrict,port-forwarding,permitlisten=\"%s\",permitlisten=\"%s\"",
+			  listen_spec(o, P, false, l1, sizeof(l1)), listen_spec(o, P, true, l2, sizeof(l2)));
 		if (o->self_probe)
 			sb_printf(&b, ",permitopen=\"localhost:%u\",permitopen=\"127.0.0.1:%u\"", P, P);
 		sb_printf(&b, " %s %s tzsigner:%s\n", sshkey_type_name(x->key.type), x->key.b64, x->name);
@@ -272,6 +301,19 @@ static bool resolve_user(const struct fwd_render_opts *o, struct fwd_rendered *r
 	return true;
 }
 
+static bool port_clash(const struct signers *s, uint16_t port, const char *what, struct err *e);
+
+bool fwd_check_ports(const struct signers *s, uint16_t listen_port, uint16_t metrics_port, struct err *e)
+{
+	if (!port_clash(s, listen_port, "SSH listen", e) ||
+	    (metrics_port && !port_clash(s, metrics_port, "metrics", e)))
+		return false;
+	if (metrics_port && metrics_port == listen_port)
+		return err_set(e, ERR_MALFORMED, "the metrics port and the SSH port are both %u",
+			       (unsigned)listen_port);
+	return true;
+}
+
 static bool port_clash(const struct signers *s, uint16_t port, const char *what, struct err *e)
 {
 	for (size_t i = 0; i < s->n; i++) {
@@ -301,12 +343,8 @@ bool fwd_render(const struct fwd_render_opts *o, struct fwd_rendered *r, struct 
 		return err_set(e, ERR_MALFORMED, "--signers, --host-key and --out are required");
 	if (!resolve_user(o, r, home, sizeof(home), e) || !signers_load(&r->signers, o->signers_path, e))
 		return false;
-	if (!port_clash(&r->signers, o->listen_port, "SSH listen", e) ||
-	    (o->metrics_port && !port_clash(&r->signers, o->metrics_port, "metrics", e)))
+	if (!fwd_check_ports(&r->signers, o->listen_port, o->metrics_port, e))
 		return false;
-	if (o->metrics_port && o->metrics_port == o->listen_port)
-		return err_set(e, ERR_MALFORMED, "the metrics port and the SSH port are both %u",
-			       (unsigned)o->listen_port);
 	if (!fwd_load_host_key(o->host_key_path, &r->host_key, &key_text, &key_len, e))
 		return false;
 	if (!dir_ensure(o->out_dir, 0755, e)) {
