@@ -56,7 +56,7 @@ static const char usage[] =
 	"                                 is ended (default 10)\n"
 	"      --max-startups S:R:F       unauthenticated connections: from S on, a new one\n"
 	"                                 from a source already holding one is dropped with\n"
-	"                                 probability R%% rising to 100%% at F; at F a newcomer\n"
+	"                                 probability R% rising to 100% at F; at F a newcomer\n"
 	"                                 replaces the oldest (over 2 s) of a source holding\n"
 	"                                 more than its own, or is dropped (default 10:30:40)\n"
 	"      --max-unauthenticated N    the same as --max-startups N (all dropped at N)\n"
@@ -94,7 +94,8 @@ static const char usage[] =
 	"      --monitoring-from NAMESPACE:LABEL=VALUE[,...]  pods that may reach every\n"
 	"                                 box's P to scrape its /metrics (up to 4)\n"
 	"\n"
-	"SIGTERM/SIGINT stop `run` and its sshd children; SIGHUP renders again.\n";
+	"SIGTERM/SIGINT stop `run` and its sshd children; SIGHUP, or a change of the\n"
+	"signers file (watched with inotify), renders again in place.\n";
 
 enum {
 	OPT_USER = 256, OPT_FWD_BIND, OPT_SELF_PROBE, OPT_ALIVE_INT, OPT_ALIVE_CNT, OPT_GRACE, OPT_SSHD,

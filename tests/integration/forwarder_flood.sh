@@ -43,7 +43,8 @@ for round in $(seq 1 "$ROUNDS"); do
 		IFS=: read -r name P S <<<"$spec"
 		fl_box_down "$name"
 		# its old session is gone once P stops answering
-		fl_wait 10 bash -c "! ip netns exec $FL_NS curl -s -f -o /dev/null -m 1 http://127.0.0.1:$P/authorized_keys"
+		fl_wait 10 bash -c "! ip netns exec $FL_NS curl -s -f -o /dev/null -m 1 http://127.0.0.1:$P/authorized_keys" ||
+			fl_fail "$name still answers after its box went down"
 		t0=$(date +%s%N)
 		fl_box_up "$name" "$P" "$S"
 		fl_wait 30 fl_answers "$P" || fl_fail "$name is not back after 30 s in round $round"

@@ -256,7 +256,7 @@ fl_box_up() {
 	local name=$1 P=$2 S=$3
 	ip netns exec "$FL_NS" setsid bash -c '
 		while :; do
-			timeout 600 ssh -F none -T -N -o BatchMode=yes -o ExitOnForwardFailure=yes \
+			timeout --foreground 600 ssh -F none -T -N -o BatchMode=yes -o ExitOnForwardFailure=yes \
 				-o UserKnownHostsFile="$1/known_hosts" -o StrictHostKeyChecking=yes \
 				-o IdentitiesOnly=yes -o IdentityAgent=none -o ConnectTimeout=5 \
 				-o ServerAliveInterval=5 -i "$1/$2" -p "$3" \

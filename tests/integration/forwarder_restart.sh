@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # forwarder_restart.sh - every sshd session dies with its forwarder, whatever
-# killed it, proved against the real forwarder (as root, sshd with privilege
-# separation) and sshd -i:
+# killed it, proved against the real forwarder (as root, the boxes logging
+# in as `daemon`: sshd's post-authentication process changes user, which
+# clears the parent-death signal) and sshd -i:
 #   - two boxes (plain OpenSSH clients that reconnect) are logged in;
 #   - `kill -9` of the forwarder: the processes of its sessions that outlive
 #     it are counted (sshd's post-authentication process is not reached by
@@ -15,7 +16,9 @@
 . "$(dirname "$0")/forwarder_lib.sh"
 fl_init
 
-fl_two_boxes_up
+id daemon >/dev/null 2>&1 || fl_fail "no user daemon"
+FL_TARGET=daemon@127.0.0.1
+fl_two_boxes_up --user daemon
 # sshd_pids: the sshd processes (not zombies) in the test's namespace
 sshd_pids() {
 	local p
@@ -39,7 +42,7 @@ done
 fl_log "processes of the old sessions alive after the kill:${left:- none}"
 
 fl_log "a new forwarder starts"
-fl_forwarder_start
+fl_forwarder_start --user daemon
 survivors=""
 for p in $before; do
 	kill -0 "$p" 2>/dev/null && [ "$(awk '{ print $3 }' "/proc/$p/stat" 2>/dev/null)" != Z ] && survivors="$survivors $p"
