@@ -30,7 +30,7 @@ sshd_pids() {
 }
 before=$(sshd_pids | tr '\n' ' ')
 [ -n "$before" ] || fl_fail "no sshd process before the kill"
-grep -qE '^[0-9]+ [0-9]+$' "$FL_TMP/out/sessions" || fl_fail "OUT/sessions lists no session: $(cat "$FL_TMP/out/sessions")"
+grep -qE '^[0-9]+ [0-9]+ [0-9]+$' "$FL_TMP/out/sessions" || fl_fail "OUT/sessions lists no session: $(cat "$FL_TMP/out/sessions")"
 
 fl_log "kill -9 of the forwarder (sessions: $before)"
 fl_forwarder_stop KILL
