@@ -191,6 +191,7 @@ bool fwd_run(const struct fwd_run_opts *o, struct err *e)
 	}
 	if (!listen_on(o->render.listen_host, o->render.listen_port, &L->lfd, &L->listen_port, e))
 		goto out;
+	defer_accept(L->lfd, o->render.login_grace_s);
 	host_port_text(s->listen_text, sizeof(s->listen_text), o->render.listen_host, L->listen_port);
 	uint16_t mport = 0;
 	if (o->render.metrics_port) {

@@ -132,7 +132,7 @@ void accept_ssh(struct loop *L)
 {
 	struct fwd_state *s = &L->s;
 	const struct fwd_run_opts *o = s->opts;
-	for (int k = 0; k < ACCEPT_BURST; k++) {
+	for (int spawned = 0, k = 0; spawned < ACCEPT_BURST && k < DROP_BURST; k++) {
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof(ss);
 		int cfd = accept4(L->lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
@@ -166,6 +166,7 @@ void accept_ssh(struct loop *L)
 			c->superseded = true;
 		}
 		spawn(L, cfd, peer, &src);
+		spawned++;
 		close(cfd);
 	}
 }

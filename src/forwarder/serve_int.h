@@ -37,7 +37,10 @@
 #define HTTP_MAX_CONNS 32
 #define HTTP_REQ_MAX 4096
 #define HTTP_TIMEOUT_MS 5000
-#define ACCEPT_BURST 16
+#define ACCEPT_BURST 16   /* sshd children started per turn of the loop */
+#define DROP_BURST 1024   /* connections accepted and closed at once per turn: under a
+			   * flood the queue must drain faster than it fills, or a box's
+			   * connection waits behind it past its ConnectTimeout */
 #define STOP_GRACE_MS 3000
 
 struct http_conn {
@@ -82,6 +85,8 @@ void addr_text(const struct sockaddr_storage *ss, char *out, size_t cap);
 /* The same for a numeric host and a port. */
 void host_port_text(char *out, size_t cap, const char *host, uint16_t port);
 unsigned user_timeout_ms(const struct fwd_run_opts *o);
+/* TCP_DEFER_ACCEPT on the SSH listener. */
+void defer_accept(int fd, unsigned secs);
 /* TCP_NODELAY, keepalive and TCP_USER_TIMEOUT on an accepted connection. */
 void tune(int fd, const struct fwd_run_opts *o);
 

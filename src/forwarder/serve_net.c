@@ -139,3 +139,15 @@ void tune(int fd, const struct fwd_run_opts *o)
 	if (setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &uto, sizeof(uto)) != 0)
 		log_warn("event=sockopt option=TCP_USER_TIMEOUT error=%d", errno);
 }
+
+/* A connection reaches the accept queue only once its first bytes arrive
+ * (or after the grace period). An SSH client sends its identification
+ * string as soon as it connects, so boxes are not delayed; connections that
+ * never send anything wait in the kernel's SYN queue instead of standing in
+ * the accept queue in front of a box. */
+void defer_accept(int fd, unsigned secs)
+{
+	int s = (int)secs;
+	if (setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &s, sizeof(s)) != 0)
+		log_warn("event=sockopt option=TCP_DEFER_ACCEPT error=%d", errno);
+}

@@ -127,9 +127,13 @@ fl_metrics | grep -q '^tzsigner_forwarder_takeovers_total [1-9]' || fl_fail "the
 
 fl_log "past --max-unauthenticated 3, a new connection is closed at once"
 fl_in bash -c '
+	# each sends its identification first, as ssh does (the listener defers
+	# accepting a connection until its first bytes: TCP_DEFER_ACCEPT)
 	exec 3<>/dev/tcp/127.0.0.1/'$FL_SSH_PORT' 4<>/dev/tcp/127.0.0.1/'$FL_SSH_PORT' 5<>/dev/tcp/127.0.0.1/'$FL_SSH_PORT'
+	for fd in 3 4 5; do printf "SSH-2.0-test\r\n" >&$fd; done
 	for fd in 3 4 5; do read -r -t 5 banner <&$fd || exit 3; case $banner in SSH-2.0-*) ;; *) exit 4 ;; esac; done
 	exec 6<>/dev/tcp/127.0.0.1/'$FL_SSH_PORT'
+	printf "SSH-2.0-test\r\n" >&6
 	if read -r -t 5 banner <&6; then echo "4th got: $banner"; exit 5; fi
 	exit 0' || fl_fail "the unauthenticated limit did not hold (rc $?)"
 fl_wait 5 fl_metrics_has 'tzsigner_forwarder_connections_dropped_total{reason="unauthenticated_limit"} 1' ||
