@@ -27,7 +27,9 @@ fl_wait 20 fl_answers 7001 || fl_fail "alpha's tunnel did not come up: $(cat "$F
 listeners=$(fl_in ss -Hltn | awk '{ print $4 }')
 grep -qx '0.0.0.0:7001' <<<"$listeners" || fl_fail "P is not on every address: $listeners"
 grep -qx '127.0.0.1:8001' <<<"$listeners" || fl_fail "P+1000 is not on the loopback: $listeners"
-grep -E ':8001$' <<<"$listeners" | grep -qvx '127.0.0.1:8001' && fl_fail "P+1000 listens beyond the loopback: $listeners"
+# ("localhost": sshd binds both loopbacks, 127.0.0.1 and ::1)
+grep -E ':8001$' <<<"$listeners" | grep -qvxE '127\.0\.0\.1:8001|\[::1\]:8001' &&
+	fl_fail "P+1000 listens beyond the loopback: $listeners"
 fl_in curl -s -f -o /dev/null -m 2 "http://10.99.0.2:7001/authorized_keys" || fl_fail "P does not answer on the pod address"
 if fl_in bash -c 'exec 3<>/dev/tcp/10.99.0.2/8001' 2>/dev/null; then
 	fl_fail "P+1000 answers on the pod address"
