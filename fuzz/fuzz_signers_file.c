@@ -48,8 +48,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	for (size_t i = 0; i < s.n; i++)
 		if (strcmp(back.v[i].name, s.v[i].name) != 0 || back.v[i].port != s.v[i].port ||
-		    strcmp(back.v[i].key.fingerprint, s.v[i].key.fingerprint) != 0)
+		    strcmp(back.v[i].key.fingerprint, s.v[i].key.fingerprint) != 0 ||
+		    back.v[i].n_bakers != s.v[i].n_bakers)
 			abort();
+		else
+			for (unsigned k = 0; k < s.v[i].n_bakers; k++)
+				if (strcmp(back.v[i].bakers[k].ns, s.v[i].bakers[k].ns) != 0 ||
+				    strcmp(back.v[i].bakers[k].labels, s.v[i].bakers[k].labels) != 0)
+					abort();
 	signers_free(&back);
 	free(canon);
 

@@ -17,7 +17,7 @@ static const char usage[] =
 	"usage: tzsigner forwarder render --signers FILE --host-key FILE --out DIR [options]\n"
 	"       tzsigner forwarder render --k8s --signers FILE --out DIR [--host-key FILE] [k8s options]\n"
 	"       tzsigner forwarder run --signers FILE --host-key FILE --out DIR [options]\n"
-	"       tzsigner forwarder check --signers FILE\n"
+	"       tzsigner forwarder check --signers FILE [--k8s] [--listen ADDR:PORT] [--metrics ADDR:PORT]\n"
 	"       tzsigner forwarder status [--url HOST:PORT] [--json]\n"
 	"\n"
 	"The cloud endpoint: one OpenSSH sshd serving several signer boxes. Each box is\n"
@@ -31,9 +31,12 @@ static const char usage[] =
 	"           TCP_NODELAY, keepalive and TCP_USER_TIMEOUT on each and run\n"
 	"           `sshd -i` on it; check each box through its tunnel; export\n"
 	"           metrics and status on --metrics (the container's entrypoint)\n"
-	"  check    parse and validate the signers file, print OK or the first error\n"
+	"  check    parse and validate the signers file (and its ports against the SSH\n"
+	"           and metrics ports; with --k8s, that every box names its bakers),\n"
+	"           print OK or the first error\n"
 	"\n"
-	"  -s, --signers FILE             the boxes: NAME PORT [statusz=PKH] SSH_PUBLIC_KEY\n"
+	"  -s, --signers FILE             the boxes: NAME PORT [statusz=PKH]\n"
+	"                                 [bakers=NAMESPACE:LABEL=VALUE,...] SSH_PUBLIC_KEY\n"
 	"  -k, --host-key FILE            the endpoint's OpenSSH private host key (unencrypted);\n"
 	"                                 keep it: a rebuilt endpoint with it is the same host\n"
 	"  -o, --out DIR                  where rendered files go (created 0755; it and its\n"
@@ -44,20 +47,31 @@ static const char usage[] =
 	"                                 the tunnel's default, when run as root; else the\n"
 	"                                 user running the forwarder, which it must be)\n"
 	"      --forward-bind MODE        loopback (default): forwarded ports listen on\n"
-	"                                 127.0.0.1 only; any: on every address (Kubernetes,\n"
-	"                                 where Services reach the pod's IP)\n"
+	"                                 127.0.0.1 only; signer (Kubernetes, where Services\n"
+	"                                 reach the pod's IP): a box's P on 0.0.0.0 (the box\n"
+	"                                 asks for it: tunnel remote-bind 0.0.0.0), its P+1000\n"
+	"                                 on loopback only; any: both on every address\n"
 	"      --permit-self-probe        let each box open a local forward to its own P (the\n"
 	"                                 tunnel's probe-interval); otherwise remote only\n"
 	"      --alive-interval SEC       ClientAliveInterval and TCP keepalive (default 5)\n"
 	"      --alive-count N            ClientAliveCountMax (default 3)\n"
-	"      --login-grace SEC          LoginGraceTime (default 20)\n"
+	"      --login-grace SEC          LoginGraceTime: a connection not logged in by then\n"
+	"                                 is ended (default 10)\n"
+	"      --max-startups S:R:F       unauthenticated connections: from S on, a new one\n"
+	"                                 from a source already holding one is dropped with\n"
+	"                                 probability R% rising to 100% at F; at F a newcomer\n"
+	"                                 replaces the oldest (over 2 s) of a source holding\n"
+	"                                 more than its own, or is dropped (default 10:30:40)\n"
+	"      --max-unauthenticated N    the same as --max-startups N (all dropped at N)\n"
+	"      --per-source N             unauthenticated connections per source (default 3)\n"
+	"      --per-source-netblock V4[:V6]  a source is an address masked to these bits\n"
+	"                                 (default 32:128)\n"
 	"      --sshd PATH                sshd binary (default /usr/sbin/sshd)\n"
 	"      --check                    render: also run `sshd -t` on the result\n"
 	"\n"
 	"run only:\n"
 	"  -m, --metrics ADDR:PORT|off    health exporter (default 127.0.0.1:9732): /metrics,\n"
 	"                                 /status, /ready/NAME, /readyz, /healthz\n"
-	"      --max-unauthenticated N    concurrent connections not yet logged in (default 10)\n"
 	"      --max-connections N        concurrent connections (default 512)\n"
 	"      --probe-interval SEC       check each box through its tunnel this often (default 5)\n"
 	"      --probe-timeout MS         (default 3000)\n"
@@ -70,13 +84,26 @@ static const char usage[] =
 	"      --lb-port PORT             the LoadBalancer's SSH port (default 22)\n"
 	"      --with-secret              also write secret.yaml with the host key (mode 0600;\n"
 	"                                 do not commit it)\n"
+	"  cluster knobs (each may be repeated, up to 16 times):\n"
+	"      --label KEY=VALUE          an extra label on every object and on the pod\n"
+	"      --lb-annotation KEY=VALUE  an annotation of the SSH LoadBalancer (your cloud's\n"
+	"                                 load balancer type, internal/external, ...)\n"
+	"      --lb-source-range CIDR     only these sources reach the SSH LoadBalancer (its\n"
+	"                                 loadBalancerSourceRanges, and the NetworkPolicy)\n"
+	"      --node-selector KEY=VALUE  run the pod on nodes with this label\n"
+	"      --toleration KEY[=VALUE]:EFFECT  tolerate this taint (NoSchedule,\n"
+	"                                 PreferNoSchedule or NoExecute)\n"
+	"      --priority-class NAME      the pod's priorityClassName\n"
+	"      --monitoring-from NAMESPACE:LABEL=VALUE[,...]  pods that may reach every\n"
+	"                                 box's P to scrape its /metrics (up to 4)\n"
 	"\n"
-	"SIGTERM/SIGINT stop `run` and its sshd children; SIGHUP renders again.\n";
+	"SIGTERM/SIGINT stop `run` and its sshd children; SIGHUP, or a change of the\n"
+	"signers file (watched with inotify), renders again in place.\n";
 
 enum {
 	OPT_USER = 256, OPT_FWD_BIND, OPT_SELF_PROBE, OPT_ALIVE_INT, OPT_ALIVE_CNT, OPT_GRACE, OPT_SSHD,
 	OPT_CHECK, OPT_MAX_UNAUTH, OPT_MAX_CONN, OPT_PROBE_INT, OPT_PROBE_TO, OPT_UTO, OPT_LOGLEVEL,
-	OPT_K8S, OPT_NS, OPT_IMAGE, OPT_LB_PORT, OPT_SECRET,
+	OPT_STARTUPS, OPT_PER_SOURCE, OPT_NETBLOCK, OPT_KNOB, OPT_K8S, OPT_NS, OPT_IMAGE, OPT_LB_PORT, OPT_SECRET,
 };
 
 static const struct option options[] = {
@@ -94,6 +121,9 @@ static const struct option options[] = {
 	{ "sshd", required_argument, NULL, OPT_SSHD },
 	{ "check", no_argument, NULL, OPT_CHECK },
 	{ "max-unauthenticated", required_argument, NULL, OPT_MAX_UNAUTH },
+	{ "max-startups", required_argument, NULL, OPT_STARTUPS },
+	{ "per-source", required_argument, NULL, OPT_PER_SOURCE },
+	{ "per-source-netblock", required_argument, NULL, OPT_NETBLOCK },
 	{ "max-connections", required_argument, NULL, OPT_MAX_CONN },
 	{ "probe-interval", required_argument, NULL, OPT_PROBE_INT },
 	{ "probe-timeout", required_argument, NULL, OPT_PROBE_TO },
@@ -104,6 +134,13 @@ static const struct option options[] = {
 	{ "image", required_argument, NULL, OPT_IMAGE },
 	{ "lb-port", required_argument, NULL, OPT_LB_PORT },
 	{ "with-secret", no_argument, NULL, OPT_SECRET },
+	{ "label", required_argument, NULL, OPT_KNOB },
+	{ "lb-annotation", required_argument, NULL, OPT_KNOB },
+	{ "lb-source-range", required_argument, NULL, OPT_KNOB },
+	{ "node-selector", required_argument, NULL, OPT_KNOB },
+	{ "toleration", required_argument, NULL, OPT_KNOB },
+	{ "priority-class", required_argument, NULL, OPT_KNOB },
+	{ "monitoring-from", required_argument, NULL, OPT_KNOB },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -114,17 +151,25 @@ static int bad_value(const char *opt, const char *value, const char *want)
 	return EXIT_USAGE;
 }
 
-static int do_check(const char *signers)
+static int do_check(const struct fwd_run_opts *o, const struct k8s_opts *k, bool k8s)
 {
 	struct signers s;
 	struct err e = { 0 };
+	const char *signers = o->render.signers_path;
 	if (!signers_load(&s, signers, &e))
 		return cmd_fail("forwarder check", &e);
+	/* The same checks render and run make, so check says what they would. */
+	if (!fwd_check_ports(&s, o->render.listen_port, o->render.metrics_port, &e) ||
+	    (k8s && !k8s_opts_check(k, &s, &e))) {
+		signers_free(&s);
+		err_wrap(&e, "%s", signers);
+		return cmd_fail("forwarder check", &e);
+	}
 	printf("%s: %zu box%s OK\n", signers, s.n, s.n == 1 ? "" : "es");
 	for (size_t i = 0; i < s.n; i++)
-		printf("  %-20s P=%-5u sshd=%-5u %s %s\n", s.v[i].name, (unsigned)s.v[i].port,
+		printf("  %-20s P=%-5u sshd=%-5u %s %s bakers=%u\n", s.v[i].name, (unsigned)s.v[i].port,
 		       (unsigned)s.v[i].port + SIGNER_PORT_OFFSET, sshkey_type_name(s.v[i].key.type),
-		       s.v[i].key.fingerprint);
+		       s.v[i].key.fingerprint, s.v[i].n_bakers);
 	signers_free(&s);
 	return EXIT_SUCCESS;
 }
@@ -236,7 +281,8 @@ int cmd_forwarder(int argc, char **argv)
 	unsigned v;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc - 1, argv + 1, "s:k:o:l:m:h", options, NULL)) != -1) {
+	int li = 0;
+	while ((c = getopt_long(argc - 1, argv + 1, "s:k:o:l:m:h", options, &li)) != -1) {
 		switch (c) {
 		case 's': o.render.signers_path = optarg; break;
 		case 'k': o.render.host_key_path = optarg; break;
@@ -265,11 +311,13 @@ int cmd_forwarder(int argc, char **argv)
 		case OPT_USER: o.render.user = optarg; break;
 		case OPT_FWD_BIND:
 			if (strcmp(optarg, "any") == 0)
-				o.render.forward_any = true;
+				o.render.forward_bind = FWD_BIND_ANY;
+			else if (strcmp(optarg, "signer") == 0)
+				o.render.forward_bind = FWD_BIND_SIGNER;
 			else if (strcmp(optarg, "loopback") == 0)
-				o.render.forward_any = false;
+				o.render.forward_bind = FWD_BIND_LOOPBACK;
 			else
-				return bad_value("--forward-bind", optarg, "loopback or any");
+				return bad_value("--forward-bind", optarg, "loopback, signer or any");
 			break;
 		case OPT_SELF_PROBE:
 			o.render.self_probe = true;
@@ -293,8 +341,22 @@ int cmd_forwarder(int argc, char **argv)
 		case OPT_SSHD: o.sshd_path = optarg; break;
 		case OPT_CHECK: check = true; break;
 		case OPT_MAX_UNAUTH:
-			if (!parse_uint(optarg, 1, 10000, &o.max_unauthenticated))
-				return bad_value("--max-unauthenticated", optarg, "1 to 10000");
+		case OPT_STARTUPS:
+			if ((c == OPT_MAX_UNAUTH && strchr(optarg, ':')) ||
+			    !admit_parse_startups(optarg, &o.render.admit, &e)) {
+				cmd_fail("forwarder", &e);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_PER_SOURCE:
+			if (!parse_uint(optarg, 1, 10000, &o.render.admit.per_source))
+				return bad_value("--per-source", optarg, "1 to 10000");
+			break;
+		case OPT_NETBLOCK:
+			if (!admit_parse_netblock(optarg, &o.render.admit, &e)) {
+				cmd_fail("forwarder", &e);
+				return EXIT_USAGE;
+			}
 			break;
 		case OPT_MAX_CONN:
 			if (!parse_uint(optarg, 1, 100000, &o.max_connections))
@@ -328,6 +390,12 @@ int cmd_forwarder(int argc, char **argv)
 			k.lb_port = (uint16_t)v;
 			break;
 		case OPT_SECRET: with_secret = true; break;
+		case OPT_KNOB:
+			if (!k8s_knob_add(&k.knobs, options[li].name, optarg, &e)) {
+				cmd_fail("forwarder", &e);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'h': fputs(usage, stdout); return EXIT_SUCCESS;
 		default: fputs(usage, stderr); return EXIT_USAGE;
 		}
@@ -345,7 +413,7 @@ int cmd_forwarder(int argc, char **argv)
 			fprintf(stderr, "tzsigner forwarder check: --signers is required\n");
 			return EXIT_USAGE;
 		}
-		return do_check(o.render.signers_path);
+		return do_check(&o, &k, k8s);
 	}
 	if (k8s) {
 		if (!is_render) {

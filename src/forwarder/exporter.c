@@ -56,11 +56,17 @@ char *fwd_metrics_text(const struct fwd_state *s)
 	sb_printf(&b, "tzsigner_forwarder_connections_accepted_total %llu\n",
 		  (unsigned long long)s->accepted_total);
 	gauge(&b, "tzsigner_forwarder_connections_dropped_total",
-	      "SSH connections closed at once, by the limit they hit.", "counter");
-	sb_printf(&b, "tzsigner_forwarder_connections_dropped_total{reason=\"unauthenticated_limit\"} %llu\n",
-		  (unsigned long long)s->dropped_unauth_total);
+	      "SSH connections closed at once by the limit they hit, or ended unauthenticated to make room "
+	      "for a source with fewer (evicted).",
+	      "counter");
+	for (int v = ADMIT_EVICT; v <= ADMIT_DROP_FULL; v++)
+		sb_printf(&b, "tzsigner_forwarder_connections_dropped_total{reason=\"%s\"} %llu\n",
+			  admit_verdict_name((enum admit_verdict)v), (unsigned long long)s->dropped_total[v]);
 	sb_printf(&b, "tzsigner_forwarder_connections_dropped_total{reason=\"connection_limit\"} %llu\n",
 		  (unsigned long long)s->dropped_limit_total);
+	gauge(&b, "tzsigner_forwarder_takeovers_total",
+	      "Logins of a box's key that ended the box's older session.", "counter");
+	sb_printf(&b, "tzsigner_forwarder_takeovers_total %llu\n", (unsigned long long)s->takeovers_total);
 	gauge(&b, "tzsigner_forwarder_renders_total", "Renders of the sshd files, by outcome.", "counter");
 	sb_printf(&b, "tzsigner_forwarder_renders_total{outcome=\"ok\"} %llu\n",
 		  (unsigned long long)s->renders_total);
@@ -160,12 +166,16 @@ char *fwd_status_json(const struct fwd_state *s)
 		}
 	char started[32];
 	json_t *root = json_pack(
-		"{s:b,s:s,s:s,s:s,s:s,s:o,s:{s:i,s:i,s:I,s:I,s:I}}", "ready", s->ready, "listen",
+		"{s:b,s:s,s:s,s:s,s:s,s:o,s:{s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}", "ready", s->ready, "listen",
 		s->listen_text, "user", s->r.user, "host_key", s->r.host_key.fingerprint, "started",
 		iso(s->start_ms, started, sizeof(started)), "boxes", boxes, "connections",
 		"unauthenticated", (int)s->unauthenticated, "authenticated",
 		(int)(s->n_children - s->unauthenticated), "accepted", (json_int_t)s->accepted_total,
-		"dropped_unauthenticated_limit", (json_int_t)s->dropped_unauth_total,
+		"dropped_unauthenticated_limit", (json_int_t)s->dropped_total[ADMIT_DROP_FULL],
+		"dropped_per_source_limit", (json_int_t)s->dropped_total[ADMIT_DROP_PER_SOURCE],
+		"dropped_early", (json_int_t)s->dropped_total[ADMIT_DROP_EARLY],
+		"evicted", (json_int_t)s->dropped_total[ADMIT_EVICT], "takeovers",
+		(json_int_t)s->takeovers_total,
 		"dropped_connection_limit", (json_int_t)s->dropped_limit_total);
 	return dump(root);
 }

@@ -1,7 +1,7 @@
-/* k8s.c - Kubernetes manifests for the forwarder, as YAML text. Every
- * string scalar is written double-quoted (JSON escaping is valid YAML), the
- * ConfigMap's file as a literal block. */
-#include "k8s.h"
+/* k8s.c - Kubernetes manifests for the forwarder, as YAML text (the
+ * ConfigMap's file as a literal block); the pieces are in k8s_yaml.c, the
+ * NetworkPolicies in k8s_policy.c, the cluster knobs in k8s_knobs.c. */
+#include "k8s_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,9 +10,8 @@
 #include <sodium.h>
 
 #include "../base/file.h"
-#include "strbuf.h"
+#include "k8s_names.h"
 
-#define APP "tzsigner-forwarder"
 #define CONFIGMAP_NAME "tzsigner-forwarder-signers"
 
 void k8s_opts_defaults(struct k8s_opts *o)
@@ -26,20 +25,9 @@ void k8s_opts_defaults(struct k8s_opts *o)
 	o->alive_count = 3;
 }
 
-static bool dns_label(const char *s, size_t max)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > max || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
-			return false;
-	return s[n - 1] != '-';
-}
-
 bool k8s_opts_check(const struct k8s_opts *o, const struct signers *s, struct err *e)
 {
-	if (o->namespace && !dns_label(o->namespace, 63))
+	if (o->namespace && !k8s_dns_label_ok(o->namespace, strlen(o->namespace), 63))
 		return err_set(e, ERR_MALFORMED, "namespace '%.64s' is not a DNS label (a-z, 0-9, '-')",
 			       o->namespace);
 	if (!o->image || !*o->image || strlen(o->image) > 255)
@@ -57,59 +45,20 @@ bool k8s_opts_check(const struct k8s_opts *o, const struct signers *s, struct er
 					       s->v[i].line);
 	if (o->ssh_port == o->metrics_port)
 		return err_set(e, ERR_MALFORMED, "the SSH and metrics ports are both %u", (unsigned)o->ssh_port);
+	int nb = signers_find_without_bakers(s);
+	if (nb >= 0)
+		return err_set(e, ERR_MALFORMED,
+			       "line %u: box '%s' names no bakers: in Kubernetes every pod could reach its signer; "
+			       "add bakers=NAMESPACE:LABEL=VALUE[,LABEL=VALUE…] (the labels of its baker pods)",
+			       s->v[nb].line, s->v[nb].name);
 	return true;
-}
-
-/* A YAML double-quoted scalar. */
-static void q(struct strbuf *b, const char *s)
-{
-	sb_put(b, "\"", 1);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			sb_printf(b, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			sb_printf(b, "\\x%02x", c);
-		else
-			sb_put(b, (const char *)&c, 1);
-	}
-	sb_put(b, "\"", 1);
-}
-
-static void kv(struct strbuf *b, int indent, const char *key, const char *value)
-{
-	sb_printf(b, "%*s%s: ", indent, "", key);
-	q(b, value);
-	sb_put(b, "\n", 1);
-}
-
-static void metadata(struct strbuf *b, const struct k8s_opts *o, const char *name,
-		     const char *component, const char *box)
-{
-	sb_printf(b, "metadata:\n");
-	kv(b, 2, "name", name);
-	if (o->namespace)
-		kv(b, 2, "namespace", o->namespace);
-	sb_printf(b, "  labels:\n");
-	kv(b, 4, "app.kubernetes.io/name", box ? "tzsigner-box" : APP);
-	kv(b, 4, "app.kubernetes.io/part-of", "tzsigner");
-	kv(b, 4, "app.kubernetes.io/component", component);
-	kv(b, 4, "app.kubernetes.io/managed-by", "tzsigner-forwarder-render");
-	if (box)
-		kv(b, 4, "tzsigner.io/box", box);
-}
-
-static void pod_selector(struct strbuf *b, int indent)
-{
-	kv(b, indent, "app.kubernetes.io/name", APP);
-	kv(b, indent, "app.kubernetes.io/component", "forwarder");
 }
 
 static void configmap(struct strbuf *b, const struct k8s_opts *o, const char *canonical)
 {
 	sb_printf(b, "# The signers file the forwarder pod reads (canonical form of the input).\n"
 		     "apiVersion: \"v1\"\nkind: \"ConfigMap\"\n");
-	metadata(b, o, CONFIGMAP_NAME, "forwarder-config", NULL);
+	k8s_metadata(b, o, CONFIGMAP_NAME, "forwarder-config", NULL);
 	sb_printf(b, "data:\n  %s: |\n", K8S_SIGNERS_KEY);
 	for (const char *l = canonical; *l;) {
 		const char *nl = strchr(l, '\n');
@@ -132,19 +81,39 @@ static void secret(struct strbuf *b, const struct k8s_opts *o)
 	sb_printf(b, "# The endpoint's SSH host key: keep it, and every box keeps trusting a rebuilt\n"
 		     "# endpoint. Secret material: do not commit this file.\n"
 		     "apiVersion: \"v1\"\nkind: \"Secret\"\n");
-	metadata(b, o, K8S_SECRET_NAME, "forwarder-host-key", NULL);
+	k8s_metadata(b, o, K8S_SECRET_NAME, "forwarder-host-key", NULL);
 	sb_printf(b, "type: \"Opaque\"\ndata:\n");
-	kv(b, 2, K8S_HOST_KEY_KEY, b64);
+	k8s_kv(b, 2, K8S_HOST_KEY_KEY, b64);
 	sodium_free(b64);
 }
 
-static void deployment(struct strbuf *b, const struct k8s_opts *o, const struct signers *s,
-		       const char *canonical)
+/* nodeSelector, tolerations, priorityClassName: where the cluster runs the pod. */
+static void placement(struct strbuf *b, const struct k8s_knobs *k)
 {
-	uint8_t h[crypto_hash_sha256_BYTES];
-	char hex[2 * sizeof(h) + 1];
-	crypto_hash_sha256(h, (const unsigned char *)canonical, strlen(canonical));
-	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+	if (k->n_node_selector) {
+		sb_printf(b, "      nodeSelector:\n");
+		for (size_t i = 0; i < k->n_node_selector; i++)
+			k8s_kv(b, 8, k->node_selector[i].key, k->node_selector[i].value);
+	}
+	if (k->n_tolerations) {
+		sb_printf(b, "      tolerations:\n");
+		for (size_t i = 0; i < k->n_tolerations; i++) {
+			const struct k8s_toleration *t = &k->tolerations[i];
+			sb_printf(b, "        - key: ");
+			k8s_q(b, t->key);
+			sb_printf(b, "\n");
+			k8s_kv(b, 10, "operator", t->value[0] ? "Equal" : "Exists");
+			if (t->value[0])
+				k8s_kv(b, 10, "value", t->value);
+			k8s_kv(b, 10, "effect", t->effect);
+		}
+	}
+	if (k->priority_class[0])
+		k8s_kv(b, 6, "priorityClassName", k->priority_class);
+}
+
+static void deployment(struct strbuf *b, const struct k8s_opts *o)
+{
 	char listen[32], metrics[32], interval[16], count[16];
 	snprintf(listen, sizeof(listen), "0.0.0.0:%u", (unsigned)o->ssh_port);
 	snprintf(metrics, sizeof(metrics), "0.0.0.0:%u", (unsigned)o->metrics_port);
@@ -153,20 +122,25 @@ static void deployment(struct strbuf *b, const struct k8s_opts *o, const struct 
 	sb_printf(b, "# The multi-signer SSH endpoint. One replica and the Recreate strategy: every\n"
 		     "# box must be connected to the one pod the Services send bakers to.\n"
 		     "apiVersion: \"apps/v1\"\nkind: \"Deployment\"\n");
-	metadata(b, o, APP, "forwarder", NULL);
+	k8s_metadata(b, o, K8S_APP, "forwarder", NULL);
 	if (o->host_key_public) {
 		sb_printf(b, "  annotations:\n");
-		kv(b, 4, "tzsigner.io/host-key", o->host_key_public);
+		k8s_kv(b, 4, "tzsigner.io/host-key", o->host_key_public);
 	}
 	sb_printf(b, "spec:\n  replicas: 1\n  revisionHistoryLimit: 3\n  strategy:\n"
 		     "    type: \"Recreate\"\n  selector:\n    matchLabels:\n");
-	pod_selector(b, 6);
+	k8s_pod_selector(b, 6);
 	sb_printf(b, "  template:\n    metadata:\n      labels:\n");
-	pod_selector(b, 8);
-	kv(b, 8, "app.kubernetes.io/part-of", "tzsigner");
-	sb_printf(b, "      annotations:\n");
-	kv(b, 8, "tzsigner.io/signers-sha256", hex);
-	sb_printf(b, "    spec:\n"
+	k8s_pod_selector(b, 8);
+	k8s_kv(b, 8, "app.kubernetes.io/part-of", "tzsigner");
+	for (size_t i = 0; i < o->knobs.n_labels; i++)
+		k8s_kv(b, 8, o->knobs.labels[i].key, o->knobs.labels[i].value);
+	/* No checksum of the signers file here: a change of the ConfigMap must
+	 * not replace the pod (and cut every box off). The kubelet updates the
+	 * mounted directory in place and the forwarder reloads (inotify). */
+	sb_printf(b, "    spec:\n");
+	placement(b, &o->knobs);
+	sb_printf(b, 
 		     "      automountServiceAccountToken: false\n"
 		     "      enableServiceLinks: false\n"
 		     "      terminationGracePeriodSeconds: 10\n"
@@ -180,22 +154,22 @@ static void deployment(struct strbuf *b, const struct k8s_opts *o, const struct 
 		     "      containers:\n"
 		     "        - name: \"forwarder\"\n",
 		  K8S_UID, K8S_UID, K8S_UID);
-	kv(b, 10, "image", o->image);
-	kv(b, 10, "imagePullPolicy", "IfNotPresent");
+	k8s_kv(b, 10, "image", o->image);
+	k8s_kv(b, 10, "imagePullPolicy", "IfNotPresent");
 	const char *args[] = { "forwarder", "run",
 			       "--signers", K8S_SIGNERS_MOUNT "/" K8S_SIGNERS_KEY,
 			       "--host-key", K8S_HOST_KEY_MOUNT "/" K8S_HOST_KEY_KEY,
 			       "--out", K8S_OUT_DIR,
 			       "--listen", listen,
 			       "--metrics", metrics,
-			       "--forward-bind", "any",
+			       "--forward-bind", "signer",
 			       "--alive-interval", interval,
 			       "--alive-count", count,
 			       o->self_probe ? "--permit-self-probe" : NULL };
 	sb_printf(b, "          args:\n");
 	for (size_t i = 0; i < sizeof(args) / sizeof(args[0]) && args[i]; i++) {
 		sb_printf(b, "            - ");
-		q(b, args[i]);
+		k8s_q(b, args[i]);
 		sb_put(b, "\n", 1);
 	}
 	sb_printf(b, "          ports:\n"
@@ -206,9 +180,9 @@ static void deployment(struct strbuf *b, const struct k8s_opts *o, const struct 
 		     "              containerPort: %u\n"
 		     "              protocol: \"TCP\"\n",
 		  (unsigned)o->ssh_port, (unsigned)o->metrics_port);
-	for (size_t i = 0; i < s->n; i++)
-		sb_printf(b, "            - containerPort: %u # box %s\n              protocol: \"TCP\"\n",
-			  (unsigned)s->v[i].port, s->v[i].name);
+	/* The boxes' ports are not declared: the pod template must not change
+	 * when a box is added or removed (that would replace the pod and cut
+	 * every box off). The Services target the port numbers. */
 	sb_printf(b,
 		  "          # Ready: the SSH listener is up with rendered files that sshd -t accepted.\n"
 		  "          # Per-box state is in the metrics and /ready/NAME: one box being down\n"
@@ -261,23 +235,37 @@ static void service_head(struct strbuf *b, const struct k8s_opts *o, const char 
 			 const char *component, const char *box, const char *comment)
 {
 	sb_printf(b, "---\n# %s\napiVersion: \"v1\"\nkind: \"Service\"\n", comment);
-	metadata(b, o, name, component, box);
+	k8s_metadata(b, o, name, component, box);
 }
 
 static void services(struct strbuf *b, const struct k8s_opts *o, const struct signers *s)
 {
 	service_head(b, o, "tzsigner-forwarder-ssh", "forwarder-ssh", NULL,
 		     "The SSH endpoint the boxes dial (its address goes into each box's tunnel config).");
-	sb_printf(b, "spec:\n  type: \"LoadBalancer\"\n  externalTrafficPolicy: \"Local\"\n"
-		     "  selector:\n");
-	pod_selector(b, 4);
+	const struct k8s_knobs *k = &o->knobs;
+	if (k->n_lb_annotations) {
+		sb_printf(b, "  annotations:\n");
+		for (size_t i = 0; i < k->n_lb_annotations; i++)
+			k8s_kv(b, 4, k->lb_annotations[i].key, k->lb_annotations[i].value);
+	}
+	sb_printf(b, "spec:\n  type: \"LoadBalancer\"\n  externalTrafficPolicy: \"Local\"\n");
+	if (k->n_source_ranges) {
+		sb_printf(b, "  loadBalancerSourceRanges:\n");
+		for (size_t i = 0; i < k->n_source_ranges; i++) {
+			sb_printf(b, "    - ");
+			k8s_q(b, k->source_ranges[i]);
+			sb_printf(b, "\n");
+		}
+	}
+	sb_printf(b, "  selector:\n");
+	k8s_pod_selector(b, 4);
 	sb_printf(b, "  ports:\n    - name: \"ssh\"\n      port: %u\n      targetPort: \"ssh\"\n"
 		     "      protocol: \"TCP\"\n",
 		  (unsigned)o->lb_port);
 	service_head(b, o, "tzsigner-forwarder-metrics", "forwarder-metrics", NULL,
 		     "The forwarder's exporter: per-box tunnel and signer state.");
 	sb_printf(b, "spec:\n  type: \"ClusterIP\"\n  selector:\n");
-	pod_selector(b, 4);
+	k8s_pod_selector(b, 4);
 	sb_printf(b, "  ports:\n    - name: \"metrics\"\n      port: %u\n      targetPort: \"metrics\"\n"
 		     "      protocol: \"TCP\"\n",
 		  (unsigned)o->metrics_port);
@@ -289,11 +277,11 @@ static void services(struct strbuf *b, const struct k8s_opts *o, const struct si
 			 (unsigned)x->port);
 		service_head(b, o, name, "box-signer", x->name, comment);
 		sb_printf(b, "  annotations:\n");
-		kv(b, 4, "tzsigner.io/ssh-key-fingerprint", x->key.fingerprint);
+		k8s_kv(b, 4, "tzsigner.io/ssh-key-fingerprint", x->key.fingerprint);
 		if (x->statusz[0])
-			kv(b, 4, "tzsigner.io/statusz", x->statusz);
+			k8s_kv(b, 4, "tzsigner.io/statusz", x->statusz);
 		sb_printf(b, "spec:\n  type: \"ClusterIP\"\n  selector:\n");
-		pod_selector(b, 4);
+		k8s_pod_selector(b, 4);
 		sb_printf(b, "  ports:\n    - name: \"signer\"\n      port: %u\n      targetPort: %u\n"
 			     "      protocol: \"TCP\"\n",
 			  (unsigned)x->port, (unsigned)x->port);
@@ -304,16 +292,16 @@ static void rule(struct strbuf *b, const char *alert, const char *expr, const ch
 		 const char *severity, const char *summary, const char *description)
 {
 	sb_printf(b, "        - alert: ");
-	q(b, alert);
+	k8s_q(b, alert);
 	sb_printf(b, "\n          expr: ");
-	q(b, expr);
+	k8s_q(b, expr);
 	sb_printf(b, "\n          for: ");
-	q(b, for_);
+	k8s_q(b, for_);
 	sb_printf(b, "\n          labels:\n");
-	kv(b, 12, "severity", severity);
+	k8s_kv(b, 12, "severity", severity);
 	sb_printf(b, "          annotations:\n");
-	kv(b, 12, "summary", summary);
-	kv(b, 12, "description", description);
+	k8s_kv(b, 12, "summary", summary);
+	k8s_kv(b, 12, "description", description);
 }
 
 static void monitoring(struct strbuf *b, const struct k8s_opts *o)
@@ -321,34 +309,43 @@ static void monitoring(struct strbuf *b, const struct k8s_opts *o)
 	sb_printf(b, "# Prometheus Operator objects. Your Prometheus may select ServiceMonitors and\n"
 		     "# rules by a label (e.g. release: prometheus): add it to these labels.\n"
 		     "apiVersion: \"monitoring.coreos.com/v1\"\nkind: \"ServiceMonitor\"\n");
-	metadata(b, o, "tzsigner-forwarder", "forwarder-metrics", NULL);
+	k8s_metadata(b, o, "tzsigner-forwarder", "forwarder-metrics", NULL);
 	sb_printf(b, "spec:\n  selector:\n    matchLabels:\n");
-	kv(b, 6, "app.kubernetes.io/name", APP);
-	kv(b, 6, "app.kubernetes.io/component", "forwarder-metrics");
+	k8s_kv(b, 6, "app.kubernetes.io/name", K8S_APP);
+	k8s_kv(b, 6, "app.kubernetes.io/component", "forwarder-metrics");
 	sb_printf(b, "  endpoints:\n    - port: \"metrics\"\n      path: \"/metrics\"\n"
 		     "      interval: \"15s\"\n");
 	sb_printf(b, "---\n# Each box's own signer metrics (power, uplink, watermarks), scraped through\n"
 		     "# its tunnel: the per-box Service's port P.\n"
 		     "apiVersion: \"monitoring.coreos.com/v1\"\nkind: \"ServiceMonitor\"\n");
-	metadata(b, o, "tzsigner-boxes", "box-signer", NULL);
+	k8s_metadata(b, o, "tzsigner-boxes", "box-signer", NULL);
 	sb_printf(b, "spec:\n  selector:\n    matchLabels:\n");
-	kv(b, 6, "app.kubernetes.io/part-of", "tzsigner");
-	kv(b, 6, "app.kubernetes.io/component", "box-signer");
+	k8s_kv(b, 6, "app.kubernetes.io/part-of", "tzsigner");
+	k8s_kv(b, 6, "app.kubernetes.io/component", "box-signer");
 	sb_printf(b, "  endpoints:\n    - port: \"signer\"\n      path: \"/metrics\"\n"
 		     "      interval: \"30s\"\n      scrapeTimeout: \"10s\"\n      relabelings:\n"
 		     "        - sourceLabels:\n            - \"__meta_kubernetes_service_label_tzsigner_io_box\"\n"
 		     "          targetLabel: \"box\"\n");
 	sb_printf(b, "---\napiVersion: \"monitoring.coreos.com/v1\"\nkind: \"PrometheusRule\"\n");
-	metadata(b, o, "tzsigner-forwarder", "alerts", NULL);
+	k8s_metadata(b, o, "tzsigner-forwarder", "alerts", NULL);
 	sb_printf(b, "spec:\n  groups:\n    - name: \"tzsigner\"\n      rules:\n");
 	rule(b, "TzsignerSignerUnreachable", "tzsigner_forwarder_box_signer_up == 0", "1m", "critical",
 	     "Signer box {{ $labels.box }} does not answer through its tunnel",
 	     "The forwarder's check of box {{ $labels.box }} (port {{ $labels.port }}) through its SSH "
 	     "tunnel has failed for a minute: the box is offline, its tunnel is down or its signer is "
 	     "stopped. Bakers using tzsigner-{{ $labels.box }} cannot sign.");
-	rule(b, "TzsignerForwarderDown", "up{service=\"tzsigner-forwarder-metrics\"} == 0", "2m",
-	     "critical", "The tzsigner forwarder's exporter is not scraped",
-	     "Prometheus cannot scrape the forwarder: the SSH endpoint for every box may be down.");
+	/* absent(): when the pod is gone there is no target, and `up` has no
+	 * series at all, not a 0. */
+	rule(b, "TzsignerForwarderDown",
+	     "up{service=\"tzsigner-forwarder-metrics\"} == 0 or absent(up{service=\"tzsigner-forwarder-metrics\"})",
+	     "2m", "critical", "The tzsigner forwarder's exporter is not scraped",
+	     "Prometheus cannot scrape the forwarder (it is down, or its pod is gone): the SSH "
+	     "endpoint for every box may be down.");
+	rule(b, "TzsignerSignerUnknown",
+	     "absent(tzsigner_forwarder_box_signer_up) and on() (up{service=\"tzsigner-forwarder-metrics\"} == 1)",
+	     "5m", "warning", "The forwarder reports no box",
+	     "The forwarder is scraped but exports no box state: its signers file lists no box the "
+	     "checks reach, or the metrics changed.");
 	rule(b, "TzsignerBoxOnBattery", "max by (box) (tzsigner_power_source{source=\"battery\"}) == 1", "2m", "warning",
 	     "Signer box {{ $labels.box }} runs on battery",
 	     "Box {{ $labels.box }} lost mains power and runs on its UPS; it stops signing when the "
@@ -362,24 +359,6 @@ static void monitoring(struct strbuf *b, const struct k8s_opts *o)
 	     "0m", "warning", "Signer box {{ $labels.box }} refused to sign below its high watermark",
 	     "Key {{ $labels.pkh }} on box {{ $labels.box }} was asked to sign at or below a level and "
 	     "round it already signed: two bakers may be using the same key.");
-}
-
-static void networkpolicy(struct strbuf *b, const struct k8s_opts *o, const struct signers *s)
-{
-	sb_printf(b, "# Only the SSH port, the boxes' signer ports and the exporter reach the pod. The\n"
-		     "# boxes' sshd ports (P + 1000) stay reachable only through kubectl port-forward.\n"
-		     "apiVersion: \"networking.k8s.io/v1\"\nkind: \"NetworkPolicy\"\n");
-	metadata(b, o, APP, "forwarder", NULL);
-	sb_printf(b, "spec:\n  podSelector:\n    matchLabels:\n");
-	pod_selector(b, 6);
-	sb_printf(b, "  policyTypes:\n    - \"Ingress\"\n  ingress:\n"
-		     "    - ports:\n        - port: %u\n          protocol: \"TCP\"\n"
-		     "    - from:\n        - namespaceSelector: {}\n      ports:\n"
-		     "        - port: %u\n          protocol: \"TCP\"\n",
-		  (unsigned)o->ssh_port, (unsigned)o->metrics_port);
-	for (size_t i = 0; i < s->n; i++)
-		sb_printf(b, "        - port: %u # box %s\n          protocol: \"TCP\"\n",
-			  (unsigned)s->v[i].port, s->v[i].name);
 }
 
 static bool add_file(struct k8s_output *out, const char *name, struct strbuf *b, unsigned mode,
@@ -405,13 +384,13 @@ bool k8s_render(const struct k8s_opts *o, const struct signers *s, struct k8s_ou
 	bool ok = true;
 	configmap(&b, o, canonical);
 	ok = ok && add_file(out, "configmap.yaml", &b, 0644, e);
-	deployment(&b, o, s, canonical);
+	deployment(&b, o);
 	ok = ok && add_file(out, "deployment.yaml", &b, 0644, e);
 	services(&b, o, s);
 	ok = ok && add_file(out, "services.yaml", &b, 0644, e);
 	monitoring(&b, o);
 	ok = ok && add_file(out, "monitoring.yaml", &b, 0644, e);
-	networkpolicy(&b, o, s);
+	k8s_networkpolicies(&b, o, s);
 	ok = ok && add_file(out, "networkpolicy.yaml", &b, 0644, e);
 	if (ok && o->host_key_text) {
 		secret(&b, o);

@@ -11,8 +11,11 @@
  *                       Service tzsigner-NAME per box on its port P
  *   monitoring.yaml     ServiceMonitors (the exporter; each box's own
  *                       /metrics through its tunnel) and a PrometheusRule
- *   networkpolicy.yaml  only SSH, the boxes' P and the exporter reach the pod
- *                       (not P + 1000: that is for kubectl port-forward)
+ *   networkpolicy.yaml  SSH from anywhere, the exporter from the cluster, and
+ *                       per box its P from the pods the signers file names as
+ *                       its bakers (bakers=…); never P + 1000, which listens
+ *                       on the pod's loopback only (--forward-bind signer:
+ *                       for kubectl port-forward)
  *   secret.yaml         the host key Secret, only with with_secret (mode 0600)
  *
  * The output is a pure function of the inputs: same input, same bytes. */
@@ -34,6 +37,45 @@
 #define K8S_SECRET_NAME "tzsigner-forwarder-host-key"
 #define K8S_UID 10001
 
+#define K8S_KNOBS_MAX 16
+#define K8S_KEY_MAX 317              /* PREFIX (253) / NAME (63) */
+#define K8S_ANNOTATION_MAX 1024
+
+struct k8s_kv {
+	char key[K8S_KEY_MAX + 1];
+	char value[K8S_ANNOTATION_MAX + 1];
+};
+
+struct k8s_toleration {
+	char key[K8S_KEY_MAX + 1];
+	char value[64];                  /* "": operator Exists */
+	char effect[17];                 /* NoSchedule, PreferNoSchedule, NoExecute */
+};
+
+/* The cluster's own settings, from flags of `render --k8s` (k8s_knobs.c):
+ * nothing here changes what the forwarder does, only where and how the
+ * cluster runs and exposes it. */
+struct k8s_knobs {
+	struct k8s_kv labels[K8S_KNOBS_MAX];          /* --label: on every object and the pod */
+	size_t n_labels;
+	struct k8s_kv lb_annotations[K8S_KNOBS_MAX];  /* --lb-annotation: on the SSH LoadBalancer */
+	size_t n_lb_annotations;
+	char source_ranges[K8S_KNOBS_MAX][44];        /* --lb-source-range CIDR */
+	size_t n_source_ranges;
+	struct k8s_kv node_selector[K8S_KNOBS_MAX];   /* --node-selector */
+	size_t n_node_selector;
+	struct k8s_toleration tolerations[K8S_KNOBS_MAX]; /* --toleration */
+	size_t n_tolerations;
+	char priority_class[254];                     /* --priority-class ("": none) */
+	struct signer_bakers monitoring[SIGNER_BAKERS_MAX]; /* --monitoring-from: reach every P */
+	size_t n_monitoring;
+};
+
+/* Adds the knob of flag ("label", "lb-annotation", "lb-source-range",
+ * "node-selector", "toleration", "priority-class", "monitoring-from")
+ * with value, checked as Kubernetes would. */
+bool k8s_knob_add(struct k8s_knobs *k, const char *flag, const char *value, struct err *e);
+
 struct k8s_opts {
 	const char *namespace;  /* NULL: objects carry no namespace */
 	const char *image;      /* container image */
@@ -45,6 +87,7 @@ struct k8s_opts {
 	const char *host_key_text; /* with_secret: the key file's bytes */
 	size_t host_key_len;
 	const char *host_key_public; /* "ssh-ed25519 AAAA…" or NULL: an annotation for boxes */
+	struct k8s_knobs knobs;
 };
 
 struct k8s_file {
@@ -62,7 +105,8 @@ struct k8s_output {
 
 void k8s_opts_defaults(struct k8s_opts *o);
 
-/* Checks names (DNS labels), the image reference and the namespace. */
+/* Checks names (DNS labels), the image reference, the namespace, port
+ * clashes, and that every box names its bakers. */
 bool k8s_opts_check(const struct k8s_opts *o, const struct signers *s, struct err *e);
 
 /* Renders every file into memory. */

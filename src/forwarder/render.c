@@ -23,7 +23,8 @@ void fwd_render_opts_defaults(struct fwd_render_opts *o)
 	o->listen_port = 2222;
 	o->alive_interval_s = 5;
 	o->alive_count = 3;
-	o->login_grace_s = 20;
+	o->login_grace_s = 10;
+	admit_limits_defaults(&o->admit);
 }
 
 bool fwd_path_is_safe(const char *path)
@@ -37,6 +38,31 @@ bool fwd_path_is_safe(const char *path)
 			return false;
 	}
 	return true;
+}
+
+static const char *gateway_ports(const struct fwd_render_opts *o)
+{
+	switch (o->forward_bind) {
+	case FWD_BIND_SIGNER: return "clientspecified";
+	case FWD_BIND_ANY: return "yes";
+	case FWD_BIND_LOOPBACK: break;
+	}
+	return "no";
+}
+
+/* What a box may listen on for P (or P+1000 when ssh_port): with
+ * FWD_BIND_SIGNER, P only as 0.0.0.0:P and P+1000 only on loopback; else
+ * the port alone (sshd then takes "localhost", which every -R without an
+ * address asks for, and GatewayPorts decides the address). */
+static const char *listen_spec(const struct fwd_render_opts *o, unsigned P, bool ssh_port, char *buf,
+			       size_t cap)
+{
+	unsigned port = ssh_port ? P + SIGNER_PORT_OFFSET : P;
+	if (o->forward_bind == FWD_BIND_SIGNER)
+		snprintf(buf, cap, "%s:%u", ssh_port ? "localhost" : "0.0.0.0", port);
+	else
+		snprintf(buf, cap, "%u", port);
+	return buf;
 }
 
 char *fwd_sshd_config_text(const struct fwd_render_opts *o, const struct fwd_rendered *r)
@@ -72,7 +98,15 @@ char *fwd_sshd_config_text(const struct fwd_render_opts *o, const struct fwd_ren
 		  "PermitEmptyPasswords no\n"
 		  "UsePAM no\n"
 		  "MaxAuthTries 3\n"
+		  "\n"
+		  "# Under attack: a short login deadline, random early drop past START\n"
+		  "# unauthenticated connections (all dropped at FULL) and a share per source.\n"
+		  "# With `forwarder run` (sshd -i per connection) its accept loop applies the\n"
+		  "# same numbers; these lines hold for an sshd that listens itself.\n"
 		  "LoginGraceTime %u\n"
+		  "MaxStartups %u:%u:%u\n"
+		  "PerSourceMaxStartups %u\n"
+		  "PerSourceNetBlockSize %u:%u\n"
 		  "\n"
 		  "# What: no terminal, no shell, command or subsystem (MaxSessions 0), no agent,\n"
 		  "# X11, tun or UNIX-socket forwarding; TCP forwarding limited per key by\n"
@@ -91,11 +125,14 @@ char *fwd_sshd_config_text(const struct fwd_render_opts *o, const struct fwd_ren
 		  o->signers_path ? o->signers_path : "the signers file", s->n, s->n == 1 ? "" : "es",
 		  r->host_key_out, sshkey_host_algorithms(r->host_key.type), r->user,
 		  strcmp(r->user, "root") == 0 ? "prohibit-password" : "no", r->authorized_keys_path,
-		  o->login_grace_s, o->self_probe ? "yes" : "remote", o->forward_any ? "yes" : "no");
+		  o->login_grace_s, o->admit.start, o->admit.rate, o->admit.full, o->admit.per_source,
+		  o->admit.v4_bits, o->admit.v6_bits, o->self_probe ? "yes" : "remote", gateway_ports(o));
 	sb_printf(&b, "PermitListen");
-	for (size_t i = 0; i < s->n; i++)
-		sb_printf(&b, " %u %u", (unsigned)s->v[i].port,
-			  (unsigned)s->v[i].port + SIGNER_PORT_OFFSET);
+	for (size_t i = 0; i < s->n; i++) {
+		char l1[32], l2[32];
+		sb_printf(&b, " %s %s", listen_spec(o, s->v[i].port, false, l1, sizeof(l1)),
+			  listen_spec(o, s->v[i].port, true, l2, sizeof(l2)));
+	}
 	sb_printf(&b, "\nPermitOpen");
 	if (!o->self_probe)
 		sb_printf(&b, " none");
@@ -135,8 +172,10 @@ char *fwd_authorized_keys_text(const struct fwd_render_opts *o, const struct sig
 		  o->signers_path ? o->signers_path : "the signers file");
 	for (size_t i = 0; i < s->n; i++) {
 		const struct signer *x = &s->v[i];
-		unsigned P = x->port, Q = P + SIGNER_PORT_OFFSET;
-		sb_printf(&b, "restrict,port-forwarding,permitlisten=\"%u\",permitlisten=\"%u\"", P, Q);
+		unsigned P = x->port;
+		char l1[32], l2[32];
+		sb_printf(&b, "restrict,port-forwarding,permitlisten=\"%s\",permitlisten=\"%s\"",
+			  listen_spec(o, P, false, l1, sizeof(l1)), listen_spec(o, P, true, l2, sizeof(l2)));
 		if (o->self_probe)
 			sb_printf(&b, ",permitopen=\"localhost:%u\",permitopen=\"127.0.0.1:%u\"", P, P);
 		sb_printf(&b, " %s %s tzsigner:%s\n", sshkey_type_name(x->key.type), x->key.b64, x->name);
@@ -273,6 +312,19 @@ static bool resolve_user(const struct fwd_render_opts *o, struct fwd_rendered *r
 	return true;
 }
 
+static bool port_clash(const struct signers *s, uint16_t port, const char *what, struct err *e);
+
+bool fwd_check_ports(const struct signers *s, uint16_t listen_port, uint16_t metrics_port, struct err *e)
+{
+	if (!port_clash(s, listen_port, "SSH listen", e) ||
+	    (metrics_port && !port_clash(s, metrics_port, "metrics", e)))
+		return false;
+	if (metrics_port && metrics_port == listen_port)
+		return err_set(e, ERR_MALFORMED, "the metrics port and the SSH port are both %u",
+			       (unsigned)listen_port);
+	return true;
+}
+
 static bool port_clash(const struct signers *s, uint16_t port, const char *what, struct err *e)
 {
 	for (size_t i = 0; i < s->n; i++) {
@@ -302,12 +354,8 @@ bool fwd_render(const struct fwd_render_opts *o, struct fwd_rendered *r, struct 
 		return err_set(e, ERR_MALFORMED, "--signers, --host-key and --out are required");
 	if (!resolve_user(o, r, home, sizeof(home), e) || !signers_load(&r->signers, o->signers_path, e))
 		return false;
-	if (!port_clash(&r->signers, o->listen_port, "SSH listen", e) ||
-	    (o->metrics_port && !port_clash(&r->signers, o->metrics_port, "metrics", e)))
+	if (!fwd_check_ports(&r->signers, o->listen_port, o->metrics_port, e))
 		return false;
-	if (o->metrics_port && o->metrics_port == o->listen_port)
-		return err_set(e, ERR_MALFORMED, "the metrics port and the SSH port are both %u",
-			       (unsigned)o->listen_port);
 	if (!fwd_load_host_key(o->host_key_path, &r->host_key, &key_text, &key_len, e))
 		return false;
 	if (!dir_ensure_parents(o->out_dir, 0755, e)) {

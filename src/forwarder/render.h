@@ -26,6 +26,7 @@
 #include <sys/types.h>
 
 #include "../base/err.h"
+#include "admit.h"
 #include "signers.h"
 #include "sshkey.h"
 
@@ -36,6 +37,15 @@
 #define FWD_PATH_MAX 1024
 #define FWD_HOST_MAX 64
 
+/* Where the boxes' remote forwards listen on the endpoint. */
+enum fwd_bind {
+	FWD_BIND_LOOPBACK, /* GatewayPorts no: P and P+1000 on 127.0.0.1 */
+	FWD_BIND_SIGNER,   /* GatewayPorts clientspecified: P on 0.0.0.0 (the box asks for
+			    * 0.0.0.0:P, tunnel remote-bind), P+1000 on loopback only
+			    * (Kubernetes: Services reach P on the pod's IP) */
+	FWD_BIND_ANY,      /* GatewayPorts yes: both on every address */
+};
+
 struct fwd_render_opts {
 	const char *signers_path;
 	const char *host_key_path;
@@ -44,11 +54,12 @@ struct fwd_render_opts {
 	uint16_t listen_port;
 	uint16_t metrics_port;        /* 0: no exporter */
 	const char *user;             /* the login account; NULL: the effective user */
-	bool forward_any;             /* GatewayPorts yes: forwards bind every address (Kubernetes) */
+	enum fwd_bind forward_bind;   /* where boxes' forwards listen (GatewayPorts) */
 	bool self_probe;              /* permitopen the box's own P (tunnel probe-interval) */
 	unsigned alive_interval_s;    /* ClientAliveInterval (5) */
 	unsigned alive_count;         /* ClientAliveCountMax (3) */
-	unsigned login_grace_s;       /* LoginGraceTime (20) */
+	unsigned login_grace_s;       /* LoginGraceTime (10) */
+	struct admit_limits admit;    /* MaxStartups, PerSourceMaxStartups, PerSourceNetBlockSize */
 };
 
 /* What a render produced (and what `run` needs afterwards). */
@@ -78,6 +89,10 @@ char *fwd_authorized_keys_text(const struct fwd_render_opts *o, const struct sig
 /* sshd's StrictModes rule for a file at path, checked for uid (and, like
  * sshd, stopping at home when path is under it; home may be NULL). */
 bool fwd_check_strict_modes(const char *path, uid_t uid, const char *home, struct err *e);
+
+/* A box's P or P + 1000 must not be the SSH or metrics port (0: none). */
+bool fwd_check_ports(const struct signers *s, uint16_t listen_port, uint16_t metrics_port,
+		     struct err *e);
 
 /* Everything: loads the signers file and host key, resolves the login
  * user, checks for port clashes and unsafe paths, and writes the four

@@ -38,18 +38,17 @@ void fwd_run_opts_defaults(struct fwd_run_opts *o)
 	o->render.metrics_port = 9732;
 	o->sshd_path = "/usr/sbin/sshd";
 	snprintf(o->metrics_host, sizeof(o->metrics_host), "127.0.0.1");
-	o->max_unauthenticated = 10;
 	o->max_connections = 512;
 	o->probe_interval_s = 5;
 	o->probe_timeout_ms = 3000;
 }
 
-enum fd_kind { FD_SIGNAL, FD_LISTEN, FD_METRICS, FD_CHILD, FD_HTTP, FD_PROBE };
+enum fd_kind { FD_SIGNAL, FD_LISTEN, FD_METRICS, FD_WATCH, FD_CHILD, FD_HTTP, FD_PROBE };
 
 void loop_once(struct loop *L)
 {
 	struct fwd_state *s = &L->s;
-	size_t cap = 3 + s->n_children + L->n_http + s->r.signers.n;
+	size_t cap = 4 + s->n_children + L->n_http + s->r.signers.n;
 	struct pollfd *pf = calloc(cap, sizeof(*pf));
 	uint8_t *kind = calloc(cap, 1);
 	size_t *idx = calloc(cap, sizeof(*idx));
@@ -71,6 +70,10 @@ void loop_once(struct loop *L)
 		pf[n] = (struct pollfd){ L->mfd, POLLIN, 0 };
 		kind[n++] = FD_METRICS;
 	}
+	if (L->watch.fd >= 0 && !L->stopping) {
+		pf[n] = (struct pollfd){ L->watch.fd, POLLIN, 0 };
+		kind[n++] = FD_WATCH;
+	}
 	for (size_t i = 0; i < s->n_children; i++) {
 		if (s->children[i].err_fd < 0)
 			continue;
@@ -85,6 +88,11 @@ void loop_once(struct loop *L)
 	}
 	uint64_t now = fwd_mono_ms();
 	uint64_t wake = now + 1000;
+	if (L->watch.due_ms && L->watch.due_ms < wake)
+		wake = L->watch.due_ms;
+	for (size_t i = 0; i < s->n_children; i++)
+		if (s->children[i].held && s->children[i].held_until_ms < wake)
+			wake = s->children[i].held_until_ms;
 	for (size_t i = 0; i < s->r.signers.n && !L->stopping; i++) {
 		struct fwd_box_state *b = &s->boxes[i];
 		if (boxprobe_active(&b->probe)) {
@@ -108,6 +116,7 @@ void loop_once(struct loop *L)
 		case FD_SIGNAL: break; /* below, after the children's logs */
 		case FD_LISTEN: accept_ssh(L); break;
 		case FD_METRICS: accept_http(L, now); break;
+		case FD_WATCH: watch_read(L, now); break;
 		case FD_CHILD: read_child(s, &s->children[idx[k]]); break;
 		case FD_HTTP:
 			if (!http_step(L, &L->http[idx[k]]))
@@ -134,16 +143,22 @@ void loop_once(struct loop *L)
 			http_close(L, i);
 	for (size_t i = 0; i < s->n_children; i++) {
 		struct fwd_child *c = &s->children[i];
-		uint64_t limit = ((uint64_t)s->opts->render.login_grace_s + 10) * 1000u;
-		if (!c->authed && !c->exited && now > c->start_ms && now - c->start_ms > limit) {
+		/* sshd's own LoginGraceTime alarm comes first; this is the backstop. */
+		uint64_t limit = ((uint64_t)s->opts->render.login_grace_s + 1) * 1000u;
+		if (!c->authed && !c->exited && !c->superseded && now > c->start_ms &&
+		    now - c->start_ms > limit) {
 			log_warn("event=preauth_timeout pid=%d peer=%s", (int)c->pid, c->peer);
-			kill(c->pid, SIGKILL);
-			c->start_ms = now; /* once per grace period */
+			session_kill(c, SIGKILL);
+			c->superseded = true;
 		}
 	}
-	if (!L->stopping)
+	takeover_due(s, now);
+	if (!L->stopping) {
+		watch_due(L, now);
 		probe_due(s, now);
+	}
 	sweep(s);
+	stale_write(s);
 }
 
 bool fwd_run(const struct fwd_run_opts *o, struct err *e)
@@ -152,7 +167,7 @@ bool fwd_run(const struct fwd_run_opts *o, struct err *e)
 	if (!L)
 		return err_set(e, ERR_INTERNAL, "out of memory");
 	bool ok = false;
-	L->sfd = L->lfd = L->mfd = -1;
+	L->sfd = L->lfd = L->mfd = L->watch.fd = -1;
 	struct fwd_state *s = &L->s;
 	s->opts = o;
 	s->start_ms = fwd_wall_ms();
@@ -160,12 +175,14 @@ bool fwd_run(const struct fwd_run_opts *o, struct err *e)
 		goto out;
 	if (!render_and_test(s, &s->r, e))
 		goto out;
+	stale_cleanup(s);
 	if (!boxes_alloc(s, fwd_mono_ms())) {
 		err_set(e, ERR_INTERNAL, "out of memory");
 		goto out;
 	}
 	if (!listen_on(o->render.listen_host, o->render.listen_port, &L->lfd, &L->listen_port, e))
 		goto out;
+	defer_accept(L->lfd, o->render.login_grace_s);
 	host_port_text(s->listen_text, sizeof(s->listen_text), o->render.listen_host, L->listen_port);
 	uint16_t mport = 0;
 	if (o->render.metrics_port) {
@@ -175,12 +192,15 @@ bool fwd_run(const struct fwd_run_opts *o, struct err *e)
 		}
 		host_port_text(s->metrics_text, sizeof(s->metrics_text), o->metrics_host, mport);
 	}
+	watch_start(L);
 	s->ready = true;
 	log_info("event=listening address=%s port=%u metrics=%s boxes=%zu user=%s out=%s host_key=%s "
-		 "nodelay=1 user_timeout_ms=%u max_unauthenticated=%u",
+		 "nodelay=1 user_timeout_ms=%u max_startups=%u:%u:%u per_source=%u netblock=%u:%u "
+		 "login_grace_s=%u",
 		 s->listen_text, (unsigned)L->listen_port, s->metrics_text[0] ? s->metrics_text : "off",
 		 s->r.signers.n, s->r.user, s->r.out_dir, s->r.host_key.fingerprint, user_timeout_ms(o),
-		 o->max_unauthenticated);
+		 o->render.admit.start, o->render.admit.rate, o->render.admit.full, o->render.admit.per_source,
+		 o->render.admit.v4_bits, o->render.admit.v6_bits, o->render.login_grace_s);
 	for (size_t i = 0; i < s->r.signers.n; i++)
 		log_info("event=box box=%s port=%u ssh_port=%u key=%s fingerprint=%s line=%u",
 			 s->r.signers.v[i].name, (unsigned)s->r.signers.v[i].port,
@@ -192,6 +212,7 @@ bool fwd_run(const struct fwd_run_opts *o, struct err *e)
 	close(L->lfd);
 	L->lfd = -1;
 	stop_children(L);
+	stale_write(s);
 	log_info("event=stopped accepted=%llu", (unsigned long long)s->accepted_total);
 	ok = true;
 out:
@@ -209,6 +230,7 @@ out:
 		close(L->mfd);
 	if (L->sfd >= 0)
 		close(L->sfd);
+	watch_stop(L);
 	sigprocmask(SIG_SETMASK, &L->old_mask, NULL);
 	free(L);
 	return ok;

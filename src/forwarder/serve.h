@@ -7,14 +7,21 @@
  * `sshd -i -e -f OUT/sshd_config` on it (inetd mode, as systemd socket
  * activation does), with sshd's log on a pipe it reads. sshd's "Accepted
  * publickey … SHA256:…" line tells which box a session is; until then the
- * connection counts as unauthenticated, and past max_unauthenticated new
- * connections are closed at once (sshd's MaxStartups does not apply to
- * inetd mode). One poll loop also serves the health exporter (Prometheus
+ * connection counts as unauthenticated and shares the slots as admit.h
+ * says (per source, random early drop, eviction at full; sshd's MaxStartups
+ * does not apply to inetd mode), and it is ended after the login grace
+ * time. A box has one session: a new login with its key ends the older
+ * one, and the new one is held (SIGSTOP) until the old one has let go of
+ * the box's ports, so its forwards bind at the first try. One poll loop also serves the health exporter (Prometheus
  * metrics and a JSON status) and checks every box through its tunnel.
  *
- * SIGTERM/SIGINT stop it (the sshd children are terminated too, and die
- * with it if it is killed: PR_SET_PDEATHSIG); SIGHUP renders again from the
- * same inputs and ends the sessions of boxes no longer listed. */
+ * Each sshd child leads a process group of its own (its privilege-separated
+ * children stay in it), which is what is signalled. SIGTERM/SIGINT stop it
+ * (the sessions are terminated too; if it is killed, PR_SET_PDEATHSIG
+ * reaches the monitors, and the groups it leaves behind are listed in
+ * OUT/sessions, which the next start reads and kills: serve_stale.c);
+ * SIGHUP, or a change of the signers file, renders again from the same
+ * inputs and ends the sessions of boxes no longer listed. */
 #ifndef TZS_FORWARDER_SERVE_H
 #define TZS_FORWARDER_SERVE_H
 
@@ -24,6 +31,7 @@
 #include <sys/types.h>
 
 #include "../base/err.h"
+#include "admit.h"
 #include "boxprobe.h"
 #include "render.h"
 
@@ -31,7 +39,6 @@ struct fwd_run_opts {
 	struct fwd_render_opts render;
 	const char *sshd_path;          /* "/usr/sbin/sshd" */
 	char metrics_host[FWD_HOST_MAX]; /* the exporter; render.metrics_port 0 = off */
-	unsigned max_unauthenticated;   /* 10 */
 	unsigned max_connections;       /* 512 */
 	unsigned probe_interval_s;      /* 5 */
 	unsigned probe_timeout_ms;      /* 3000 */
@@ -82,6 +89,11 @@ struct fwd_child {
 	bool authed;
 	int box;                     /* index in signers, -1 unknown */
 	uint64_t start_ms;
+	struct admit_source src;     /* its netblock, for the shares */
+	bool superseded;             /* killed: a newer login of the same key */
+	bool held;                   /* stopped until the older session is gone */
+	uint64_t held_until_ms;
+	unsigned long long starttime; /* /proc/PID/stat field 22, for serve_stale.c */
 	char peer[64];
 	char line[1024];
 	size_t line_len;
@@ -94,7 +106,10 @@ struct fwd_state {
 	struct fwd_child *children;
 	size_t n_children, cap_children;
 	unsigned unauthenticated;
-	uint64_t accepted_total, dropped_unauth_total, dropped_limit_total;
+	uint64_t accepted_total, dropped_limit_total, takeovers_total;
+	uint64_t dropped_total[ADMIT_DROP_FULL + 1]; /* by enum admit_verdict; [ACCEPT] unused */
+	uint64_t drops_unlogged, drops_logged_ms;    /* drop log lines: at most one a second */
+	bool sessions_dirty;         /* OUT/sessions is to be written again */
 	uint64_t unknown_logins_total, renders_total, render_failures_total;
 	int64_t start_ms;            /* wall clock */
 	bool ready;

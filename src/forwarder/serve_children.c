@@ -28,11 +28,111 @@ static bool children_reserve(struct fwd_state *s)
 	return true;
 }
 
+/* Unauthenticated and not on its way out. */
+static bool pending(const struct fwd_child *c) { return !c->authed && !c->exited && !c->superseded; }
+
+/* The newcomer's share (admit.h): counts the unauthenticated connections
+ * of its source and, at full, picks the victim it may replace: the oldest
+ * connection, past min_age_ms, of the source holding the most (more than
+ * the newcomer's). */
+static enum admit_verdict admission(struct fwd_state *s, const struct admit_source *src, size_t *victim)
+{
+	const struct admit_limits *l = &s->opts->render.admit;
+	uint64_t now = fwd_mono_ms();
+	unsigned total = 0, mine = 0, best_count = 0;
+	uint64_t best_start = 0;
+	bool found = false;
+	for (size_t i = 0; i < s->n_children; i++) {
+		const struct fwd_child *c = &s->children[i];
+		if (!pending(c))
+			continue;
+		total++;
+		if (admit_same_source(&c->src, src))
+			mine++;
+	}
+	if (total >= l->full) {
+		for (size_t i = 0; i < s->n_children; i++) {
+			const struct fwd_child *c = &s->children[i];
+			if (!pending(c) || now - c->start_ms < l->min_age_ms)
+				continue;
+			unsigned n = 0;
+			for (size_t j = 0; j < s->n_children; j++)
+				if (pending(&s->children[j]) &&
+				    (j == i || admit_same_source(&s->children[j].src, &c->src)))
+					n++;
+			if (n <= mine || n < best_count || (n == best_count && c->start_ms >= best_start))
+				continue;
+			best_count = n;
+			best_start = c->start_ms;
+			*victim = i;
+			found = true;
+		}
+	}
+	return admit_decide(l, total, mine, found, arc4random());
+}
+
+/* Drops are counted, and logged at most once a second (a flood must not
+ * become a flood of log lines). */
+static void note_drop(struct fwd_state *s, enum admit_verdict v, const char *peer)
+{
+	s->dropped_total[v]++;
+	uint64_t now = fwd_mono_ms();
+	if (s->drops_logged_ms && now - s->drops_logged_ms < 1000) {
+		s->drops_unlogged++;
+		return;
+	}
+	const struct admit_limits *l = &s->opts->render.admit;
+	log_warn("event=dropped peer=%s reason=%s unauthenticated=%u start=%u full=%u per_source=%u "
+		 "dropped_since_last_line=%llu",
+		 peer, admit_verdict_name(v), s->unauthenticated, l->start, l->full, l->per_source,
+		 (unsigned long long)s->drops_unlogged);
+	s->drops_unlogged = 0;
+	s->drops_logged_ms = now;
+}
+
+/* Forks `sshd -i` on cfd; false when it could not. */
+static bool spawn(struct loop *L, int cfd, const char *peer, const struct admit_source *src)
+{
+	struct fwd_state *s = &L->s;
+	tune(cfd, s->opts);
+	int ep[2];
+	if (pipe2(ep, O_CLOEXEC) != 0) {
+		log_error("event=pipe_failed error=\"%s\"", strerror(errno));
+		return false;
+	}
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid == 0)
+		child_exec(L, cfd, ep[1], parent);
+	close(ep[1]);
+	if (pid < 0) {
+		log_error("event=fork_failed error=\"%s\"", strerror(errno));
+		close(ep[0]);
+		return false;
+	}
+	setpgid(pid, pid); /* as the child does: no window where a signal to the group misses it */
+	fcntl(ep[0], F_SETFL, fcntl(ep[0], F_GETFL) | O_NONBLOCK);
+	struct fwd_child *c = &s->children[s->n_children++];
+	memset(c, 0, sizeof(*c));
+	c->pid = pid;
+	c->err_fd = ep[0];
+	c->box = -1;
+	c->start_ms = fwd_mono_ms();
+	c->src = *src;
+	c->starttime = stale_starttime(pid);
+	snprintf(c->peer, sizeof(c->peer), "%s", peer);
+	s->unauthenticated++;
+	s->accepted_total++;
+	s->sessions_dirty = true;
+	log_info("event=accepted peer=%s pid=%d unauthenticated=%u", peer, (int)pid, s->unauthenticated);
+	return true;
+}
+
 void accept_ssh(struct loop *L)
 {
 	struct fwd_state *s = &L->s;
 	const struct fwd_run_opts *o = s->opts;
-	for (int k = 0; k < ACCEPT_BURST; k++) {
+	for (int spawned = 0, k = 0; spawned < ACCEPT_BURST && k < DROP_BURST; k++) {
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof(ss);
 		int cfd = accept4(L->lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
@@ -43,10 +143,12 @@ void accept_ssh(struct loop *L)
 		}
 		char peer[64];
 		addr_text(&ss, peer, sizeof(peer));
-		if (s->unauthenticated >= o->max_unauthenticated) {
-			s->dropped_unauth_total++;
-			log_warn("event=dropped peer=%s reason=unauthenticated_limit limit=%u", peer,
-				 o->max_unauthenticated);
+		struct admit_source src;
+		admit_source_of(&o->render.admit, &ss, &src);
+		size_t victim = 0;
+		enum admit_verdict v = admission(s, &src, &victim);
+		if (v != ADMIT_ACCEPT && v != ADMIT_EVICT) {
+			note_drop(s, v, peer);
 			close(cfd);
 			continue;
 		}
@@ -56,35 +158,16 @@ void accept_ssh(struct loop *L)
 			close(cfd);
 			continue;
 		}
-		tune(cfd, o);
-		int ep[2];
-		if (pipe2(ep, O_CLOEXEC) != 0) {
-			log_error("event=pipe_failed error=\"%s\"", strerror(errno));
-			close(cfd);
-			continue;
+		if (v == ADMIT_EVICT) {
+			struct fwd_child *c = &s->children[victim];
+			note_drop(s, v, c->peer);
+			session_kill(c, SIGKILL);
+			/* Counted as gone now: its slot is the newcomer's. */
+			c->superseded = true;
 		}
-		pid_t parent = getpid();
-		pid_t pid = fork();
-		if (pid == 0)
-			child_exec(L, cfd, ep[1], parent);
+		spawn(L, cfd, peer, &src);
+		spawned++;
 		close(cfd);
-		close(ep[1]);
-		if (pid < 0) {
-			log_error("event=fork_failed error=\"%s\"", strerror(errno));
-			close(ep[0]);
-			continue;
-		}
-		fcntl(ep[0], F_SETFL, fcntl(ep[0], F_GETFL) | O_NONBLOCK);
-		struct fwd_child *c = &s->children[s->n_children++];
-		memset(c, 0, sizeof(*c));
-		c->pid = pid;
-		c->err_fd = ep[0];
-		c->box = -1;
-		c->start_ms = fwd_mono_ms();
-		snprintf(c->peer, sizeof(c->peer), "%s", peer);
-		s->unauthenticated++;
-		s->accepted_total++;
-		log_info("event=accepted peer=%s pid=%d unauthenticated=%u", peer, (int)pid, s->unauthenticated);
 	}
 }
 
@@ -94,6 +177,7 @@ void sweep(struct fwd_state *s)
 	for (size_t i = 0; i < s->n_children; i++) {
 		struct fwd_child *c = &s->children[i];
 		if (c->exited && c->err_fd < 0) {
+			s->sessions_dirty = true;
 			if (!c->authed) {
 				if (s->unauthenticated)
 					s->unauthenticated--;
@@ -113,14 +197,16 @@ void stop_children(struct loop *L)
 {
 	struct fwd_state *s = &L->s;
 	for (size_t i = 0; i < s->n_children; i++)
-		if (!s->children[i].exited)
-			kill(s->children[i].pid, SIGTERM);
+		if (!s->children[i].exited) {
+			session_kill(&s->children[i], SIGTERM);
+			session_kill(&s->children[i], SIGCONT); /* a held one */
+		}
 	uint64_t until = fwd_mono_ms() + STOP_GRACE_MS;
 	while (s->n_children && fwd_mono_ms() < until)
 		loop_once(L);
 	for (size_t i = 0; i < s->n_children; i++)
 		if (!s->children[i].exited)
-			kill(s->children[i].pid, SIGKILL);
+			session_kill(&s->children[i], SIGKILL);
 	while (s->n_children) {
 		int status;
 		pid_t pid = waitpid(-1, &status, 0);

@@ -6,10 +6,14 @@
  *   serve_net.c       addresses, the listening sockets, each connection's
  *                     TCP options
  *   serve_children.c  accepting SSH connections into `sshd -i` children,
- *                     the unauthenticated and connection limits, stopping them
+ *                     the shares of unauthenticated slots (admit.h) and the
+ *                     connection limit, stopping them
+ *   serve_sessions.c  one session per box key: a new login takes over
+ *   serve_stale.c     OUT/sessions, and killing what a killed instance left
  *   serve_sshd.c      sshd itself: `sshd -t`, the exec of `sshd -i`, its log
  *   serve_boxes.c     each box's health check and state
  *   serve_signals.c   SIGCHLD (reaping), SIGHUP (rendering again), SIGTERM
+ *   serve_watch.c     rendering again when the signers file changes
  *   serve_http.c      the exporter's HTTP connections
  *
  * Every log line carries the name of the function that wrote it (fn=), and
@@ -33,7 +37,10 @@
 #define HTTP_MAX_CONNS 32
 #define HTTP_REQ_MAX 4096
 #define HTTP_TIMEOUT_MS 5000
-#define ACCEPT_BURST 16
+#define ACCEPT_BURST 16   /* sshd children started per turn of the loop */
+#define DROP_BURST 1024   /* connections accepted and closed at once per turn: under a
+			   * flood the queue must drain faster than it fills, or a box's
+			   * connection waits behind it past its ConnectTimeout */
 #define STOP_GRACE_MS 3000
 
 struct http_conn {
@@ -45,12 +52,22 @@ struct http_conn {
 	uint64_t deadline_ms;
 };
 
+#define WATCH_HASH_LEN 32
+
+struct watch {
+	int fd;                      /* inotify on the signers file's directory; -1: none */
+	uint64_t due_ms;             /* look at the file then (0: nothing pending) */
+	bool known;
+	uint8_t hash[WATCH_HASH_LEN]; /* of the bytes last rendered from */
+};
+
 struct loop {
 	struct fwd_state s;
 	int sfd, lfd, mfd;
 	uint16_t listen_port;
 	struct http_conn http[HTTP_MAX_CONNS];
 	size_t n_http;
+	struct watch watch;
 	bool stopping;
 	sigset_t blocked, old_mask;
 };
@@ -68,6 +85,8 @@ void addr_text(const struct sockaddr_storage *ss, char *out, size_t cap);
 /* The same for a numeric host and a port. */
 void host_port_text(char *out, size_t cap, const char *host, uint16_t port);
 unsigned user_timeout_ms(const struct fwd_run_opts *o);
+/* TCP_DEFER_ACCEPT on the SSH listener. */
+void defer_accept(int fd, unsigned secs);
 /* TCP_NODELAY, keepalive and TCP_USER_TIMEOUT on an accepted connection. */
 void tune(int fd, const struct fwd_run_opts *o);
 
@@ -78,6 +97,23 @@ void accept_ssh(struct loop *L);
 void sweep(struct fwd_state *s);
 /* At the end: SIGTERM, a grace period, SIGKILL, and wait. */
 void stop_children(struct loop *L);
+
+/* serve_sessions.c */
+/* sig to the child's process group (its sshd processes). */
+void session_kill(const struct fwd_child *c, int sig);
+/* c has just logged in with a box's key: ends that box's older sessions and
+ * holds c until they are gone. */
+void takeover_begin(struct fwd_state *s, struct fwd_child *c);
+/* Resumes the held sessions whose predecessors are gone (or after 2 s). */
+void takeover_due(struct fwd_state *s, uint64_t now);
+
+/* serve_stale.c */
+/* Field 22 of /proc/PID/stat (0 when unknown). */
+unsigned long long stale_starttime(pid_t pid);
+/* Rewrites OUT/sessions if the set of children changed. */
+void stale_write(struct fwd_state *s);
+/* At start: kills what the groups listed in OUT/sessions still hold. */
+void stale_cleanup(const struct fwd_state *s);
 
 /* serve_sshd.c */
 /* In the forked child: sshd -i on cfd, its log on errfd. Does not return. */
@@ -103,6 +139,17 @@ bool signals_setup(struct loop *L, struct err *e);
 bool render_and_test(struct fwd_state *s, struct fwd_rendered *r, struct err *e);
 /* L->sfd is readable. */
 void handle_signals(struct loop *L);
+/* Renders again from the same inputs (SIGHUP); ends the sessions of boxes
+ * no longer listed, or whose P changed. */
+void reload(struct loop *L);
+
+/* serve_watch.c */
+void watch_start(struct loop *L);
+/* L->watch.fd is readable. */
+void watch_read(struct loop *L, uint64_t now);
+/* Looks at the file if an event asked for it and renders again if it changed. */
+void watch_due(struct loop *L, uint64_t now);
+void watch_stop(struct loop *L);
 
 /* serve_http.c */
 void accept_http(struct loop *L, uint64_t now);

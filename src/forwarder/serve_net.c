@@ -72,7 +72,7 @@ bool listen_on(const char *host, uint16_t port, int *fd_out, uint16_t *actual, s
 	}
 	int one = 1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 128) != 0) {
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 4096) != 0) {
 		err_errno(e, ERR_IO, "listen on %s:%u", host, (unsigned)port);
 		freeaddrinfo(ai);
 		close(fd);
@@ -138,4 +138,16 @@ void tune(int fd, const struct fwd_run_opts *o)
 		setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
 	if (setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &uto, sizeof(uto)) != 0)
 		log_warn("event=sockopt option=TCP_USER_TIMEOUT error=%d", errno);
+}
+
+/* A connection reaches the accept queue only once its first bytes arrive
+ * (or after the grace period). An SSH client sends its identification
+ * string as soon as it connects, so boxes are not delayed; connections that
+ * never send anything wait in the kernel's SYN queue instead of standing in
+ * the accept queue in front of a box. */
+void defer_accept(int fd, unsigned secs)
+{
+	int s = (int)secs;
+	if (setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &s, sizeof(s)) != 0)
+		log_warn("event=sockopt option=TCP_DEFER_ACCEPT error=%d", errno);
 }

@@ -66,8 +66,7 @@ bool render_and_test(struct fwd_state *s, struct fwd_rendered *r, struct err *e)
 	return true;
 }
 
-/* SIGHUP: render again; sessions of boxes that are gone are ended. */
-static void reload(struct loop *L)
+void reload(struct loop *L)
 {
 	struct fwd_state *s = &L->s;
 	struct fwd_rendered nr;
@@ -113,7 +112,7 @@ static void reload(struct loop *L)
 		if (nb < 0 || s->r.signers.v[nb].port != old_r.signers.v[c->box].port) {
 			log_info("event=session_ended_by_reload box=%s pid=%d", old_r.signers.v[c->box].name,
 				 (int)c->pid);
-			kill(c->pid, SIGTERM);
+			session_kill(c, SIGTERM);
 			c->box = -1;
 			continue;
 		}

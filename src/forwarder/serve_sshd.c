@@ -123,6 +123,7 @@ void child_exec(const struct loop *L, int cfd, int errfd, pid_t parent)
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() != parent)
 		_exit(0);
+	setpgid(0, 0); /* a group of its own: sshd's children stay in it */
 	if (dup2(cfd, STDIN_FILENO) < 0 || dup2(cfd, STDOUT_FILENO) < 0 || dup2(errfd, STDERR_FILENO) < 0)
 		_exit(126);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -175,6 +176,7 @@ static void sshd_line(struct fwd_state *s, struct fwd_child *c, char *line)
 				b->next_probe_ms = soon;
 			log_info("event=box_login box=%s port=%u pid=%d peer=%s fingerprint=%s", box_name(s, c->box),
 				 (unsigned)s->r.signers.v[c->box].port, (int)c->pid, c->peer, fpb);
+			takeover_begin(s, c);
 		} else {
 			s->unknown_logins_total++;
 			log_warn("event=login_unknown_key pid=%d peer=%s fingerprint=%s", (int)c->pid, c->peer, fpb);

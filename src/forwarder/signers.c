@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../base/file.h"
+#include "k8s_names.h"
 
 #define MAX_TOKENS 16
 
@@ -67,6 +68,36 @@ static bool is_b58(char c)
 	       (c >= 'P' && c <= 'Z') || (c >= 'a' && c <= 'k') || (c >= 'm' && c <= 'z');
 }
 
+bool signer_bakers_parse(const char *v, size_t vl, struct signer_bakers *k, const char *origin,
+			 unsigned line, struct err *e)
+{
+	const char *colon = memchr(v, ':', vl);
+	size_t nl = colon ? (size_t)(colon - v) : 0;
+	bool ok = colon && k8s_dns_label_ok(v, nl, SIGNER_NS_MAX) && vl - nl - 1 >= 3 &&
+		  vl - nl - 1 <= SIGNER_LABELS_MAX;
+	const char *l = colon ? colon + 1 : v, *end = v + vl;
+	while (ok && l < end) {
+		const char *comma = memchr(l, ',', (size_t)(end - l));
+		const char *pe = comma ? comma : end;
+		const char *eq = memchr(l, '=', (size_t)(pe - l));
+		ok = eq && k8s_label_key_ok(l, (size_t)(eq - l)) && k8s_label_value_ok(eq + 1, (size_t)(pe - eq - 1));
+		l = comma ? comma + 1 : end;
+		if (comma && l == end)
+			ok = false;
+	}
+	if (!ok)
+		return err_set(e, ERR_MALFORMED,
+			       "%s:%u: bakers='%.*s' is not NAMESPACE:LABEL=VALUE[,LABEL=VALUE…] (a namespace "
+			       "name, then the labels every baker pod of this box carries, e.g. "
+			       "bakers=tezos:app.kubernetes.io/name=octez-baker)",
+			       origin, line, (int)(vl > 80 ? 80 : vl), v);
+	memcpy(k->ns, v, nl);
+	k->ns[nl] = '\0';
+	memcpy(k->labels, colon + 1, vl - nl - 1);
+	k->labels[vl - nl - 1] = '\0';
+	return true;
+}
+
 static bool parse_option(const struct token *t, struct signer *b, const char *origin, unsigned line,
 			 struct err *e)
 {
@@ -89,8 +120,18 @@ static bool parse_option(const struct token *t, struct signer *b, const char *or
 		b->statusz[vl] = '\0';
 		return true;
 	}
-	return err_set(e, ERR_MALFORMED, "%s:%u: unknown option '%.*s' (known: statusz=PKH)", origin, line,
-		       (int)(kl > 32 ? 32 : kl), t->p);
+	if (kl == 6 && memcmp(t->p, "bakers", 6) == 0) {
+		if (b->n_bakers == SIGNER_BAKERS_MAX)
+			return err_set(e, ERR_MALFORMED, "%s:%u: more than %d bakers= options", origin, line,
+				       SIGNER_BAKERS_MAX);
+		if (!signer_bakers_parse(v, vl, &b->bakers[b->n_bakers], origin, line, e))
+			return false;
+		b->n_bakers++;
+		return true;
+	}
+	return err_set(e, ERR_MALFORMED,
+		       "%s:%u: unknown option '%.*s' (known: statusz=PKH, bakers=NAMESPACE:LABEL=VALUE,…)",
+		       origin, line, (int)(kl > 32 ? 32 : kl), t->p);
 }
 
 /* Parses one non-comment line into *b (tokens already split; rest is the
@@ -289,6 +330,14 @@ int signers_find_fingerprint(const struct signers *s, const char *fingerprint)
 	return -1;
 }
 
+int signers_find_without_bakers(const struct signers *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i].n_bakers == 0)
+			return (int)i;
+	return -1;
+}
+
 int signers_find_name(const struct signers *s, const char *name)
 {
 	for (size_t i = 0; i < s->n; i++)
@@ -310,20 +359,30 @@ char *signers_canonical(const struct signers *s)
 {
 	static const char header[] =
 		"# tzsigner forwarder signers (canonical form, rendered by `tzsigner forwarder render`)\n"
-		"# NAME PORT [statusz=PKH] SSH_PUBLIC_KEY\n";
+		"# NAME PORT [statusz=PKH] [bakers=NAMESPACE:LABEL=VALUE,...] SSH_PUBLIC_KEY\n";
 	size_t cap = sizeof(header);
 	for (size_t i = 0; i < s->n; i++)
 		cap += SIGNER_NAME_MAX + 8 + SIGNER_PKH_LEN + 10 + 24 + strlen(s->v[i].key.b64) +
-		       SIGNER_COMMENT_MAX + 8;
+		       SIGNER_COMMENT_MAX + 8 +
+		       SIGNER_BAKERS_MAX * (8 + SIGNER_NS_MAX + 1 + SIGNER_LABELS_MAX);
 	char *out = malloc(cap);
 	if (!out)
 		return NULL;
 	size_t o = (size_t)snprintf(out, cap, "%s", header);
 	for (size_t i = 0; i < s->n && o < cap; i++) {
 		const struct signer *b = &s->v[i];
-		int n = snprintf(out + o, cap - o, "%s %u%s%s %s %s%s%s\n", b->name, (unsigned)b->port,
-				 b->statusz[0] ? " statusz=" : "", b->statusz, sshkey_type_name(b->key.type),
-				 b->key.b64, b->comment[0] ? " " : "", b->comment);
+		int n = snprintf(out + o, cap - o, "%s %u%s%s", b->name, (unsigned)b->port,
+				 b->statusz[0] ? " statusz=" : "", b->statusz);
+		for (unsigned k = 0; n >= 0 && k < b->n_bakers && o + (size_t)n < cap; k++) {
+			int m = snprintf(out + o + (size_t)n, cap - o - (size_t)n, " bakers=%s:%s", b->bakers[k].ns,
+					 b->bakers[k].labels);
+			n = m < 0 ? m : n + m;
+		}
+		if (n < 0 || o + (size_t)n >= cap)
+			break;
+		o += (size_t)n;
+		n = snprintf(out + o, cap - o, " %s %s%s%s\n", sshkey_type_name(b->key.type), b->key.b64,
+			     b->comment[0] ? " " : "", b->comment);
 		if (n < 0)
 			break;
 		o += (size_t)n;

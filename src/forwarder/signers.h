@@ -15,7 +15,12 @@
  *
  * Options: statusz=PKH makes the forwarder's health check (and the
  * per-box readiness) ask the box for GET /statusz/PKH instead of
- * GET /authorized_keys.
+ * GET /authorized_keys. bakers=NAMESPACE:LABEL=VALUE[,LABEL=VALUE…] names
+ * the pods that may reach the box's P in Kubernetes (its NetworkPolicy):
+ * those in namespace NAMESPACE carrying every label given, e.g.
+ * bakers=tezos:app.kubernetes.io/name=octez-baker,baker=alpha; up to four
+ * bakers= options a box (the union). `forwarder check --k8s` and
+ * `render --k8s` refuse a box without one.
  *
  * Every error names FILE:LINE and, for a clash, the line of the other box. */
 #ifndef TZS_FORWARDER_SIGNERS_H
@@ -37,12 +42,23 @@
 #define SIGNER_PORT_MAX (65535 - SIGNER_PORT_OFFSET)
 #define SIGNER_PKH_LEN 36
 #define SIGNER_COMMENT_MAX 128
+#define SIGNER_BAKERS_MAX 4          /* bakers= options a box */
+#define SIGNER_NS_MAX 63             /* a namespace: a DNS label */
+#define SIGNER_LABELS_MAX 512        /* "k=v,k=v" */
+
+/* Pods allowed to reach a box's P: a namespace and labels they all carry. */
+struct signer_bakers {
+	char ns[SIGNER_NS_MAX + 1];
+	char labels[SIGNER_LABELS_MAX + 1]; /* "KEY=VALUE[,KEY=VALUE…]", checked */
+};
 
 struct signer {
 	char name[SIGNER_NAME_MAX + 1];
 	uint16_t port;                      /* P */
 	char statusz[SIGNER_PKH_LEN + 1];   /* "" when not configured */
 	char comment[SIGNER_COMMENT_MAX + 1];
+	struct signer_bakers bakers[SIGNER_BAKERS_MAX];
+	unsigned n_bakers;
 	unsigned line;
 	struct sshkey key;
 };
@@ -65,6 +81,14 @@ void signers_free(struct signers *s);
 
 /* The box whose key has this fingerprint ("SHA256:…"), or -1. */
 int signers_find_fingerprint(const struct signers *s, const char *fingerprint);
+
+/* NAMESPACE:LABEL=VALUE[,LABEL=VALUE…] (v, vl bytes) into *k; messages
+ * name origin:line. */
+bool signer_bakers_parse(const char *v, size_t vl, struct signer_bakers *k, const char *origin,
+			 unsigned line, struct err *e);
+
+/* The first box with no bakers= option, or -1 (Kubernetes needs them). */
+int signers_find_without_bakers(const struct signers *s);
 
 /* The box named name, or -1. */
 int signers_find_name(const struct signers *s, const char *name);

@@ -37,7 +37,7 @@ struct tunnel_config {
 	size_t n_host_key_files;
 	char host_key_alias[64];     /* name the pinned key is filed under */
 	uint16_t remote_port;        /* P: the signer; P + 1000: the box's sshd */
-	char remote_bind[TUNNEL_HOST_MAX]; /* optional bind address for -R on the endpoint */
+	char remote_bind[TUNNEL_HOST_MAX]; /* optional bind address for -R P on the endpoint (not P+1000) */
 	char probe_host[TUNNEL_HOST_MAX];  /* where the endpoint reaches P (default localhost) */
 	struct host_port signer;     /* 127.0.0.1:6732 */
 	struct host_port box_ssh;    /* 127.0.0.1:22 */

@@ -257,7 +257,9 @@ bool tunnel_ssh_argv_build(const struct tunnel_config *c, const struct ssh_plan 
 		  add(out, e, "%s%u:%s:%u", bind, P, fwd_host(c->signer.host, b2, sizeof(b2)),
 		      (unsigned)c->signer.port) &&
 		  add(out, e, "-R") &&
-		  add(out, e, "%s%u:%s:%u", bind, P + TUNNEL_PORT_OFFSET,
+		  /* P+1000 (the box's sshd) never takes remote-bind: it stays on the
+		   * endpoint's loopback, for kubectl port-forward / ssh -J only. */
+		  add(out, e, "%u:%s:%u", P + TUNNEL_PORT_OFFSET,
 		      fwd_host(c->box_ssh.host, b2, sizeof(b2)), (unsigned)c->box_ssh.port);
 	if (ok && c->socket_remote_port)
 		ok = add(out, e, "-R") &&

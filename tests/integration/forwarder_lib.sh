@@ -244,3 +244,48 @@ fl_ssh() {
 		-o IdentitiesOnly=yes -o IdentityAgent=none -o ConnectTimeout=5 \
 		-i "$FL_TMP/$key" -p "$FL_SSH_PORT" "$@"
 }
+
+# ---- boxes as plain OpenSSH clients that reconnect
+
+# fl_box_up NAME P SIGNER_PORT: a box whose ssh forwards P to its signer and
+# P+1000 to port 22, retrying every second as `tzsigner tunnel` does, until
+# fl_box_down NAME (its own process group: one kill ends the loop and ssh).
+# Its log is box-NAME.log ("ssh exited" once per session that ended).
+declare -A FL_BOX_PGID
+fl_box_up() {
+	local name=$1 P=$2 S=$3
+	ip netns exec "$FL_NS" setsid bash -c '
+		while :; do
+			timeout --foreground 600 ssh -F none -T -N -o BatchMode=yes -o ExitOnForwardFailure=yes \
+				-o UserKnownHostsFile="$1/known_hosts" -o StrictHostKeyChecking=yes \
+				-o IdentitiesOnly=yes -o IdentityAgent=none -o ConnectTimeout=5 \
+				-o ServerAliveInterval=5 -i "$1/$2" -p "$3" \
+				-R "$4:127.0.0.1:$5" -R "$(($4 + 1000)):127.0.0.1:22" "$6"
+			echo "ssh exited $? at $(date +%s.%N)"
+			sleep 1
+		done' box "$FL_TMP" "$name" "$FL_SSH_PORT" "$P" "$S" "$FL_TARGET" >>"$FL_TMP/box-$name.log" 2>&1 &
+	FL_BOX_PGID[$name]=$!
+	FL_PIDS+=($!)
+}
+fl_box_down() { kill -TERM -- "-${FL_BOX_PGID[$1]}" 2>/dev/null; wait "${FL_BOX_PGID[$1]}" 2>/dev/null; }
+# fl_answers P: the signer behind P answers GET /authorized_keys.
+fl_answers() { fl_in curl -s -f -o /dev/null -m 2 "http://127.0.0.1:$1/authorized_keys"; }
+
+
+# fl_two_boxes_up: boxes alpha (P 7001, signer 16001) and beta (7002, 16002)
+# in the signers file, their signers, the forwarder, and both boxes
+# connected (fl_box_up) with their P answering.
+fl_two_boxes_up() {
+	fl_keypair hostkey
+	fl_keypair alpha
+	fl_keypair beta
+	fl_signers "alpha 7001 $(cat "$FL_TMP/alpha.pub")" "beta 7002 $(cat "$FL_TMP/beta.pub")"
+	fl_known_hosts
+	fl_signer alpha 16001
+	fl_signer beta 16002
+	fl_forwarder_start "$@"
+	fl_box_up alpha 7001 16001
+	fl_box_up beta 7002 16002
+	fl_wait 20 fl_answers 7001 || fl_fail "alpha's tunnel did not come up"
+	fl_wait 20 fl_answers 7002 || fl_fail "beta's tunnel did not come up"
+}

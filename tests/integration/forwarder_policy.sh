@@ -9,6 +9,9 @@
 #     refused by sshd, and so is a UNIX-socket forward;
 #   - box A opening a local forward to B's port (or its own) is refused;
 #   - a key not in the signers file cannot log in;
+#   - each of those attempts with a box's key is a new login of that box: it
+#     ends the box's session (one session per key), and the box, which
+#     reconnects as `tzsigner tunnel` does, is back and signs;
 #   - an interactive shell, or a command, is refused to every box;
 #   - past --max-unauthenticated, new connections are closed at once;
 #   - the exporter reports each box's tunnel and signer through the tunnel.
@@ -62,10 +65,8 @@ fl_signer beta 16002
 fl_forwarder_start --max-unauthenticated 3
 
 fl_log "both boxes connect, each forwarding its P to its own signer and P+1000"
-fl_ssh alpha -N -R 7001:127.0.0.1:16001 -R 8001:127.0.0.1:22 "$FL_TARGET" >"$FL_TMP/box-alpha.log" 2>&1 &
-FL_PIDS+=($!)
-fl_ssh beta -N -R 7002:127.0.0.1:16002 -R 8002:127.0.0.1:22 "$FL_TARGET" >"$FL_TMP/box-beta.log" 2>&1 &
-FL_PIDS+=($!)
+fl_box_up alpha 7001 16001
+fl_box_up beta 7002 16002
 fl_wait 20 fl_metrics_has 'tzsigner_forwarder_box_signer_up{box="alpha",port="7001"} 1' ||
 	fl_fail "alpha's signer is not up through its tunnel: $(fl_metrics | grep box_signer_up)"
 fl_wait 20 fl_metrics_has 'tzsigner_forwarder_box_signer_up{box="beta",port="7002"} 1' ||
@@ -131,15 +132,22 @@ for box in alpha beta; do
 	out=$(fl_ssh "$box" -s "$FL_TARGET" sftp </dev/null 2>&1) && fl_fail "$box got a subsystem"
 done
 
-fl_log "the signers still sign after all that (the refused attempts left the tunnels alone)"
+fl_log "the boxes are back after all that (each attempt with their key took their session over)"
+fl_wait 20 fl_answers 7001 || fl_fail "alpha is not back"
+fl_wait 20 fl_answers 7002 || fl_fail "beta is not back"
 fl_sign alpha 7001 || fl_fail "alpha stopped signing"
 fl_sign beta 7002 || fl_fail "beta stopped signing"
+fl_metrics | grep -q '^tzsigner_forwarder_takeovers_total [1-9]' || fl_fail "the attempts were not takeovers"
 
 fl_log "past --max-unauthenticated 3, a new connection is closed at once"
 fl_in bash -c '
+	# each sends its identification first, as ssh does (the listener defers
+	# accepting a connection until its first bytes: TCP_DEFER_ACCEPT)
 	exec 3<>/dev/tcp/127.0.0.1/'$FL_SSH_PORT' 4<>/dev/tcp/127.0.0.1/'$FL_SSH_PORT' 5<>/dev/tcp/127.0.0.1/'$FL_SSH_PORT'
+	for fd in 3 4 5; do printf "SSH-2.0-test\r\n" >&$fd; done
 	for fd in 3 4 5; do read -r -t 5 banner <&$fd || exit 3; case $banner in SSH-2.0-*) ;; *) exit 4 ;; esac; done
 	exec 6<>/dev/tcp/127.0.0.1/'$FL_SSH_PORT'
+	printf "SSH-2.0-test\r\n" >&6
 	if read -r -t 5 banner <&6; then echo "4th got: $banner"; exit 5; fi
 	exit 0' || fl_fail "the unauthenticated limit did not hold (rc $?)"
 fl_wait 5 fl_metrics_has 'tzsigner_forwarder_connections_dropped_total{reason="unauthenticated_limit"} 1' ||

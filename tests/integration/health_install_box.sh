@@ -84,7 +84,7 @@ grep -qx 'route-metric=700' "$root/etc/NetworkManager/system-connections/tzsigne
 grep -q '@' "$root"/etc/NetworkManager/system-connections/* "$root"/etc/NetworkManager/conf.d/* "$root"/etc/tzsigner/* &&
 	hl_fail "a placeholder was left: $(grep -n '@[A-Z_]*@' "$root"/etc/NetworkManager/*/* "$root"/etc/tzsigner/*)"
 args=$(sed -n 's/^TZSIGNER_SERVE_ARGS="\(.*\)"$/\1/p' "$root/etc/tzsigner/serve.env")
-[ "$args" = "-a 127.0.0.1 -p 6732 --status-port 6733 --tunnel-state /run/tzsigner-tunnel/state.json --uplink-endpoint tunnel.example.net:2222 --uplink-primary end0 --uplink-backup wwan0,ppp0 --power-gpio gpiochip0:6:active-low" ] ||
+[ "$args" = "-A -a 127.0.0.1 -p 6732 --status-port 6733 --tunnel-state /run/tzsigner-tunnel/state.json --uplink-endpoint tunnel.example.net:2222 --uplink-primary end0 --uplink-backup wwan0,ppp0 --power-gpio gpiochip0:6:active-low" ] ||
 	hl_fail "serve.env: $args"
 # the options serve.env gives are ones serve takes: parse them for real (it fails
 # afterwards, exit 1 on the missing base directory, not 2 on an option)
@@ -118,7 +118,8 @@ grep -q '^OK endpoint=tunnel.example.net:2222 remote_port=7001' <<<"$out" || hl_
 hl_log "installed units verify; tunnel.conf's template parses once filled in"
 
 # ---- refusals
-for bad in "--main-iface eth0;reboot" "--apn a|b" "--endpoint host:port:x" "--power-gpio gpiochip0" "--bogus"; do
+for bad in "--main-iface eth0;reboot" "--apn a|b" "--endpoint host:port:x" "--power-gpio gpiochip0" "--bogus" \
+	"--baker-key edpk;x" "--baker-key tz1VSUr8wwNhLAzempoch5d6hLRiTh8Cjcjb"; do
 	# shellcheck disable=SC2086
 	if out=$(scripts/install-box --root "$root" --binary "$REL" $bad 2>&1); then
 		hl_fail "install-box accepted $bad"
@@ -131,4 +132,31 @@ snapshot "$root" | grep -v '/etc/tzsigner/serve.env \|tzsigner-serve.service ' >
 grep -v '/etc/tzsigner/serve.env \|tzsigner-serve.service ' "$HL_TMP/tree1" | diff -u - "$HL_TMP/tree4" >/dev/null ||
 	hl_fail "a refused run changed the tree"
 hl_log "bad options refused, nothing changed"
+
+# ---- --baker-key: the baker's authentication key, authorized as user tzsigner
+root2=$HL_TMP/root2
+mkdir "$root2"
+chmod 0755 "$HL_TMP" # user tzsigner goes through it, as through / on a box
+bk=$(cd tests/node && node --input-type=module -e '
+	import { InMemorySigner } from "@taquito/signer";
+	import { randomBytes } from "node:crypto";
+	import { b58Encode, PrefixV2 } from "@taquito/utils";
+	console.log(await new InMemorySigner(b58Encode(randomBytes(32), PrefixV2.Ed25519Seed)).publicKey());') ||
+	hl_fail "no test key"
+scripts/install-box --root "$root2" --binary "$REL" --baker-key "$bk" >"$HL_TMP/bk1.log" 2>&1 || hl_fail "--baker-key: $(cat "$HL_TMP/bk1.log")"
+ak=$root2/var/lib/tzsigner/authorized_keys
+grep -q "\"value\": *\"$bk\"" "$ak" || hl_fail "authorized_keys: $(cat "$ak" 2>&1)"
+[ "$(stat -c '%u %a' "$root2/var/lib/tzsigner")" = "$(awk -F: '$1 == "tzsigner" { print $3 }' "$root2/etc/passwd") 700" ] ||
+	hl_fail "/var/lib/tzsigner: $(stat -c '%u %a' "$root2/var/lib/tzsigner")"
+scripts/install-box --root "$root2" --binary "$REL" --baker-key "$bk" >"$HL_TMP/bk2.log" 2>&1 || hl_fail "--baker-key again"
+grep -q 'wrote\|authorized' "$HL_TMP/bk2.log" && hl_fail "the second --baker-key run changed something: $(cat "$HL_TMP/bk2.log")"
+# the signer, as installed (user tzsigner), takes it: serve -A with that base directory starts
+us2=$(awk -F: '$1 == "tzsigner" { print $3 }' "$root2/etc/passwd")
+gs2=$(awk -F: '$1 == "tzsigner" { print $3 }' "$root2/etc/group")
+as_signer() { setpriv --reuid="$us2" --regid="$gs2" --clear-groups "$@"; }
+as_signer "$REL" keys gen k --type tz1 -d "$root2/var/lib/tzsigner" >/dev/null 2>&1 || hl_fail "keys gen"
+out=$(timeout 3 setpriv --reuid="$us2" --regid="$gs2" --clear-groups "$REL" serve -A -d "$root2/var/lib/tzsigner" \
+	-a 127.0.0.1 -p 0 2>&1)
+grep -q 'event=listening .*auth=required' <<<"$out" || hl_fail "serve -A with the installed authorized_keys: $out"
+hl_log "--baker-key: authorized in /var/lib/tzsigner/authorized_keys (user tzsigner, 0700), serve -A takes it"
 hl_log "ok"

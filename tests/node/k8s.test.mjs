@@ -44,7 +44,16 @@ async function pub(file) {
 	return (await readFile(`${file}.pub`, 'utf8')).trim().split(' ').slice(0, 2).join(' ');
 }
 
-// Three boxes, one with a statusz check, written with comments and odd spacing.
+// Three boxes, one with a statusz check, written with comments and odd
+// spacing; each names its baker pods (bakers=NAMESPACE:LABELS).
+const BAKERS = {
+	alpha: { ns: 'tezos', labels: { 'app.kubernetes.io/name': 'octez-baker', baker: 'alpha' } },
+	beta: { ns: 'tezos', labels: { 'app.kubernetes.io/name': 'octez-baker', baker: 'beta' } },
+	'gamma-2': { ns: 'spare', labels: { app: 'baker' } },
+};
+const bakersOpt = (b) =>
+	`bakers=${BAKERS[b].ns}:${Object.entries(BAKERS[b].labels).map(([k, v]) => `${k}=${v}`).join(',')}`;
+
 async function fixture() {
 	const dir = await makeBaseDir('k8s');
 	const host = keygen(dir, 'endpoint_host_key');
@@ -53,9 +62,9 @@ async function fixture() {
 	const signers = path.join(dir, 'signers');
 	await writeFile(
 		signers,
-		`# boxes\n\nalpha 7001 ${keys.alpha} alpha@home\n` +
-			`beta\t7002 statusz=tz1RVYaHiobUKXMfJ47F7Rjxx5tu3LC35WSA ${keys.beta}\n` +
-			`  gamma-2   9100 ${keys['gamma-2']}   # the spare\n`,
+		`# boxes\n\nalpha 7001 ${bakersOpt('alpha')} ${keys.alpha} alpha@home\n` +
+			`beta\t7002 statusz=tz1RVYaHiobUKXMfJ47F7Rjxx5tu3LC35WSA ${bakersOpt('beta')} ${keys.beta}\n` +
+			`  gamma-2   9100  ${bakersOpt('gamma-2')} ${keys['gamma-2']}   # the spare\n`,
 	);
 	return { dir, host, signers, keys };
 }
@@ -90,9 +99,15 @@ function matches(selector, labels) {
 	return Object.entries(selector).every(([k, v]) => labels[k] === v);
 }
 
+const KNOBS = [
+	'--label', 'team=bakers', '--lb-annotation', 'service.beta.kubernetes.io/aws-load-balancer-type=nlb',
+	'--lb-source-range', '203.0.113.0/24', '--node-selector', 'kubernetes.io/arch=amd64',
+	'--toleration', 'dedicated=tezos:NoSchedule', '--priority-class', 'tezos-critical',
+];
+
 test('render --k8s: every object validates against the Kubernetes and Prometheus Operator schemas', async () => {
 	const f = await fixture();
-	const { objects } = await render(f, path.join(f.dir, 'out'), ['--host-key', f.host, '--with-secret']);
+	const { objects } = await render(f, path.join(f.dir, 'out'), ['--host-key', f.host, '--with-secret', ...KNOBS]);
 	const kinds = {};
 	for (const { file, obj } of objects) {
 		const key = `${obj.apiVersion}/${obj.kind}`;
@@ -102,10 +117,23 @@ test('render --k8s: every object validates against the Kubernetes and Prometheus
 		assert.equal(obj.metadata.namespace, 'tezos', `${key} ${obj.metadata.name} namespace`);
 		kinds[obj.kind] = (kinds[obj.kind] ?? 0) + 1;
 	}
-	// 1 LB + 1 metrics + 3 boxes; two ServiceMonitors (exporter, boxes)
+	// 1 LB + 1 metrics + 3 boxes; two ServiceMonitors (exporter, boxes);
+	// NetworkPolicies: the pod's own and one per box
 	assert.deepEqual(kinds, {
-		ConfigMap: 1, Secret: 1, Deployment: 1, Service: 5, ServiceMonitor: 2, PrometheusRule: 1, NetworkPolicy: 1,
+		ConfigMap: 1, Secret: 1, Deployment: 1, Service: 5, ServiceMonitor: 2, PrometheusRule: 1, NetworkPolicy: 4,
 	});
+	// The cluster knobs are where the cluster reads them.
+	const d = find(objects, 'Deployment', 'tzsigner-forwarder');
+	assert.deepEqual(d.spec.template.spec.nodeSelector, { 'kubernetes.io/arch': 'amd64' });
+	assert.deepEqual(d.spec.template.spec.tolerations, [
+		{ key: 'dedicated', operator: 'Equal', value: 'tezos', effect: 'NoSchedule' },
+	]);
+	assert.equal(d.spec.template.spec.priorityClassName, 'tezos-critical');
+	assert.equal(d.spec.template.metadata.labels.team, 'bakers');
+	for (const { obj } of objects) assert.equal(obj.metadata.labels.team, 'bakers', `${obj.kind} ${obj.metadata.name}`);
+	const lb = find(objects, 'Service', 'tzsigner-forwarder-ssh');
+	assert.equal(lb.metadata.annotations['service.beta.kubernetes.io/aws-load-balancer-type'], 'nlb');
+	assert.deepEqual(lb.spec.loadBalancerSourceRanges, ['203.0.113.0/24']);
 	// The validator does catch mistakes (a guard against a no-op check).
 	const dep = structuredClone(find(objects, 'Deployment', 'tzsigner-forwarder'));
 	dep.spec.template.spec.containers[0].ports[0].containerPort = 'ssh';
@@ -136,7 +164,7 @@ test('render --k8s: what the cluster needs is wired together', async () => {
 		return c.args[i + 1];
 	};
 	assert.deepEqual(c.args.slice(0, 2), ['forwarder', 'run']);
-	assert.equal(arg('--forward-bind'), 'any', 'Services reach the pod IP: forwards must bind every address');
+	assert.equal(arg('--forward-bind'), 'signer', "Services reach the pod IP: P on every address, P+1000 on loopback");
 	assert.equal(arg('--listen'), `0.0.0.0:${portNames.ssh}`);
 	assert.equal(arg('--metrics'), `0.0.0.0:${portNames.metrics}`);
 	// The ConfigMap and Secret mounts: the args point at their keys.
@@ -199,7 +227,7 @@ test('render --k8s: what the cluster needs is wired together', async () => {
 		assert.equal(s.spec.ports.length, 1);
 		assert.equal(s.spec.ports[0].port, port);
 		assert.equal(s.spec.ports[0].targetPort, port);
-		assert.ok(containerPorts.has(port), `the container declares port ${port}`);
+		assert.ok(!containerPorts.has(port), `port ${port} is not in the pod template (a box change must not roll it)`);
 		assert.ok(!containerPorts.has(port + 1000), `the box's sshd port ${port + 1000} is not declared`);
 		assert.equal(s.metadata.labels['tzsigner.io/box'], name);
 	}
@@ -230,12 +258,107 @@ test('render --k8s: what the cluster needs is wired together', async () => {
 	assert.match(byName.TzsignerBoxOn4G, /tzsigner_uplink_role\{role="backup"\}/);
 	assert.match(byName.TzsignerWatermarkRefusals, /outcome="refused_watermark"/);
 
-	// The NetworkPolicy: the forwarder pods, SSH from anywhere, P from the cluster, never P + 1000.
-	const np = find(objects, 'NetworkPolicy', 'tzsigner-forwarder');
-	assert.ok(matches(np.spec.podSelector.matchLabels, podLabels));
-	const allowed = new Set(np.spec.ingress.flatMap((r) => r.ports.map((p) => p.port)));
-	for (const p of [portNames.ssh, portNames.metrics, 7001, 7002, 9100]) assert.ok(allowed.has(p), `port ${p} allowed`);
-	for (const p of [8001, 8002, 10100]) assert.ok(!allowed.has(p), `port ${p} (a box's sshd) is not allowed`);
+	assert.match(byName.TzsignerForwarderDown, /== 0 or absent\(up\{service="tzsigner-forwarder-metrics"\}\)/,
+		'a pod that is gone has no up series: the alert must fire on absence');
+});
+
+// A NetworkPolicy evaluator (the semantics of networking.k8s.io/v1): may a
+// pod (its namespace and labels) open a TCP connection to `port` of the
+// forwarder pod? Policies add up; a pod no policy selects admits everything.
+function selects(sel, labels) {
+	assert.ok(!sel.matchExpressions, 'this evaluator knows matchLabels only');
+	return matches(sel.matchLabels ?? {}, labels);
+}
+function peerAdmits(peer, policyNs, from) {
+	if (peer.ipBlock) return false; // in-cluster pods are not matched by CIDR here
+	const nsOk = peer.namespaceSelector
+		? selects(peer.namespaceSelector, { 'kubernetes.io/metadata.name': from.ns })
+		: from.ns === policyNs;
+	const podOk = peer.podSelector ? selects(peer.podSelector, from.labels) : true;
+	return nsOk && podOk;
+}
+function admitted(policies, target, port, from) {
+	const applying = policies.filter(
+		(p) => p.metadata.namespace === target.ns && selects(p.spec.podSelector, target.labels) &&
+			(p.spec.policyTypes ?? ['Ingress']).includes('Ingress'),
+	);
+	if (applying.length === 0) return true;
+	return applying.some((p) =>
+		(p.spec.ingress ?? []).some((rule) => {
+			const portOk = !rule.ports || rule.ports.length === 0 ||
+				rule.ports.some((rp) => (rp.protocol ?? 'TCP') === 'TCP' && (rp.port === undefined || rp.port === port));
+			const fromOk = !rule.from || rule.from.length === 0 || rule.from.some((peer) => peerAdmits(peer, p.metadata.namespace, from));
+			return portOk && fromOk;
+		}),
+	);
+}
+
+test('render --k8s: the NetworkPolicies admit to each box only its own bakers, and nobody to P + 1000', async () => {
+	const f = await fixture();
+	const { objects } = await render(f, path.join(f.dir, 'np'));
+	const policies = objects.filter((o) => o.obj.kind === 'NetworkPolicy').map((o) => o.obj);
+	const dep = find(objects, 'Deployment', 'tzsigner-forwarder');
+	const target = { ns: 'tezos', labels: dep.spec.template.metadata.labels };
+	const pod = (b) => ({ ns: BAKERS[b].ns, labels: { ...BAKERS[b].labels, 'pod-template-hash': 'x' } });
+	const stranger = { ns: 'tezos', labels: {} };
+	const otherTeam = { ns: 'web', labels: { ...BAKERS.alpha.labels } }; // alpha's labels, wrong namespace
+	const ports = { alpha: 7001, beta: 7002, 'gamma-2': 9100 };
+	// the evaluator itself can say yes and no (a guard against a check that cannot fail)
+	assert.equal(admitted([], target, 7001, stranger), true, 'no policy: everything is admitted');
+	for (const [box, P] of Object.entries(ports)) {
+		assert.equal(admitted(policies, target, P, pod(box)), true, `${box}'s baker reaches ${box}'s P ${P}`);
+		for (const other of Object.keys(ports).filter((b) => b !== box))
+			assert.equal(admitted(policies, target, P, pod(other)), false, `${other}'s baker is kept from ${box}'s P`);
+		assert.equal(admitted(policies, target, P, stranger), false, `a pod without labels is kept from ${box}'s P`);
+		assert.equal(admitted(policies, target, P, otherTeam), false, `alpha's labels in another namespace: kept from ${box}'s P`);
+		for (const from of [pod(box), stranger, otherTeam])
+			assert.equal(admitted(policies, target, P + 1000, from), false, `nobody reaches ${box}'s sshd port ${P + 1000}`);
+	}
+	// SSH is open to the boxes (from anywhere), the exporter to the cluster.
+	assert.equal(admitted(policies, target, 2222, stranger), true);
+	assert.equal(admitted(policies, target, 9732, otherTeam), true);
+	// --monitoring-from: Prometheus reaches every P (for /metrics), still no P + 1000.
+	const prom = { ns: 'monitoring', labels: { 'app.kubernetes.io/name': 'prometheus' } };
+	assert.equal(admitted(policies, target, 7001, prom), false);
+	const m = await render(f, path.join(f.dir, 'np-mon'), ['--monitoring-from', 'monitoring:app.kubernetes.io/name=prometheus']);
+	const mp = m.objects.filter((o) => o.obj.kind === 'NetworkPolicy').map((o) => o.obj);
+	for (const P of Object.values(ports)) {
+		assert.equal(admitted(mp, target, P, prom), true);
+		assert.equal(admitted(mp, target, P + 1000, prom), false);
+	}
+	for (const np of policies) assert.doesNotThrow(() => new NetworkPolicy(np).validate());
+});
+
+test('render --k8s: a change of boxes leaves the pod template alone', async () => {
+	const f = await fixture();
+	const a = await render(f, path.join(f.dir, 'a'));
+	const fewer = path.join(f.dir, 'fewer');
+	await writeFile(fewer, (await readFile(f.signers, 'utf8')).split('\n').filter((l) => !l.startsWith('beta')).join('\n'));
+	const b = await render({ ...f, signers: fewer }, path.join(f.dir, 'b'));
+	assert.notEqual(a.files['configmap.yaml'], b.files['configmap.yaml']);
+	assert.equal(a.files['deployment.yaml'], b.files['deployment.yaml'], 'the Deployment must not change (it would replace the pod)');
+});
+
+test('forwarder check: bakers are required in Kubernetes mode, and ports must not clash', async () => {
+	const f = await fixture();
+	const noBakers = path.join(f.dir, 'no-bakers');
+	await writeFile(noBakers, `alpha 7001 ${f.keys.alpha}\n`);
+	assert.equal((await runCli(['forwarder', 'check', '--signers', noBakers])).code, 0, 'fine outside Kubernetes');
+	const r = await runCli(['forwarder', 'check', '--k8s', '--signers', noBakers]);
+	assert.notEqual(r.code, 0);
+	assert.match(r.stderr, /box 'alpha' names no bakers/);
+	const r2 = await runCli(['forwarder', 'render', '--k8s', '--signers', noBakers, '--out', path.join(f.dir, 'never')]);
+	assert.notEqual(r2.code, 0);
+	// P + 1000 on the metrics port, P on the SSH port: what render and run refuse, check refuses.
+	const clash = path.join(f.dir, 'clash');
+	await writeFile(clash, `alpha 8732 ${bakersOpt('alpha')} ${f.keys.alpha}\n`);
+	const r3 = await runCli(['forwarder', 'check', '--signers', clash]);
+	assert.notEqual(r3.code, 0);
+	assert.match(r3.stderr, /metrics port 9732 is box 'alpha''s sshd port/);
+	const r4 = await runCli(['forwarder', 'check', '--signers', clash, '--listen', '0.0.0.0:8732', '--metrics', 'off']);
+	assert.notEqual(r4.code, 0);
+	assert.match(r4.stderr, /SSH listen port 8732 is box 'alpha''s port/);
+	assert.equal((await runCli(['forwarder', 'check', '--signers', clash, '--metrics', '127.0.0.1:9000'])).code, 0);
 });
 
 test('render --k8s: the same input gives the same bytes; the committed example is current', async () => {

@@ -16,8 +16,10 @@
 #include "harness.h"
 #include "test_forwarder_keys.h"
 
-static const char two_boxes[] = "alpha 7001 " K_ED1 " a@box\n"
-				"beta 7002 statusz=tz1RVYaHiobUKXMfJ47F7Rjxx5tu3LC35WSA " K_ED2 "\n";
+static const char two_boxes[] =
+	"alpha 7001 bakers=tezos:app.kubernetes.io/name=octez-baker,baker=alpha " K_ED1 " a@box\n"
+	"beta 7002 statusz=tz1RVYaHiobUKXMfJ47F7Rjxx5tu3LC35WSA bakers=tezos:baker=beta "
+	"bakers=other-ns:app=b " K_ED2 "\n";
 
 static bool load(struct fwd_rendered *r)
 {
@@ -60,7 +62,8 @@ TEST(forwarder_render_sshd_config_is_keys_only_remote_forwarding_only)
 		"X11Forwarding no", "AllowAgentForwarding no", "AllowStreamLocalForwarding no",
 		"AllowTcpForwarding remote", "GatewayPorts no", "PermitListen 7001 8001 7002 8002",
 		"PermitOpen none", "PermitTunnel no", "ClientAliveInterval 5", "ClientAliveCountMax 3",
-		"LoginGraceTime 20", "PidFile none",
+		"LoginGraceTime 10", "MaxStartups 10:30:40", "PerSourceMaxStartups 3",
+		"PerSourceNetBlockSize 32:128", "PidFile none",
 	};
 	bool all = true;
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
@@ -68,7 +71,7 @@ TEST(forwarder_render_sshd_config_is_keys_only_remote_forwarding_only)
 	bool no_subsystem = strstr(cfg, "Subsystem") == NULL;
 	free(cfg);
 	/* Kubernetes and the self probe change exactly what they should. */
-	o.forward_any = true;
+	o.forward_bind = FWD_BIND_ANY;
 	o.self_probe = true;
 	snprintf(r.user, sizeof(r.user), "root");
 	cfg = fwd_sshd_config_text(&o, &r);
@@ -192,8 +195,9 @@ TEST(forwarder_k8s_output_is_stable_and_names_every_box)
 	const char *dep = file_of(&a, "deployment.yaml");
 	bool deploy = strstr(dep, "type: \"Recreate\"") && strstr(dep, "replicas: 1") &&
 		      strstr(dep, "secretName: \"tzsigner-forwarder-host-key\"") &&
-		      strstr(dep, "tzsigner.io/signers-sha256");
-	bool cm = strstr(file_of(&a, "configmap.yaml"), "    alpha 7001 ssh-ed25519 ") != NULL;
+		      /* a signers change must not roll the pod: no checksum of it */
+		      !strstr(dep, "signers-sha256") && strstr(dep, "\"--forward-bind\"\n            - \"signer\"");
+	bool cm = strstr(file_of(&a, "configmap.yaml"), "    alpha 7001 bakers=tezos:app.kubernetes.io/name=octez-baker,baker=alpha ssh-ed25519 ") != NULL;
 	bool no_secret = file_of(&a, "secret.yaml")[0] == '\0';
 	k8s_output_free(&a);
 	if (second)
@@ -208,7 +212,12 @@ TEST(forwarder_k8s_output_is_stable_and_names_every_box)
 	o.ssh_port = 2222;
 	o.namespace = "Bad_NS";
 	bool bad_ns = !k8s_render(&o, &r.signers, &c, &e);
+	/* A box that names no bakers: every pod could reach it. Refused. */
+	o.namespace = "tezos";
+	r.signers.v[1].n_bakers = 0;
+	bool no_bakers = !k8s_render(&o, &r.signers, &c, &e) && strstr(e.msg, "box 'beta' names no bakers");
 	fwd_rendered_free(&r);
+	CHECK(no_bakers);
 	CHECK(second);
 	CHECK(same);
 	CHECK(boxes);
@@ -302,4 +311,76 @@ TEST(forwarder_boxprobe_reads_status_lines)
 		r = boxprobe_expire(&p, 5000);
 	boxprobe_close(&p);
 	CHECK(r == PROBE_TUNNEL_DOWN);
+}
+
+TEST(forwarder_render_signer_bind_puts_p_on_every_address_and_p1000_on_loopback)
+{
+	struct fwd_rendered r;
+	struct fwd_render_opts o;
+	fwd_render_opts_defaults(&o);
+	CHECK(load(&r));
+	o.forward_bind = FWD_BIND_SIGNER;
+	char *cfg = fwd_sshd_config_text(&o, &r);
+	char *ak = fwd_authorized_keys_text(&o, &r.signers);
+	CHECK(cfg && ak);
+	CHECK(has_line(cfg, "GatewayPorts clientspecified"));
+	CHECK(has_line(cfg, "PermitListen 0.0.0.0:7001 localhost:8001 0.0.0.0:7002 localhost:8002"));
+	CHECK(strstr(ak, "restrict,port-forwarding,permitlisten=\"0.0.0.0:7001\",permitlisten=\"localhost:8001\" ") !=
+	      NULL);
+	free(cfg);
+	free(ak);
+	fwd_rendered_free(&r);
+}
+
+TEST(forwarder_k8s_knobs_are_checked_and_rendered)
+{
+	struct fwd_rendered r;
+	CHECK(load(&r));
+	struct k8s_opts o;
+	struct err e = { 0 };
+	k8s_opts_defaults(&o);
+	struct k8s_knobs *k = &o.knobs;
+	CHECK(k8s_knob_add(k, "label", "team=bakers", &e));
+	CHECK(k8s_knob_add(k, "lb-annotation", "service.beta.kubernetes.io/aws-load-balancer-type=nlb", &e));
+	CHECK(k8s_knob_add(k, "lb-source-range", "203.0.113.0/24", &e));
+	CHECK(k8s_knob_add(k, "lb-source-range", "2001:db8::/32", &e));
+	CHECK(k8s_knob_add(k, "node-selector", "kubernetes.io/arch=amd64", &e));
+	CHECK(k8s_knob_add(k, "toleration", "dedicated=tezos:NoSchedule", &e));
+	CHECK(k8s_knob_add(k, "toleration", "spot:NoExecute", &e));
+	CHECK(k8s_knob_add(k, "priority-class", "system-cluster-critical", &e));
+	CHECK(k8s_knob_add(k, "monitoring-from", "monitoring:app.kubernetes.io/name=prometheus", &e));
+	const char *bad[][2] = {
+		{ "label", "team" }, { "label", "Team Bakers=x" }, { "label", "team=-x" },
+		{ "label", "bad_prefix.io/x=y" }, { "lb-annotation", "k=tab\there" },
+		{ "lb-source-range", "203.0.113.0" }, { "lb-source-range", "203.0.113.0/33" },
+		{ "lb-source-range", "2001:db8::/129" }, { "lb-source-range", "example.com/24" },
+		{ "toleration", "dedicated=tezos" }, { "toleration", "dedicated:Sometimes" },
+		{ "priority-class", "Not_A_Name" }, { "monitoring-from", "monitoring" },
+		{ "monitoring-from", "Monitoring:app=p" }, { "monitoring-from", "monitoring:app=" },
+		{ "node-selector", "=x" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		bool refused = !k8s_knob_add(k, bad[i][0], bad[i][1], &e);
+		if (!refused)
+			printf("  accepted --%s %s\n", bad[i][0], bad[i][1]);
+		CHECK(refused);
+	}
+	struct k8s_output out;
+	CHECK(k8s_render(&o, &r.signers, &out, &e));
+	const char *dep = file_of(&out, "deployment.yaml"), *svc = file_of(&out, "services.yaml");
+	const char *np = file_of(&out, "networkpolicy.yaml"), *mon = file_of(&out, "monitoring.yaml");
+	CHECK(strstr(dep, "      nodeSelector:\n        kubernetes.io/arch: \"amd64\"\n"));
+	CHECK(strstr(dep, "        - key: \"dedicated\"\n          operator: \"Equal\"\n          value: \"tezos\"\n"
+			  "          effect: \"NoSchedule\"\n"));
+	CHECK(strstr(dep, "        - key: \"spot\"\n          operator: \"Exists\"\n"));
+	CHECK(strstr(dep, "      priorityClassName: \"system-cluster-critical\"\n"));
+	CHECK(strstr(dep, "        team: \"bakers\"\n")); /* the pod template */
+	CHECK(strstr(svc, "    service.beta.kubernetes.io/aws-load-balancer-type: \"nlb\"\n"));
+	CHECK(strstr(svc, "  loadBalancerSourceRanges:\n    - \"203.0.113.0/24\"\n    - \"2001:db8::/32\"\n"));
+	CHECK(strstr(np, "cidr: \"203.0.113.0/24\""));
+	CHECK(strstr(np, "kubernetes.io/metadata.name: \"monitoring\""));
+	/* absent() as well as == 0: a pod that is gone has no `up` series */
+	CHECK(strstr(mon, "or absent(up{service=\\\"tzsigner-forwarder-metrics\\\"})"));
+	k8s_output_free(&out);
+	fwd_rendered_free(&r);
 }

@@ -282,3 +282,35 @@ TEST(forwarder_sshkey_private_host_key_file)
 	free(cut);
 	CHECK(!ok);
 }
+
+TEST(forwarder_signers_bakers_option_parses_and_refuses_what_kubernetes_would)
+{
+	struct err e = { 0 };
+	CHECK(parse("alpha 7001 bakers=tezos:app.kubernetes.io/name=octez-baker,baker=a bakers=b2:x=y " K_ED1 "\n",
+		    &e));
+	CHECK(sg.v[0].n_bakers == 2);
+	CHECK_STR(sg.v[0].bakers[0].ns, "tezos");
+	CHECK_STR(sg.v[0].bakers[0].labels, "app.kubernetes.io/name=octez-baker,baker=a");
+	CHECK_STR(sg.v[0].bakers[1].ns, "b2");
+	char *text = signers_canonical(&sg);
+	CHECK(text && strstr(text, "alpha 7001 bakers=tezos:app.kubernetes.io/name=octez-baker,baker=a bakers=b2:x=y "));
+	free(text);
+	signers_free(&sg);
+	const char *bad[] = {
+		"bakers=tezos", "bakers=tezos:", "bakers=:app=x", "bakers=Tezos:app=x", "bakers=-tz:app=x",
+		"bakers=tezos:app", "bakers=tezos:app=", "bakers=tezos:=x", "bakers=tezos:app=x,",
+		"bakers=tezos:app=x,,b=c", "bakers=tezos:a b=c", "bakers=tezos:app=-x", "bakers=tezos:UP_per/x=y",
+		"bakers=tezos:app=x bakers=a:b=c bakers=a:b=d bakers=a:b=e bakers=a:b=f",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char line[512];
+		snprintf(line, sizeof(line), "alpha 7001 %s %s\n", bad[i], K_ED1);
+		bool refused = !parse(line, &e);
+		if (!refused) {
+			printf("  accepted: %s\n", bad[i]);
+			signers_free(&sg);
+		}
+		CHECK(refused);
+		CHECK(e.kind == ERR_MALFORMED);
+	}
+}
