@@ -4,7 +4,7 @@
 //
 //   node bench/socket_latency.mjs [DELAY_MS=10] [COUNT=200]
 //
-// The relay models an SSH remote forward (design §2.6): a new connection
+// The relay models an SSH remote forward (design §2.5): a new connection
 // costs one round trip (the channel open and its confirmation) before its
 // data flows, then every chunk takes DELAY_MS each way.
 //

@@ -1,7 +1,7 @@
 /* fuzz_operation.c - libFuzzer target for the classifier of bytes to sign.
  *
  * Whatever op_classify accepts is checked against an independent reading
- * of the documented layout (DESIGN §2.2): the magic decides the kind, the
+ * of the documented layout (design §2.2): the magic decides the kind, the
  * fields sit at their offsets, consensus operations are exactly as long as
  * their layout, and exactly one family of keys (tz4 or not) fits a
  * consensus tag. */

@@ -1,6 +1,6 @@
 /* scheme.h - the four Tezos signature schemes and their sizes.
  * The numeric values are Tezos's own key tags (tz1 = 0 … tz4 = 3), used in
- * binary public key hashes (DESIGN §2.1) and Ledger curve numbers. */
+ * binary public key hashes (design §2.1) and Ledger curve numbers. */
 #ifndef TZS_CRYPTO_SCHEME_H
 #define TZS_CRYPTO_SCHEME_H
 

@@ -3,7 +3,7 @@
  * The forwarder owns the listening socket. For each connection it accepts
  * it sets TCP_NODELAY (OpenSSH sets it only for interactive sessions, and
  * with Nagle on, requests through a tunnel wait on delayed ACKs: a 41 ms
- * p99, DESIGN §2.5), TCP keepalive and TCP_USER_TIMEOUT, then runs
+ * p99, design §2.5), TCP keepalive and TCP_USER_TIMEOUT, then runs
  * `sshd -i -e -f OUT/sshd_config` on it (inetd mode, as systemd socket
  * activation does), with sshd's log on a pipe it reads. sshd's "Accepted
  * publickey … SHA256:…" line tells which box a session is; until then the

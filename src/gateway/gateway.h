@@ -1,7 +1,7 @@
 /* gateway.h - `tzsigner gateway`: in front of several boxes holding the
  * same keys, one octez remote-signer endpoint for the baker, whose
  * consensus requests are recorded in a high watermark shared through etcd
- * before any box signs them (DESIGN §5.4).
+ * before any box signs them (design §2.7).
  *
  * The gateway keeps no state that matters: several replicas share etcd,
  * and each box keeps its own watermark as the second line. */

@@ -178,7 +178,7 @@ bool gw_k8s_render(const struct gw_k8s_opts *o, FILE *out, struct err *e)
 {
 	if (!gw_k8s_check(o, e))
 		return false;
-	fputs("# tzsigner gateway: rendered by `tzsigner gateway render`; DESIGN §5.4.\n", out);
+	fputs("# tzsigner gateway: rendered by `tzsigner gateway render`; design §2.7.\n", out);
 	gateway_objects(out, o);
 	if (!o->etcd_urls)
 		etcd_objects(out, o);

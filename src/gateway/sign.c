@@ -1,5 +1,5 @@
 /* sign.c - POST /keys/<pkh> through the gateway. Order of checks, as a
- * signer has them (DESIGN §2.1): key held by a box → bytes → consensus
+ * signer has them (design §2.1): key held by a box → bytes → consensus
  * layout and tag → authentication (-A) → the shared watermark in etcd →
  * a box signs. A consensus request reaches a box only once etcd holds a
  * record covering it; when etcd gives no answer, nothing is signed. */

@@ -1,6 +1,6 @@
 /* wm_rule.h - the shared high watermark as the gateway keeps it in etcd:
  * one record per (chain, pkh, kind), {"level":N,"round":R,"hash":"<hex>"},
- * and the rule (DESIGN §2.2): a request signs when its (level, round) is
+ * and the rule (design §2.2): a request signs when its (level, round) is
  * strictly above the record, or equal with identical bytes (same
  * blake2b-256); anything else is refused.
  *

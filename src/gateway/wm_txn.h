@@ -1,5 +1,5 @@
 /* wm_txn.h - record a consensus request in etcd before it is forwarded
- * (DESIGN §5.4). etcd compares bytes and revisions, not numbers, so the
+ * (design §2.7). etcd compares bytes and revisions, not numbers, so the
  * write is optimistic: read the record and its mod_revision, decide with
  * the rule (wm_rule.h), then a txn "mod_revision still the one seen (or
  * the key still absent) → put"; when another gateway wrote in between,

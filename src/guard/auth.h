@@ -3,7 +3,7 @@
  * <base_dir>/authorized_keys lists the public keys allowed to ask for
  * signatures, in octez's format: [{"name":"baker","value":"edpk…"}]. A
  * sign request then carries ?authentication=<signature> by one of them over
- * 0x04 ‖ 0x01 ‖ pkh (21 bytes: tag ‖ hash) ‖ data (DESIGN §2.1). */
+ * 0x04 ‖ 0x01 ‖ pkh (21 bytes: tag ‖ hash) ‖ data (design §2.1). */
 #ifndef TZS_GUARD_AUTH_H
 #define TZS_GUARD_AUTH_H
 

@@ -1,6 +1,6 @@
 /* guard.h - the decision in front of every signature.
  *
- * Order of checks (DESIGN §2.1): the key exists → the magic byte is allowed
+ * Order of checks (design §2.1): the key exists → the magic byte is allowed
  * (per-key override, else the signer's -M) → the bytes parse as their
  * layout, their tag fits the key and their chain is allowed →
  * authentication → high watermark → sign. Each refusal carries the

@@ -1,5 +1,5 @@
 /* watermark.h - high watermarks: never sign two different things at the
- * same (level, round), per (chain, key, kind) (DESIGN §2.2).
+ * same (level, round), per (chain, key, kind) (design §2.2).
  *
  * The rule: sign only if (level, round) is strictly above the watermark;
  * at exactly the recorded (level, round) with identical bytes (same
@@ -27,7 +27,7 @@
 #define WM_WHOLE_LEVEL UINT32_MAX
 #define WM_KINDS 3 /* block, preattestation, attestation */
 
-/* The scheme a signature was made in. Only BLS keys have two (DESIGN §2.3,
+/* The scheme a signature was made in. Only BLS keys have two (design §2.3,
  * §5.1): the proof-of-possession DST (`?version=` 0, 2 and later) and the
  * augmented one (`?version=1`); the same bytes signed in one do not verify
  * in the other, so a re-answer must be in the scheme asked for. */

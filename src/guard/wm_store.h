@@ -8,7 +8,7 @@
  * thread writes the whole state (write, fsync, rename, fsync the
  * directory) and wakes every request waiting for it (group commit).
  *
- * Two designs (DESIGN §2.2; BENCHMARKS.md has their cost):
+ * Two designs (design §2.2; BENCHMARKS.md has their cost):
  *   WM_SYNC     the exact record of each signature is durable before the
  *               signature is answered: one fsync on every signature.
  *   WM_RESERVE  levels are reserved durably ahead of what is signed. When

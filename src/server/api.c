@@ -1,4 +1,4 @@
-/* api.c - the octez remote-signer HTTP API (DESIGN §2.1). */
+/* api.c - the octez remote-signer HTTP API (design §2.1). */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* reply.h - HTTP answers in octez's shapes: JSON bodies, and errors as
  * [{"kind":"temporary","id":"…","msg":"…"}] with a status saying what
- * happened (DESIGN §2.1). */
+ * happened (design §2.1). */
 #ifndef TZS_SERVER_REPLY_H
 #define TZS_SERVER_REPLY_H
 

@@ -1,5 +1,5 @@
 /* base58.c - base58 (Bitcoin alphabet) and base58check with Tezos's
- * prefixes (DESIGN §2.3).
+ * prefixes (design §2.3).
  *
  * Inputs are capped (B58_MAX characters, B58_RAW_MAX bytes) so every work
  * buffer is a fixed-size local. The conversion is the schoolbook base change

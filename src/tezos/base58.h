@@ -1,4 +1,4 @@
-/* base58.h - base58check with Tezos's prefixes (DESIGN §2.3).
+/* base58.h - base58check with Tezos's prefixes (design §2.3).
  *
  * base58check = base58(prefix ‖ payload ‖ sha256d(prefix ‖ payload)[0..4]).
  * Each kind fixes its prefix bytes and payload length, so a decoded value

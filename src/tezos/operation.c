@@ -1,4 +1,4 @@
-/* operation.c - classify bytes a baker asks us to sign (DESIGN §2.2).
+/* operation.c - classify bytes a baker asks us to sign (design §2.2).
  *
  * Offsets count the magic byte as byte 0. Ints are big-endian.
  *

@@ -1,4 +1,4 @@
-/* operation.h - classify bytes a baker asks us to sign (DESIGN §2.2).
+/* operation.h - classify bytes a baker asks us to sign (design §2.2).
  *
  * From the bytes alone: the magic byte and, for consensus operations, the
  * chain id, level and round. Offsets follow the operation tag (byte 37 of
@@ -42,7 +42,7 @@ const char *op_kind_name(enum op_kind kind);
  * is a single content; for tag 23 the layout ends with the DAL bitset, a
  * canonical, non-negative Zarith of at most 925 bits, 133 bytes, Ushuaia's bound); a block whose fitness is not a
  * Tenderbake fitness (length 33 or 37, version 2, components of the sizes
- * DESIGN §2.2 gives, the header's level) or whose shell header (up to the
+ * design §2.2 gives, the header's level) or whose shell header (up to the
  * context hash) is cut short; and a level or round with the top bit set
  * (octez's int32 would be negative). On failure *info keeps the magic and
  * has kind OP_OTHER. Other magic bytes are OP_OTHER and always succeed. */

@@ -1,4 +1,4 @@
-/* ledger_apdu.h - APDUs of the Tezos baking app (DESIGN §2.4): building
+/* ledger_apdu.h - APDUs of the Tezos baking app (design §2.4): building
  * requests, splitting replies into data and status word, and what each
  * status word means.
  *

@@ -1,5 +1,5 @@
 /* ledger_app.h - the Tezos baking app's commands over one transport
- * (DESIGN §2.4), each turning a status word into an err whose kind is the
+ * (design §2.4), each turning a status word into an err whose kind is the
  * HTTP answer: 6985 / 6982 / 9405 forbidden, 6A80 on a signature the
  * device's own watermark (conflict), 6D00 / 6E00 / locked unavailable. */
 #ifndef TZS_VAULT_LEDGER_APP_H

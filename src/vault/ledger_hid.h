@@ -1,4 +1,4 @@
-/* ledger_hid.h - Ledger's HID framing (DESIGN §2.4).
+/* ledger_hid.h - Ledger's HID framing (design §2.4).
  *
  * A message travels in 64-byte reports: channel 01 01 ‖ tag 05 ‖ sequence
  * u16 ‖ (first report only: message length u16) ‖ data, zero-padded.

@@ -1,4 +1,4 @@
-/* ledger_names.h - the "animal name" octez gives a Ledger (DESIGN §2.4).
+/* ledger_names.h - the "animal name" octez gives a Ledger (design §2.4).
  *
  * The name is derived from the tz1 text of the device's ed25519 key at
  * 44'/1729': h1 = blake2b-256(text), h2..h4 each blake2b-256 of the one

@@ -1,5 +1,5 @@
 /* octez_dir.h - the key files of an octez base directory, read and written
- * exactly as octez-client does (DESIGN §2.3):
+ * exactly as octez-client does (design §2.3):
  *
  *   secret_keys       [{"name":"baker","value":"unencrypted:edsk…"}]   mode 0600
  *   public_keys       [{"name":"baker","value":{"locator":"unencrypted:edpk…","key":"edpk…"}}]

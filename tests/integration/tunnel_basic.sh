@@ -3,7 +3,7 @@
 #
 # In a network namespace of its own: a signer (tzsigner serve), an sshd
 # standing in for the box's port 22, the endpoint (sshd with the box's key
-# line from DESIGN 2.5) and the tunnel, configured from a file. Shows:
+# line from design §2.5) and the tunnel, configured from a file. Shows:
 #   - keygen prints the line the cloud needs; a second keygen keeps the key;
 #   - `tunnel -n` checks the settings and prints the ssh command;
 #   - a sign request sent to the endpoint's port P reaches the box's signer

@@ -292,7 +292,7 @@ tl_sshd_kill() {
 	return 0
 }
 
-# The authorized_keys line the endpoint gives a box (DESIGN 2.5).
+# The authorized_keys line the endpoint gives a box (design §2.5).
 tl_box_key_line() {
 	local port=$1 pub=$2 extra=${3:-}
 	echo "restrict,port-forwarding,permitlisten=\"localhost:$port\",permitlisten=\"localhost:$((port + 1000))\",permitopen=\"localhost:$port\"$extra $(cat "$pub")"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tunnel_socket.sh - octez's socket signer protocol through `tzsigner tunnel`
-# and a real OpenSSH sshd endpoint (design §2.6, §2.8).
+# and a real OpenSSH sshd endpoint (design §2.5, §2.8).
 #
 # In a network namespace: `tzsigner serve --socket tcp://127.0.0.1:7732`,
 # the endpoint (sshd) whose key line for the box also permits listening on

@@ -1,4 +1,4 @@
-// Request authentication (octez -A, DESIGN §2.1): a client key authorized
+// Request authentication (octez -A, design §2.1): a client key authorized
 // with `tzsigner keys authorize` signs 0x04 ‖ 0x01 ‖ pkh_bin(target) ‖ data
 // with Taquito's InMemorySigner and passes ?authentication=<signature>.
 

@@ -163,7 +163,7 @@ test('200 concurrent requests across keys and kinds (no keep-alive) all succeed 
 	}
 });
 
-// High watermarks (DESIGN §2.2).
+// High watermarks (design §2.2).
 test('concurrent signs on one chain and key at increasing levels: none is signed twice at one level, all answers are 200 or 409', async () => {
 	const s = await startSigner(dir);
 	try {

@@ -1,4 +1,4 @@
-// kill -9 at random moments (issue #3, DESIGN §2.2: "a crash may cost a
+// kill -9 at random moments (issue #3, design §2.2: "a crash may cost a
 // level, never a double signature").
 //
 // Three clients, one per key (tz1 ed25519, tz2 secp256k1, tz4 BLS), each

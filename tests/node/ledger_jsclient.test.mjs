@@ -2,7 +2,7 @@
 // @ledgerhq/hw-transport-node-speculos) against tests/ledgersim: evidence
 // that the simulator speaks the real baking app protocol. Addresses are
 // checked against Taquito's InMemorySigner.fromMnemonic (an independent
-// derivation) and the vectors of the real app under speculos (DESIGN §2.4);
+// derivation) and the vectors of the real app under speculos (design §2.4);
 // signatures against @taquito/utils' verifySignature.
 
 import { test, before, after } from 'node:test';

@@ -1,4 +1,4 @@
-// The payload builders of lib/signer.mjs have the layouts of DESIGN §2.2
+// The payload builders of lib/signer.mjs have the layouts of design §2.2
 // (octez operation_repr.ml and block_header_repr.ml): checked here so the
 // signer tests feed real shapes.
 
@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { consensusOp, blockHeader, parseLevelRound, zarith, zarithZ, randInt } from './lib/signer.mjs';
 
-test('payload builders have the layouts of DESIGN §2.2', () => {
+test('payload builders have the layouts of design §2.2', () => {
 	for (let i = 0; i < 50; i++) {
 		const level = randInt(1, 2 ** 30);
 		const round = randInt(0, 1000);

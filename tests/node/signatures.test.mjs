@@ -266,7 +266,7 @@ test('without the opt-in flags, /bls_prove_possession and /known_keys are refuse
 	}
 });
 
-// High watermarks (DESIGN §2.2).
+// High watermarks (design §2.2).
 test('high watermark: an identical request is re-answered with the same signature; a lower level on the same chain is refused with 409', async () => {
 	const k = keys.tz1;
 	const chainId = randomChainId();

@@ -24,7 +24,7 @@ import {
 	SCHEMES,
 } from './lib/signer.mjs';
 
-// speculos's default seed (DESIGN §2.4), whose keys at 44'/1729'/0'/0' are known.
+// speculos's default seed (design §2.4), whose keys at 44'/1729'/0'/0' are known.
 const MNEMONIC =
 	'glory promote mansion idle axis finger extra february uncover one trip resource lawn turtle enact monster seven myth punch hobby comfort wild raise skin';
 const VECTORS = {
@@ -91,7 +91,7 @@ after(async () => {
 	}
 });
 
-test("Taquito derives DESIGN's speculos vectors from the mnemonic (the oracle is sound)", async () => {
+test("Taquito derives the speculos vectors of design §2.4 from the mnemonic (the oracle is sound)", async () => {
 	for (const type of ['tz1', 'tz2', 'tz3']) {
 		const s = taquitoSigner(type, 0);
 		assert.equal(await s.publicKey(), VECTORS[type].pk, type);

@@ -1,4 +1,4 @@
-// High watermarks over HTTP (issue #3, DESIGN §2.2): the rule itself is
+// High watermarks over HTTP (issue #3, design §2.2): the rule itself is
 // unit-tested in C; here a table of request sequences shows that the daemon
 // applies it, per (chain, key, kind), with octez's 409 answers, one audit
 // line per decision, and the same behaviour across a clean restart — for

@@ -1,4 +1,4 @@
-// Moving from octez-signer (issue #3, DESIGN §2.2): octez's
+// Moving from octez-signer (issue #3, design §2.2): octez's
 // <base_dir>/{block,preattestation,attestation}_high_watermark files,
 // written here by the test (not by tzsigner), are honoured by `serve` and
 // shown by `tzsigner watermarks list`; `watermarks set` refuses to lower a
@@ -141,7 +141,7 @@ test('serve honours octez\'s records: at or below refused, identical bytes re-an
 		await refuse(tz1, op({ kind: 'preattestation', level: 5000, round: 1, chainId: main }), /^preattestation level 5000 and round 1/, 'other preattestation bytes at (5000, 1)');
 		await refuse(tz1, op({ kind: 'preattestation', level: 5000, round: 0, chainId: main }), /not above high watermark/, 'preattestation (5000, 0)');
 
-		// block records without a round: the whole level is taken (DESIGN §2.2:
+		// block records without a round: the whole level is taken (design §2.2:
 		// only a strictly higher level signs), even the recorded bytes
 		for (const round of [0, 7])
 			await refuse(tz1, op({ kind: 'block', level: 4000, round, chainId: main }), /^block level 4000 and round \d+ not above high watermark/, `block (4000, ${round})`);

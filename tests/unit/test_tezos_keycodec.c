@@ -307,7 +307,7 @@ TEST(tezos_keycodec_octez_key_vectors)
 
 TEST(tezos_keycodec_ledger_vectors)
 {
-	/* DESIGN §2.4: the baking app under speculos's default seed, 44'/1729'/0'/0'. */
+	/* design §2.4: the baking app under speculos's default seed, 44'/1729'/0'/0'. */
 	struct err e = { 0 };
 	CHECK(crypto_init(&e));
 	struct public_key pk;

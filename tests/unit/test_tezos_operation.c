@@ -1,4 +1,4 @@
-/* test_tezos_operation.c - the classifier of bytes to sign (DESIGN §2.2). */
+/* test_tezos_operation.c - the classifier of bytes to sign (design §2.2). */
 #include <stdio.h>
 #include <string.h>
 

@@ -17,7 +17,7 @@ export const LEDGERSIM = process.env.LEDGERSIM
 	: path.join(REPO, 'build', 'asan', 'ledgersim');
 
 // speculos's default mnemonic and the keys the real baking app 2.5.0
-// derives from it at 44'/1729'/0'/0' (DESIGN §2.4).
+// derives from it at 44'/1729'/0'/0' (design §2.4).
 export const SPECULOS_MNEMONIC =
 	'glory promote mansion idle axis finger extra february uncover one trip resource lawn turtle enact monster seven myth punch hobby comfort wild raise skin';
 export const SPECULOS_KEYS = {

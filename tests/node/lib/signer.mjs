@@ -379,7 +379,7 @@ export function assertOctezError(r, status, msgRe, what = '') {
 }
 
 // ---------------------------------------------------------------------------
-// payloads (DESIGN §2.2; octez operation_repr.ml / block_header_repr.ml)
+// payloads (design §2.2; octez operation_repr.ml / block_header_repr.ml)
 
 export function randomChainId() {
 	return randomBytes(4);
@@ -524,7 +524,7 @@ export function blockHeader({
 }
 
 // Reads back the (level, round) the signer will see, by the offsets of
-// DESIGN §2.2; used to check the builders themselves.
+// design §2.2; used to check the builders themselves.
 export function parseLevelRound(buf) {
 	if (buf[0] === 0x11) {
 		const L = buf.readUInt32BE(83);
