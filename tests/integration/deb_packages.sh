@@ -45,6 +45,7 @@ if grep -q '@[A-Z]*@' "$tmp/root/etc/tzsigner/serve.env" "$tmp/root/etc/tzsigner
 	fail "install-box placeholders left in the conffiles"
 fi
 grep -q -- '--status-port 6733' "$tmp/root/etc/tzsigner/serve.env" || fail "serve.env: status port"
+grep -q -- '"-A -a 127.0.0.1' "$tmp/root/etc/tzsigner/serve.env" || fail "serve.env: request authentication (-A) is not the package's default"
 mkdir -p "$tmp/root/etc"
 touch "$tmp/root/etc/passwd" "$tmp/root/etc/group"
 systemd-sysusers --root="$tmp/root" "$tmp/root/usr/lib/sysusers.d/tzsigner.conf" >"$tmp/sysusers.log" 2>&1 ||
