@@ -33,7 +33,7 @@ dpkg-deb -I "$box" conffiles | grep -qx /etc/tzsigner/serve.env || fail "serve.e
 mkdir "$tmp/root"
 dpkg-deb -x "$box" "$tmp/root"
 "$tmp/root/usr/bin/tzsigner" version | grep -qx "tzsigner $(dpkg-deb -f "$box" Version)" || fail "the packaged binary"
-"$tmp/root/usr/bin/tzsigner" status --help | grep -q 'status port' || fail "tzsigner status --help"
+grep -q 'status port' <<<"$("$tmp/root/usr/bin/tzsigner" status --help)" || fail "tzsigner status --help"
 for u in serve tunnel; do
 	grep -q '^ExecStart=/usr/bin/tzsigner ' "$tmp/root/lib/systemd/system/tzsigner-$u.service" ||
 		fail "tzsigner-$u.service does not start /usr/bin/tzsigner"
@@ -61,7 +61,9 @@ done
 if grep -qx /usr/bin/tzsigner "$tmp/fwd.list"; then fail "both packages ship /usr/bin/tzsigner"; fi
 mkdir "$tmp/froot"
 dpkg-deb -x "$fwd" "$tmp/froot"
-"$tmp/froot/usr/lib/tzsigner-forwarder/tzsigner" forwarder --help | grep -q 'forwarder status' || fail "forwarder --help"
+# (captured first: with pipefail, grep -q leaving early would fail the pipe with SIGPIPE)
+help=$("$tmp/froot/usr/lib/tzsigner-forwarder/tzsigner" forwarder --help) || fail "forwarder --help exits non-zero"
+grep -q 'forwarder status' <<<"$help" || fail "forwarder --help does not show forwarder status: $help"
 grep -q -- '--user tzsigner' "$tmp/froot/lib/systemd/system/tzsigner-forwarder.service" || fail "the unit's login account"
 echo "packages: $(basename "$box") $(basename "$fwd"); lintian: $(grep -cE '^[EWIXP]: ' "$tmp/out/lintian.txt") tags"
 echo ok

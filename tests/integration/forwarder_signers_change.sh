@@ -38,7 +38,7 @@ cm_write() {
 cm_write "$ALPHA"
 ip netns exec "$FL_NS" "$TZSIGNER" forwarder run --signers "$CM/signers" \
 	--host-key "$FL_TMP/hostkey" --out "$FL_TMP/out" --listen 127.0.0.1:$FL_SSH_PORT \
-	--metrics 127.0.0.1:$FL_METRICS_PORT --probe-interval 1 --probe-timeout 2000 \
+	--metrics 127.0.0.1:$FL_METRICS_PORT --probe-interval 1 --probe-timeout 2000 --user "$(id -un)" \
 	>>"$FL_TMP/forwarder.log" 2>&1 &
 FL_FWD_PID=$!
 fl_wait 30 fl_metrics_has 'tzsigner_forwarder_ready 1' || fl_fail "the forwarder did not become ready"
