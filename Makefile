@@ -18,6 +18,8 @@ CC ?= cc
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 BUILD := build
+# Parallel compilation inside `make test` and `make demo` (every core).
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 PKGS := libsodium libsecp256k1 libmicrohttpd jansson libcrypto hidapi-hidraw libsystemd libgpiod
 # libcurl: the gateway's HTTP client, to the boxes and to etcd's v3 JSON gateway
@@ -121,7 +123,7 @@ run: deps $(BUILD)/tzsigner
 # The whole system on this machine: the forwarder (sshd), two boxes (one on
 # the Ledger simulator, one with a local tz4 key), their tunnels and a baker.
 demo: deps
-	$(MAKE) --no-print-directory $(BUILD)/tzsigner $(BUILD)/ledgersim
+	$(MAKE) --no-print-directory -j$(JOBS) $(BUILD)/tzsigner $(BUILD)/ledgersim
 	scripts/demo
 
 unit: $(BUILD)/asan/unit_tests
@@ -130,7 +132,7 @@ unit: $(BUILD)/asan/unit_tests
 fuzz-build: $(FUZZERS)
 
 test: deps
-	$(MAKE) --no-print-directory $(BUILD)/tzsigner $(BUILD)/asan/tzsigner $(BUILD)/asan/unit_tests $(FUZZERS) \
+	$(MAKE) --no-print-directory -j$(JOBS) $(BUILD)/tzsigner $(BUILD)/asan/tzsigner $(BUILD)/asan/unit_tests $(FUZZERS) \
 		$(BUILD)/ledgersim $(BUILD)/asan/ledgersim
 	tests/run
 
