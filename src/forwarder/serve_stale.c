@@ -8,8 +8,16 @@
  * and is cleared when a process changes user). At start, every process
  * still in a listed group and in the listed session, that runs sshd and
  * started no earlier than the group's leader, is killed before the new
- * instance listens: a recycled process id of someone else's sshd matches
- * neither the group and session nor the start time. */
+ * instance listens. A group whose leader's process id now belongs to a
+ * process that started at another time is someone else's (the id was
+ * recycled: Linux gives a process id out again only once no process uses
+ * it, as its id or its group's), and is left alone.
+ *
+ * The session id is 0 when the session's leader is outside the
+ * forwarder's PID namespace: the forwarder as a container's first process,
+ * or started by an init that never made a session (getsid and
+ * /proc/PID/stat then both say 0). Its sshd children say 0 too, so 0 is
+ * compared like any other id. */
 #include "serve_int.h"
 
 #include <dirent.h>
@@ -112,6 +120,18 @@ struct group {
 	unsigned long long start;
 };
 
+/* False when g's leader id is taken by a process other than the one
+ * recorded (it started at another time): the group is not ours. */
+static bool leader_ours(const struct group *g)
+{
+	pid_t pg, se;
+	unsigned long long start;
+	char st;
+	if (!g->start || !proc_stat(g->pgid, &pg, &se, &start, &st))
+		return true; /* gone: what is left of the group can still be ours */
+	return start == g->start;
+}
+
 /* Kills the live processes of the listed groups; returns how many. */
 static unsigned kill_groups(const struct group *g, size_t n, const char *sshd_real, bool log)
 {
@@ -160,10 +180,20 @@ void stale_cleanup(const struct fwd_state *s)
 	while (g && n < STALE_MAX && fgets(line, sizeof(line), f)) {
 		int pg, se;
 		unsigned long long t;
-		if (line[0] != '#' && sscanf(line, "%d %llu %d", &pg, &t, &se) == 3 && pg > 1 && se > 0)
+		if (line[0] != '#' && sscanf(line, "%d %llu %d", &pg, &t, &se) == 3 && pg > 1 && se >= 0)
 			g[n++] = (struct group){ (pid_t)pg, (pid_t)se, t };
 	}
 	fclose(f);
+	size_t kept = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (leader_ours(&g[i]))
+			g[kept++] = g[i];
+		else
+			log_info("event=stale_group_recycled pgid=%d msg=\"its id now belongs to another process: "
+				 "left alone\"",
+				 (int)g[i].pgid);
+	}
+	n = kept;
 	unsigned killed = g ? kill_groups(g, n, sshd_real, true) : 0;
 	struct timespec ts = { 0, 50 * 1000000L };
 	for (int waited = 0; killed && waited < STALE_WAIT_MS; waited += 50) {

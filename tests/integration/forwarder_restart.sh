@@ -47,7 +47,10 @@ survivors=""
 for p in $before; do
 	kill -0 "$p" 2>/dev/null && [ "$(awk '{ print $3 }' "/proc/$p/stat" 2>/dev/null)" != Z ] && survivors="$survivors $p"
 done
-[ -z "$survivors" ] || fl_fail "sessions of the old instance survived the new start:$survivors ($(ps -o pid,pgid,args -p "${survivors// /,}" 2>&1))"
+survivors=${survivors# }
+[ -z "$survivors" ] || fl_fail "sessions of the old instance survived the new start: $survivors
+$(ps -o pid,pgid,sid,lstart,args -p "${survivors// /,}" 2>&1)
+OUT/sessions: $(cat "$FL_TMP/out/sessions")"
 if [ -n "$left" ]; then
 	grep -q 'event=stale_session_killed' "$FL_TMP/forwarder.log" || fl_fail "no event=stale_session_killed"
 fi
