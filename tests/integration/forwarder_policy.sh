@@ -9,9 +9,12 @@
 #     refused by sshd, and so is a UNIX-socket forward;
 #   - box A opening a local forward to B's port (or its own) is refused;
 #   - a key not in the signers file cannot log in;
-#   - each of those attempts with a box's key is a new login of that box: it
-#     ends the box's session (one session per key), and the box, which
-#     reconnects as `tzsigner tunnel` does, is back and signs;
+#   - an attempt with a box's key is a new login of that box: it ends the
+#     box's session (one session per key); the boxes, reconnecting as
+#     `tzsigner tunnel` does, are back and sign afterwards. While the
+#     attempts run, the boxes do not reconnect: a box reconnecting meanwhile
+#     is a newer login of the same key, which ends the attempt's session
+#     before sshd has answered it (CI saw that race);
 #   - an interactive shell, or a command, is refused to every box;
 #   - past --max-unauthenticated, new connections are closed at once;
 #   - the exporter reports each box's tunnel and signer through the tunnel.
@@ -90,6 +93,21 @@ code=$(fl_in curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:7002/keys/
 [ "$code" = 404 ] || fl_fail "beta's port answered $code for alpha's key"
 fl_verify_all
 
+fl_log "the boxes stop reconnecting for the attempts below; alpha stays logged in, once"
+fl_box_down alpha
+fl_box_down beta
+for box in 'alpha",port="7001' 'beta",port="7002'; do
+	fl_wait 10 fl_metrics_has "tzsigner_forwarder_box_sessions{box=\"$box\"} 0" ||
+		fl_fail "a session outlived its box: $(fl_metrics | grep box_sessions)"
+done
+fl_ssh alpha -N -R 7001:127.0.0.1:16001 -R 8001:127.0.0.1:22 "$FL_TARGET" >"$FL_TMP/box-alpha-once.log" 2>&1 &
+alpha_once=$!
+FL_PIDS+=($alpha_once)
+fl_wait 20 fl_metrics_has 'tzsigner_forwarder_box_sessions{box="alpha",port="7001"} 1' ||
+	fl_fail "alpha's single session did not log in: $(cat "$FL_TMP/box-alpha-once.log")"
+fl_wait 20 fl_answers 7001 || fl_fail "alpha's single session does not forward 7001: $(cat "$FL_TMP/box-alpha-once.log")"
+takeovers0=$(fl_metrics | sed -n 's/^tzsigner_forwarder_takeovers_total //p')
+
 fl_log "box alpha may not listen on beta's port, nor on any port not its own"
 for spec in 7002:127.0.0.1:16001 8002:127.0.0.1:22 7003:127.0.0.1:16001 2222:127.0.0.1:22 \
 	127.0.0.1:9001:127.0.0.1:22 0.0.0.0:7003:127.0.0.1:22; do
@@ -97,6 +115,17 @@ for spec in 7002:127.0.0.1:16001 8002:127.0.0.1:22 7003:127.0.0.1:16001 2222:127
 	rc=$?
 	[ "$rc" -ne 0 ] || fl_fail "alpha -R $spec was accepted"
 	grep -q 'remote port forwarding failed' <<<"$out" || fl_fail "alpha -R $spec: $out"
+	if [ -n "$alpha_once" ]; then
+		# the first attempt was a new login of alpha: alpha's session is over
+		fl_wait 10 bash -c "! kill -0 $alpha_once 2>/dev/null" ||
+			fl_fail "alpha's session survived a new login with its key"
+		wait "$alpha_once"
+		rc=$?
+		[ "$rc" = 255 ] || fl_fail "alpha's session ended with status $rc, not closed by the endpoint (255): $(cat "$FL_TMP/box-alpha-once.log")"
+		fl_wait 5 fl_metrics_has "tzsigner_forwarder_takeovers_total $((takeovers0 + 1))" ||
+			fl_fail "the new login was not counted as a takeover: $(fl_metrics | grep takeovers)"
+		alpha_once=""
+	fi
 done
 out=$(fl_ssh alpha -N -R "/tmp/tzs-fwd-sock-$$:127.0.0.1:22" "$FL_TARGET" 2>&1) &&
 	fl_fail "a UNIX-socket remote forward was accepted"
@@ -132,12 +161,16 @@ for box in alpha beta; do
 	out=$(fl_ssh "$box" -s "$FL_TARGET" sftp </dev/null 2>&1) && fl_fail "$box got a subsystem"
 done
 
-fl_log "the boxes are back after all that (each attempt with their key took their session over)"
-fl_wait 20 fl_answers 7001 || fl_fail "alpha is not back"
-fl_wait 20 fl_answers 7002 || fl_fail "beta is not back"
+fl_log "the boxes reconnect and are back after all that"
+fl_box_up alpha 7001 16001
+fl_box_up beta 7002 16002
+# (as the endpoint sees them: the step on alpha's signer below starts from "up")
+fl_wait 20 fl_metrics_has 'tzsigner_forwarder_box_signer_up{box="alpha",port="7001"} 1' ||
+	fl_fail "alpha is not back: $(tail -5 "$FL_TMP/box-alpha.log")"
+fl_wait 20 fl_metrics_has 'tzsigner_forwarder_box_signer_up{box="beta",port="7002"} 1' ||
+	fl_fail "beta is not back: $(tail -5 "$FL_TMP/box-beta.log")"
 fl_sign alpha 7001 || fl_fail "alpha stopped signing"
 fl_sign beta 7002 || fl_fail "beta stopped signing"
-grep -q '^tzsigner_forwarder_takeovers_total [1-9]' <<<"$(fl_metrics)" || fl_fail "the attempts were not takeovers"
 
 fl_log "past --max-unauthenticated 3, a new connection is closed at once"
 fl_in bash -c '
