@@ -33,9 +33,25 @@ FL_FWD_PID=""
 FL_SSH_PORT=2222
 FL_METRICS_PORT=9732
 
-fl_log() { printf '[%6.2fs] %s\n' "$(awk -v a="$(date +%s.%N)" -v b="$FL_T0" 'BEGIN { printf "%.2f", a - b }')" "$*"; }
+FL_STEP="setup"
+FL_FAILED=""
+fl_elapsed() { awk -v a="$(date +%s.%N)" -v b="$FL_T0" 'BEGIN { printf "%.2f", a - b }'; }
+# fl_log TEXT: a step of the test (a failure names the last one).
+fl_log() {
+	FL_STEP=$*
+	printf '[%6.2fs] %s\n' "$(fl_elapsed)" "$*"
+}
+# fl_fail MESSAGE: the test's verdict, "FAIL: MESSAGE (where)" with the
+# script's line and the step it was at on the first line (what tests/run
+# shows), the rest of a multi-line MESSAGE below; fl_cleanup repeats it last.
 fl_fail() {
-	echo "FAIL: $*" >&2
+	local msg=$* first rest="" i=0
+	# the first caller outside this library: the test's own line
+	while [ "${BASH_SOURCE[i + 1]:-}" = "${BASH_SOURCE[0]}" ]; do i=$((i + 1)); done
+	first=${msg%%$'\n'*}
+	[ "$first" = "$msg" ] || rest=$'\n'${msg#*$'\n'}
+	FL_FAILED="FAIL: $first ($(basename "${BASH_SOURCE[i + 1]:-$0}") line ${BASH_LINENO[i]}, step \"$FL_STEP\", $(fl_elapsed) s in)$rest"
+	echo "$FL_FAILED" >&2
 	exit 1
 }
 
@@ -104,6 +120,12 @@ fl_cleanup() {
 			echo "---- $(basename "$f") (last 30 lines)"
 			tail -30 "$f"
 		done
+	fi
+	if [ "$rc" -ne 0 ]; then
+		# last, so that the tail of this output says what failed
+		echo "---- $FL_NAME failed (exit $rc)"
+		[ -n "$FL_FAILED" ] || FL_FAILED="FAIL: exit $rc with no verdict of the test, at step \"$FL_STEP\" (see the error above)"
+		echo "$FL_FAILED"
 	fi
 	[ -n "${FL_KEEP:-}" ] && [ -n "$FL_TMP" ] && mkdir -p "$FL_KEEP" && cp -r "$FL_TMP"/. "$FL_KEEP"/ 2>/dev/null
 	[ -n "$FL_TMP" ] && rm -rf "$FL_TMP"
