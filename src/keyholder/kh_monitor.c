@@ -30,7 +30,7 @@ static bool statusz_key(const struct kh_context *c, const struct statusz_source 
 	return kh_answer_json(out, body, e);
 }
 
-/* The text of malloc'd, as the payload. */
+/* A malloc'd text of len bytes (freed here), as the payload. */
 static bool owned_text(char *text, size_t len, const char *what, struct kh_answer *out,
 		       struct err *e)
 {
@@ -47,14 +47,18 @@ bool kh_monitor(const struct kh_context *c, const struct kh_request *rq, struct 
 {
 	struct statusz_source s = { c->guard->vault, c->health, c->metrics };
 	size_t len = 0;
+	char *text;
 	switch (rq->op) {
 	case KH_OP_STATUSZ: return statusz(&s, out, e);
 	case KH_OP_STATUSZ_KEY: return statusz_key(c, &s, rq, out, e);
-	case KH_OP_STATUS_PAGE: return owned_text(statusz_page_html(&s, &len), len, "the status page", out, e);
+	case KH_OP_STATUS_PAGE:
+		text = statusz_page_html(&s, &len); /* before len is read */
+		return owned_text(text, len, "the status page", out, e);
 	case KH_OP_METRICS:
 		if (!c->metrics)
 			return err_set(e, ERR_UNAVAILABLE, "metrics are not kept by this key holder");
-		return owned_text(metrics_render(c->metrics, false, &len), len, "the metrics", out, e);
+		text = metrics_render(c->metrics, false, &len);
+		return owned_text(text, len, "the metrics", out, e);
 	default:
 		return err_set(e, ERR_MALFORMED, "op %d is not a monitoring op", (int)rq->op);
 	}

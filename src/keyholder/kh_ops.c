@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/json_secure.h"
 #include "../base/log.h"
 #include "../crypto/sign.h"
 #include "../health/health.h"
@@ -61,7 +62,7 @@ bool kh_answer_json(struct kh_answer *out, json_t *value, struct err *e)
 	if (!text)
 		return err_set(e, ERR_INTERNAL, "out of memory for a JSON answer");
 	bool ok = kh_answer_bytes(out, text, strlen(text), e);
-	free(text);
+	json_free_text(text); /* jansson's allocator (json_secure.h), not free(3) */
 	return ok;
 }
 
