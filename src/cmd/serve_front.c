@@ -176,9 +176,10 @@ bool serve_front_tend(struct serve_front *f)
 		return true;
 	if (f->st->opt->front_fd >= 0)
 		return !kh_server_peer_gone(f->kh);
-	if (f->pid > 0 && f->kh && kh_server_peer_gone(f->kh) && waitpid(f->pid, &status, WNOHANG) == 0)
+	pid_t gone = f->pid > 0 ? waitpid(f->pid, &status, WNOHANG) : 0;
+	if (gone == 0 && f->pid > 0 && f->kh && kh_server_peer_gone(f->kh))
 		kill(f->pid, SIGTERM); /* it closed its end of the socketpair: no use */
-	if (f->pid > 0 && waitpid(f->pid, &status, WNOHANG) == f->pid) {
+	if (f->pid > 0 && gone == f->pid) {
 		uint64_t ran = monotonic_ns() - f->started_ns;
 		if (ran > FRONT_STABLE_NS)
 			f->backoff_ms = BACKOFF_MIN_MS;
