@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/json_secure.h"
 #include "front.h"
 
 static const char *reason(unsigned status)
@@ -81,5 +82,5 @@ void http_answer_err(struct front *f, struct conn *c, unsigned status, const cha
 		return;
 	}
 	http_answer(f, c, status, "application/json", allow, text, strlen(text));
-	free(text);
+	json_free_text(text);
 }

@@ -10,6 +10,7 @@
 #include "../base/log.h"
 #include "../tezos/keycodec.h"
 #include "../tezos/sig_version.h"
+#include "../base/json_secure.h"
 #include "body.h"
 #include "front.h"
 
@@ -207,7 +208,7 @@ static void answer_text(struct front *f, struct conn *c, const char *field, cons
 		return;
 	}
 	http_answer(f, c, 200, "application/json", NULL, text, strlen(text));
-	free(text);
+	json_free_text(text);
 }
 
 void http_on_reply(struct front *f, struct conn *c, const struct kh_reply *r)
