@@ -58,6 +58,7 @@ static bool to_frame(const struct sock_request *rq, struct kh_request *r, struct
 {
 	memset(r, 0, sizeof(*r));
 	r->op = op_of_kind[rq->kind];
+	r->transport = KH_TRANSPORT_SOCKET;
 	/* No version: the key holder signs with the newest, as octez-signer
 	 * does (src/bin_signer/handler.ml, sign). */
 	r->version = rq->has_version ? rq->version : KH_VERSION_NONE;

@@ -17,6 +17,7 @@ declare -A allowed=(
 	[guard]="base crypto tezos ledger vault"
 	[health]="base ledger vault"
 	[server]="base crypto tezos ledger vault guard health front"
+	[keyholder]="base crypto tezos ledger vault guard health server privsep front"
 	[tunnel]="base"
 	[forwarder]="base"
 	[gateway]="base crypto tezos guard server front"
