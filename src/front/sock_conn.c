@@ -156,8 +156,9 @@ static bool pkh_list(const struct kh_reply *r, bool authorized, struct sock_repl
 		}
 		sock_reply_pkh_list_add(out, &h);
 	}
+	ok = ok && json_is_array(list);
 	json_decref(doc);
-	return (ok && json_is_array(list) && sock_reply_pkh_list_end(out)) ||
+	return (ok && sock_reply_pkh_list_end(out)) ||
 	       err_set(e, ERR_INTERNAL, "the key holder's key list does not fit a socket answer");
 }
 
