@@ -19,6 +19,8 @@ static const char *const state_names[CONN_STATES] = {
 	"free", "idle", "head", "body", "wait", "write", "linger",
 };
 
+static void pause_listener(struct front *f, size_t l, bool pause);
+
 static size_t slot_of(const struct front *f, const struct conn *c)
 {
 	return (size_t)(c - f->conns);
@@ -76,6 +78,8 @@ void conn_set_state(struct front *f, struct conn *c, enum conn_state s)
 	}
 	c->state = s;
 	c->since_ns = now;
+	if (s == CONN_IDLE && c->fd >= 0)
+		pause_listener(f, c->listener, false); /* it may be shed for a waiting one */
 	c->deadline_ns = secs ? now + secs * NS : 0;
 	if (c->deadline_ns && c->deadline_ns < f->next_scan_ns)
 		f->next_scan_ns = c->deadline_ns;
@@ -96,6 +100,7 @@ void conn_close(struct front *f, struct conn *c)
 	free(c->out);
 	free(c->work);
 	f->open[c->listener]--;
+	pause_listener(f, c->listener, false);
 	uint16_t gen = (uint16_t)(c->gen + 1u);
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
@@ -229,28 +234,36 @@ static struct conn *free_slot(struct front *f, size_t l)
 	return NULL;
 }
 
-static void note_refused(struct front *f)
+/* Stops or resumes taking connections from listener l: while its table is
+ * full and nothing in it is idle, new connections wait in the kernel's
+ * accept queue (bounded by its backlog) instead of being closed. */
+static void pause_listener(struct front *f, size_t l, bool pause)
 {
-	uint64_t now = front_now_ns();
-	f->stats.refused++;
-	f->refused_unlogged++;
-	if (now - f->refused_logged_ns >= 10 * NS) {
-		log_warn("event=connections_refused count=%llu reason=table_full_none_idle",
-			 (unsigned long long)f->refused_unlogged);
-		f->refused_logged_ns = now;
-		f->refused_unlogged = 0;
+	if (f->paused[l] == pause)
+		return;
+	struct epoll_event ev = { .events = pause ? 0u : EPOLLIN, .data.u64 = 1ull << 32 | l };
+	if (epoll_ctl(f->epfd, EPOLL_CTL_MOD, f->cfg.listen_fd[l], &ev) != 0)
+		return;
+	f->paused[l] = pause;
+	if (pause) {
+		f->stats.paused++;
+		log_debug("event=accept_paused listener=%zu open=%u reason=table_full_none_idle", l, f->open[l]);
 	}
 }
 
 void conn_accept(struct front *f, size_t l)
 {
 	for (int n = 0; n < ACCEPTS_PER_WAKEUP; n++) {
+		struct conn *c = f->open[l] < f->cap[l] ? free_slot(f, l) : NULL;
+		struct conn *idle = c ? NULL : oldest_idle(f, l);
+		if (!c && !idle) {
+			pause_listener(f, l, true);
+			return;
+		}
 		int fd = accept4(f->cfg.listen_fd[l], NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return; /* EAGAIN, or a connection reset before we took it */
-		struct conn *c = f->open[l] < f->cap[l] ? free_slot(f, l) : NULL;
 		if (!c) {
-			struct conn *idle = oldest_idle(f, l);
 			if (idle) {
 				f->stats.shed++;
 				log_debug("event=connection_shed slot=%zu idle_ms=%llu", slot_of(f, idle),
@@ -259,17 +272,11 @@ void conn_accept(struct front *f, size_t l)
 				c = idle;
 			}
 		}
-		if (!c) {
-			close(fd);
-			note_refused(f);
-			continue;
-		}
 		int one = 1;
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)); /* fails on unix sockets */
 		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = slot_of(f, c) };
 		if (epoll_ctl(f->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
 			close(fd);
-			note_refused(f);
 			continue;
 		}
 		c->fd = fd;

@@ -10,7 +10,8 @@
  * request head (from its first byte), reading the body (from the end of
  * the head), writing the answer. Bytes do not move a deadline. When a
  * listener's table is full, its oldest idle connection is closed to make
- * room; only when none is idle is the new one refused. */
+ * room; only when none is idle does the listener pause, leaving new
+ * connections in the kernel's accept queue until a slot frees. */
 #ifndef TZS_FRONT_FRONT_H
 #define TZS_FRONT_FRONT_H
 
@@ -78,7 +79,7 @@ struct conn {
 
 struct front_stats {
 	uint64_t http[LABEL_COUNT][6]; /* by status class 1xx..5xx, other */
-	uint64_t accepted, shed, refused, expired[CONN_STATES];
+	uint64_t accepted, shed, paused, expired[CONN_STATES];
 	uint64_t socket_requests;
 };
 
@@ -93,7 +94,7 @@ struct front {
 	unsigned cap[FRONT_LISTENERS_MAX];
 	size_t slot_base[FRONT_LISTENERS_MAX];
 	uint64_t next_scan_ns;
-	uint64_t refused_logged_ns, refused_unlogged;
+	bool paused[FRONT_LISTENERS_MAX]; /* table full, none idle: not accepting */
 	struct front_stats stats;
 	/* frames the key holder's socket did not take yet (kh_link.c) */
 	struct kh_queue_item *kh_head, *kh_tail;

@@ -77,9 +77,9 @@ char *front_metrics_append(const struct front *f, const uint8_t *kh_text, size_t
 	counter(&t, "tzsigner_front_connections_shed_total",
 		"Idle connections closed to make room for a new one (the oldest idle first).",
 		f->stats.shed);
-	counter(&t, "tzsigner_front_connections_refused_total",
-		"Connections closed at accept: the table was full and none was idle.",
-		f->stats.refused);
+	counter(&t, "tzsigner_front_accept_paused_total",
+		"Times a listener stopped accepting (its table full, none idle): new connections wait in the kernel's queue.",
+		f->stats.paused);
 	put(&t, "# HELP tzsigner_front_deadline_expired_total Connections closed at their absolute deadline, by what they were doing.\n"
 		"# TYPE tzsigner_front_deadline_expired_total counter\n");
 	for (size_t s = CONN_IDLE; s < CONN_STATES; s++)

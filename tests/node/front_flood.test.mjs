@@ -87,7 +87,7 @@ test('2,000 idle and 200 trickling connections: a baker still signs, the trickle
 	}
 });
 
-test('a full table sheds its oldest idle connection; with none idle a new one is refused', async () => {
+test('a full table sheds its oldest idle connection; with none idle a new one waits for a free slot', async () => {
 	const s = await startSigner(dir, ['--max-connections', '4']);
 	try {
 		const idle = [];
@@ -110,7 +110,14 @@ test('a full table sheds its oldest idle connection; with none idle a new one is
 			busy.push(c);
 		}
 		await new Promise((r) => setTimeout(r, 200));
-		assert.equal(await rawStatus(s.port, 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n'), 0, 'a fifth connection was answered');
+		let answered = false;
+		const fifth = rawStatus(s.port, 'GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n').then(
+			(st) => ((answered = true), st),
+		);
+		await new Promise((r) => setTimeout(r, 300));
+		assert.equal(answered, false, 'a fifth connection was answered while four requests held the table');
+		busy[0].destroy();
+		assert.equal(await fifth, 200);
 		for (const c of busy) c.destroy();
 	} finally {
 		await s.stop();
