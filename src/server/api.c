@@ -13,7 +13,7 @@
 #include "../tezos/keycodec.h"
 #include "../tezos/sig_version.h"
 #include "audit.h"
-#include "body.h"
+#include "../front/body.h"
 #include "reply.h"
 #include "request.h"
 #include "server.h"
