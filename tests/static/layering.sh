@@ -20,6 +20,8 @@ declare -A allowed=(
 	[tunnel]="base"
 	[forwarder]="base"
 	[gateway]="base crypto tezos guard server"
+	[privsep]="base"
+	[front]="base tezos privsep"
 )
 
 bad=0
