@@ -109,24 +109,39 @@ static bool become(const struct target_user *t, const char *name, struct err *e)
 	return true;
 }
 
-/* Effective, permitted, inheritable and ambient sets emptied, and checked. */
+static bool capabilities_empty(bool *empty, struct err *e)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+	if (syscall(SYS_capget, &h, d) != 0)
+		return err_errno(e, ERR_INTERNAL, "sandbox: reading the capabilities");
+	*empty = true;
+	for (size_t i = 0; i < _LINUX_CAPABILITY_U32S_3; i++)
+		if (d[i].effective || d[i].permitted || d[i].inheritable)
+			*empty = false;
+	return true;
+}
+
+/* Effective, permitted, inheritable and ambient sets emptied, and checked.
+ * capset only when something is left: systemd units that forbid it
+ * (SystemCallFilter=~@privileged) start us with none. */
 static bool drop_capabilities(struct err *e)
 {
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL)
 		return err_errno(e, ERR_INTERNAL, "sandbox: clearing the ambient capabilities");
+	bool empty;
+	if (!capabilities_empty(&empty, e))
+		return false;
+	if (empty)
+		return true;
 	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
 	memset(d, 0, sizeof(d));
 	if (syscall(SYS_capset, &h, d) != 0)
 		return err_errno(e, ERR_INTERNAL, "sandbox: dropping every capability");
-	memset(d, 0xff, sizeof(d));
-	h.pid = 0;
-	if (syscall(SYS_capget, &h, d) != 0)
-		return err_errno(e, ERR_INTERNAL, "sandbox: reading the capabilities back");
-	for (size_t i = 0; i < _LINUX_CAPABILITY_U32S_3; i++)
-		if (d[i].effective || d[i].permitted || d[i].inheritable)
-			return err_set(e, ERR_INTERNAL, "sandbox: capabilities left after the drop");
-	return true;
+	if (!capabilities_empty(&empty, e))
+		return false;
+	return empty || err_set(e, ERR_INTERNAL, "sandbox: capabilities left after the drop");
 }
 
 bool sandbox_enter(const struct sandbox_config *c, struct err *e)

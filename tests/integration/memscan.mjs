@@ -8,7 +8,8 @@
 // decoder) to their 32 raw bytes. For each PID every readable mapping of
 // /proc/PID/maps is read through /proc/PID/mem, plus /proc/PID/environ and
 // /proc/PID/cmdline. --present: each key's raw bytes must be found in its
-// memory (the key holder; this is what shows the scan can find them);
+// memory (the key holder; this is what shows the scan can find them), in
+// mlocked pages;
 // --absent: neither the raw bytes nor their base58 or hex text may be
 // found anywhere (the front). Prints one line per process and key; exits 1
 // with FAIL: lines when an expectation fails.
@@ -90,6 +91,18 @@ function scanMemory(pid, needles) {
 	return { found, bytes, unreadable };
 }
 
+// The Locked: size (kB) of the mapping holding address at, from /proc/PID/smaps.
+function lockedKbAt(pid, at) {
+	let inside = false;
+	for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+		const range = /^([0-9a-f]+)-([0-9a-f]+) /.exec(line);
+		if (range) inside = BigInt(`0x${range[1]}`) <= at && at < BigInt(`0x${range[2]}`);
+		const locked = /^Locked:\s+(\d+) kB/.exec(line);
+		if (inside && locked) return Number(locked[1]);
+	}
+	return 0;
+}
+
 function scanFile(file, needles) {
 	const data = readFileSync(file);
 	return needles.filter((n) => data.indexOf(n) >= 0);
@@ -133,6 +146,10 @@ for (const { want, pid } of checks) {
 		if (want && !mem.found.has(k.raw)) {
 			failed = true;
 			console.log(`FAIL: pid ${pid}: key ${k.name}'s secret bytes are not in its memory: the scan cannot be trusted`);
+		} else if (want && lockedKbAt(pid, mem.found.get(k.raw)) === 0) {
+			// sodium_malloc mlocks the pages it hands out: they never reach swap.
+			failed = true;
+			console.log(`FAIL: pid ${pid}: key ${k.name}'s secret lies in memory that is not mlocked`);
 		}
 		if (!want && where.length) {
 			failed = true;
