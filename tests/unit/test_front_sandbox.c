@@ -254,6 +254,7 @@ TEST(front_sandbox_kills_the_process_on_a_forbidden_call)
 	close(c.lfd);
 }
 
+#if defined(__SANITIZE_ADDRESS__)
 /* A sanitizer report from inside the sandbox still reaches stderr, and the
  * process ends the sanitizer's way, not by SIGSYS. */
 static void overflow_heap(const struct child_ctx *c)
@@ -296,7 +297,6 @@ static bool report_gets_out(child_fn fn, const char *want)
 	return ok;
 }
 
-#if defined(__SANITIZE_ADDRESS__)
 TEST(front_sandbox_lets_an_asan_report_out)
 {
 	CHECK(report_gets_out(overflow_heap, "AddressSanitizer: heap-buffer-overflow"));
