@@ -95,7 +95,10 @@ bool sandbox_filter_load(struct err *e)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
 	if (!ctx)
-		return err_set(e, ERR_INTERNAL, "sandbox: seccomp_init failed (out of memory?)");
+		return err_set(e, ERR_INTERNAL,
+			       "sandbox: seccomp_init failed: seccomp(2) is refused (a systemd unit "
+			       "whose SystemCallFilter= lacks seccomp, or a kernel without it) or "
+			       "memory is short");
 	bool ok = false;
 	int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
 	if (rc != 0) {
