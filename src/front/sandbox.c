@@ -3,10 +3,12 @@
  * (sandbox_filter.c). */
 #include "sandbox.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <grp.h>
 #include <linux/capability.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -19,6 +21,40 @@
 
 /* Where the empty root is made: a directory only root may write to. */
 #define SANDBOX_ROOT_PARENT "/run"
+
+/* Every descriptor above stderr must be a socket or an anonymous inode
+ * (epoll, timerfd, signalfd, eventfd): the filter lets the front read and
+ * write whatever it holds, so a file the key holder leaked into it (a key
+ * file, the watermark store, the base directory's lock) would be reachable. */
+static bool only_sockets_open(struct err *e)
+{
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return err_errno(e, ERR_IO, "sandbox: listing /proc/self/fd");
+	bool ok = true;
+	const struct dirent *ent;
+	while (ok && (ent = readdir(d)) != NULL) {
+		char *end;
+		long fd = strtol(ent->d_name, &end, 10);
+		if (*end || end == ent->d_name || fd <= 2 || fd == dirfd(d))
+			continue;
+		struct stat st;
+		char link[64], target[256] = "";
+		snprintf(link, sizeof(link), "/proc/self/fd/%ld", fd);
+		ssize_t n = readlink(link, target, sizeof(target) - 1);
+		if (n > 0)
+			target[n] = '\0';
+		if (fstat((int)fd, &st) == 0 &&
+		    (S_ISSOCK(st.st_mode) || strncmp(target, "anon_inode:", 11) == 0))
+			continue;
+		ok = err_set(e, ERR_FORBIDDEN,
+			     "sandbox: descriptor %ld is %s, not a socket: the front must hold "
+			     "nothing but its sockets (close the others before exec)", fd,
+			     target[0] ? target : "unknown");
+	}
+	closedir(d);
+	return ok;
+}
 
 struct target_user {
 	uid_t uid;
@@ -150,7 +186,7 @@ bool sandbox_enter(const struct sandbox_config *c, struct err *e)
 	struct rlimit none = { 0, 0 };
 	if (setrlimit(RLIMIT_CORE, &none) != 0)
 		return err_errno(e, ERR_INTERNAL, "sandbox: turning core dumps off");
-	if (!sandbox_san_prepare(e))
+	if (!only_sockets_open(e) || !sandbox_san_prepare(e))
 		return false;
 	if (geteuid() == 0) {
 		struct target_user t = { 0, 0 };

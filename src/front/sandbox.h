@@ -4,6 +4,8 @@
  * are open it calls sandbox_enter, after which it can only use the file
  * descriptors it already holds:
  *
+ *   - it refuses to start holding any descriptor above stderr that is not
+ *     a socket or an anonymous inode (epoll, timerfd, signalfd);
  *   - as root: supplementary groups dropped, chroot into an empty
  *     directory that no longer has a name (created under /run, entered,
  *     removed), gid and uid set to c->user; the drop is checked by trying

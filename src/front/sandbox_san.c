@@ -29,11 +29,19 @@
 
 /* The runtime reads /proc/self/maps and looks for its own binary
  * (/proc/self/exe, and libbacktrace's other guesses, all under /proc/). */
+/* si_code of a seccomp trap (linux/uapi asm-generic/siginfo.h); glibc's
+ * <signal.h> does not name it. */
+#ifndef SYS_SECCOMP
+#define SYS_SECCOMP 1
+#endif
+
 static bool sanitizer_path(const char *p) { return p && strncmp(p, "/proc/", 6) == 0; }
 
 static void on_sigsys(int sig, siginfo_t *si, void *ctx)
 {
 	ucontext_t *uc = ctx;
+	if (si->si_code != SYS_SECCOMP)
+		goto die; /* sent by kill: not a trapped call */
 #if defined(__x86_64__)
 	greg_t *r = uc->uc_mcontext.gregs;
 	long nr = si->si_syscall;
@@ -56,6 +64,7 @@ static void on_sigsys(int sig, siginfo_t *si, void *ctx)
 #else
 	(void)uc;
 #endif
+die:
 	/* Anything else dies as the filter would have killed it. */
 	signal(sig, SIG_DFL);
 	raise(sig);

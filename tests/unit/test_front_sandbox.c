@@ -39,6 +39,9 @@ struct child_ctx {
 
 typedef void (*child_fn)(const struct child_ctx *c);
 
+/* Set while a test expects sandbox_enter to refuse: its message is not noise. */
+static bool expect_refusal;
+
 /* Forks; the child enters the sandbox (seccomp as asked) and runs fn, then
  * exits 0. Exit 90 means the sandbox refused to start (its message goes
  * to stderr). Returns the wait status, or -1. */
@@ -50,10 +53,15 @@ static int run_sandboxed(child_fn fn, const struct child_ctx *c, bool seccomp)
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
+		/* As serve does before exec: nothing open but what the front is given. */
+		for (int fd = 3; fd < 1024; fd++)
+			if (fd != c->lfd && fd != c->kh && fd != c->out)
+				close(fd);
 		struct sandbox_config cfg = { .user = "nobody", .seccomp = seccomp };
 		struct err e = { 0 };
 		if (!sandbox_enter(&cfg, &e)) {
-			dprintf(2, "sandbox_enter: %s\n", e.msg);
+			if (!expect_refusal)
+				dprintf(2, "sandbox_enter: %s\n", e.msg);
 			_exit(90);
 		}
 		fn(c);
@@ -159,7 +167,7 @@ static void report_identity(const struct child_ctx *c)
 TEST(front_sandbox_drops_to_nobody_in_an_unnamed_empty_root)
 {
 	int p[2];
-	CHECK(pipe(p) == 0);
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) == 0);
 	struct child_ctx c = { .out = p[1], .lfd = -1, .kh = -1 };
 	int st = run_sandboxed(report_identity, &c, false);
 	close(p[1]);
@@ -182,6 +190,22 @@ TEST(front_sandbox_drops_to_nobody_in_an_unnamed_empty_root)
 			 u, getgroups(0, NULL));
 	}
 	CHECK(strncmp(got, want, strlen(want)) == 0);
+}
+
+static void nothing(const struct child_ctx *c) { (void)c; }
+
+TEST(front_sandbox_refuses_to_start_holding_a_file)
+{
+	/* A descriptor to a file (here the harness's own binary, opened as a
+	 * key file would be) handed to the front: sandbox_enter refuses. */
+	struct child_ctx c = { .lfd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC), .kh = -1,
+			       .out = -1 };
+	CHECK(c.lfd >= 0);
+	expect_refusal = true;
+	int st = run_sandboxed(nothing, &c, true);
+	expect_refusal = false;
+	close(c.lfd);
+	CHECK(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 90);
 }
 
 static void try_openat(const struct child_ctx *c)
