@@ -13,74 +13,37 @@
 # the test is skipped. Without a front child of serve (before the split),
 # the key holder half runs and the test exits 77 (skipped), never 0.
 set -uo pipefail
-. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/privsep_lib.sh"
 BIN=${TZSIGNER_RELEASE:-$IT_REPO/build/tzsigner}
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "SKIP: reading a non-dumpable process's /proc/PID/mem needs root"
 	exit 77
 fi
-if [ ! -x "$BIN" ]; then
-	echo "FAIL: $BIN is missing: make build/tzsigner (or set TZSIGNER_RELEASE)"
-	exit 1
-fi
+[ -x "$BIN" ] || pl_fail "$BIN is missing: make build/tzsigner (or set TZSIGNER_RELEASE)"
 
-dir=$(mktemp -d /tmp/tzsigner-memcheck.XXXXXX)
-chmod 0700 "$dir"
-kh=""
-cleanup() {
-	if [ -n "$kh" ] && kill -0 "$kh" 2>/dev/null; then
-		kill -TERM "$kh"
-		wait "$kh" 2>/dev/null
-	fi
-	rm -rf "$dir"
-}
-trap cleanup EXIT
-
-fail() { echo "FAIL: $*"; [ -f "$dir/serve.log" ] && tail -20 "$dir/serve.log"; exit 1; }
-
-"$BIN" keys gen baker --type tz1 -d "$dir" >/dev/null || fail "keys gen tz1"
-"$BIN" keys gen consensus --type tz4 -d "$dir" >/dev/null || fail "keys gen tz4"
-tz1=$("$BIN" keys show baker -d "$dir" | awk '$1 == "pkh:" { print $2 }')
-tz4=$("$BIN" keys show consensus -d "$dir" | awk '$1 == "pkh:" { print $2 }')
-[ -n "$tz1" ] && [ -n "$tz4" ] || fail "could not read the keys' hashes from keys show"
-
+tz1=$(pl_key "$BIN" baker tz1)
+tz4=$(pl_key "$BIN" consensus tz4)
+[ -n "$tz1" ] && [ -n "$tz4" ] || pl_fail "generating the keys"
 # 0x03 (a generic operation) allowed, so a signature goes through without
 # a consensus payload; the secret is used either way.
-"$BIN" serve -d "$dir" -a 127.0.0.1 -p 0 -M 0x03 2>"$dir/serve.log" &
-kh=$!
-port=""
-for _ in $(seq 1 300); do
-	port=$(sed -n 's/.*event=listening .*port=\([0-9]*\).*/\1/p' "$dir/serve.log" | head -1)
-	[ -n "$port" ] && break
-	kill -0 "$kh" 2>/dev/null || fail "serve exited before listening"
-	sleep 0.1
-done
-[ -n "$port" ] || fail "serve did not log event=listening within 30 s"
-
+pl_serve "$BIN" -M 0x03
 for pkh in "$tz1" "$tz4"; do
-	curl -fsS --max-time 10 "http://127.0.0.1:$port/keys/$pkh" >/dev/null ||
-		fail "GET /keys/$pkh"
+	curl -fsS --max-time 10 "http://127.0.0.1:$PL_PORT/keys/$pkh" >/dev/null ||
+		pl_fail "GET /keys/$pkh"
 	curl -fsS --max-time 10 -H 'Content-Type: application/json' \
 		--data '"03aabbccddeeff00112233445566778899aabbccddeeff00112233445566778899"' \
-		"http://127.0.0.1:$port/keys/$pkh" | grep -q signature ||
-		fail "POST /keys/$pkh did not sign"
+		"http://127.0.0.1:$PL_PORT/keys/$pkh" | grep -q signature ||
+		pl_fail "POST /keys/$pkh did not sign"
 done
 
-# The front: serve's child running `tzsigner front`.
-front=""
-for c in $(ps -o pid= --ppid "$kh"); do
-	if [ "$(tr '\0' ' ' <"/proc/$c/cmdline" 2>/dev/null | awk '{ print $2 }')" = front ]; then
-		front=$c
-	fi
-done
-
-args=(--present "$kh")
+front=$(pl_front)
+args=(--present "$PL_KH")
 [ -n "$front" ] && args+=(--absent "$front")
-node "$IT_REPO/tests/integration/memscan.mjs" "$dir/secret_keys" "${args[@]}" ||
-	fail "memory check (above)"
+node "$IT_REPO/tests/integration/memscan.mjs" "$PL_DIR/secret_keys" "${args[@]}" ||
+	pl_fail "memory check (above)"
 if [ -z "$front" ]; then
-	echo "key holder pid $kh holds both keys; serve has no front child (the process split is not in this build): the front half did not run"
+	echo "key holder pid $PL_KH holds both keys; serve has no front child (the process split is not in this build): the front half did not run"
 	exit 77
 fi
-echo "ok: key holder pid $kh holds the tz1 and tz4 secrets; front pid $front holds none (memory, environment, command line)"
+echo "ok: key holder pid $PL_KH holds the tz1 and tz4 secrets; front pid $front holds none (memory, environment, command line)"

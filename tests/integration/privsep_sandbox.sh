@@ -13,72 +13,43 @@
 # The provoking of each forbidden call is tests/unit/test_front_sandbox.c.
 # Skipped (77) without root or before serve has a front child.
 set -uo pipefail
-. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/privsep_lib.sh"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "SKIP: serve must start as root for the front to change user and root"
 	exit 77
 fi
-dir=$(mktemp -d /tmp/tzsigner-sandbox.XXXXXX)
-chmod 0700 "$dir"
-kh=""
-cleanup() {
-	if [ -n "$kh" ] && kill -0 "$kh" 2>/dev/null; then
-		kill -TERM "$kh"
-		wait "$kh" 2>/dev/null
-	fi
-	rm -rf "$dir"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; [ -f "$dir/serve.log" ] && tail -20 "$dir/serve.log"; exit 1; }
-
-"$TZSIGNER" keys gen consensus --type tz4 -d "$dir" >/dev/null || fail "keys gen tz4"
-pkh=$("$TZSIGNER" keys show consensus -d "$dir" | awk '$1 == "pkh:" { print $2 }')
-"$TZSIGNER" serve -d "$dir" -a 127.0.0.1 -p 0 2>"$dir/serve.log" &
-kh=$!
-port=""
-for _ in $(seq 1 300); do
-	port=$(sed -n 's/.*event=listening .*port=\([0-9]*\).*/\1/p' "$dir/serve.log" | head -1)
-	[ -n "$port" ] && break
-	kill -0 "$kh" 2>/dev/null || fail "serve exited before listening"
-	sleep 0.1
-done
-[ -n "$port" ] || fail "serve did not log event=listening within 30 s"
-
-front_of() {
-	local c
-	for c in $(ps -o pid= --ppid "$kh"); do
-		[ "$(tr '\0' ' ' <"/proc/$c/cmdline" 2>/dev/null | awk '{ print $2 }')" = front ] && echo "$c"
-	done
-}
+pkh=$(pl_key "$TZSIGNER" consensus tz4)
+[ -n "$pkh" ] || pl_fail "generating a key"
+pl_serve "$TZSIGNER"
 
 # check_front PID: the confinement as /proc shows it.
 check_front() {
 	local f=$1 st nobody_uid nobody_gid
-	curl -fsS --max-time 10 "http://127.0.0.1:$port/keys/$pkh" >/dev/null || fail "GET /keys/$pkh through the front"
-	st=$(cat "/proc/$f/status") || fail "front $f vanished"
+	curl -fsS --max-time 10 "http://127.0.0.1:$PL_PORT/keys/$pkh" >/dev/null || pl_fail "GET /keys/$pkh through the front"
+	st=$(cat "/proc/$f/status") || pl_fail "front $f vanished"
 	nobody_uid=$(id -u nobody)
 	nobody_gid=$(id -g nobody)
-	grep -qx $'NoNewPrivs:\t1' <<<"$st" || fail "front $f: $(grep NoNewPrivs <<<"$st")"
-	grep -qx $'Seccomp:\t2' <<<"$st" || fail "front $f: $(grep '^Seccomp:' <<<"$st") (2 = filter)"
+	grep -qx $'NoNewPrivs:\t1' <<<"$st" || pl_fail "front $f: $(grep NoNewPrivs <<<"$st")"
+	grep -qx $'Seccomp:\t2' <<<"$st" || pl_fail "front $f: $(grep '^Seccomp:' <<<"$st") (2 = filter)"
 	for set in CapInh CapPrm CapEff CapBnd CapAmb; do
-		grep -qx "$set:"$'\t0000000000000000' <<<"$st" || fail "front $f: $(grep "^$set" <<<"$st")"
+		grep -qx "$set:"$'\t0000000000000000' <<<"$st" || pl_fail "front $f: $(grep "^$set" <<<"$st")"
 	done
 	grep -qx "Uid:"$'\t'"$nobody_uid"$'\t'"$nobody_uid"$'\t'"$nobody_uid"$'\t'"$nobody_uid" <<<"$st" ||
-		fail "front $f: $(grep '^Uid' <<<"$st"), not nobody ($nobody_uid)"
+		pl_fail "front $f: $(grep '^Uid' <<<"$st"), not nobody ($nobody_uid)"
 	grep -qx "Gid:"$'\t'"$nobody_gid"$'\t'"$nobody_gid"$'\t'"$nobody_gid"$'\t'"$nobody_gid" <<<"$st" ||
-		fail "front $f: $(grep '^Gid' <<<"$st")"
-	grep -qE $'^Groups:[\t ]*$' <<<"$st" || fail "front $f: $(grep '^Groups' <<<"$st")"
+		pl_fail "front $f: $(grep '^Gid' <<<"$st")"
+	grep -qE $'^Groups:[\t ]*$' <<<"$st" || pl_fail "front $f: $(grep '^Groups' <<<"$st")"
 	local root
 	root=$(readlink "/proc/$f/root")
-	[[ $root == /run/tzsigner-front.*' (deleted)' ]] || fail "front $f: root is $root, not a deleted empty directory"
+	[[ $root == /run/tzsigner-front.*' (deleted)' ]] || pl_fail "front $f: root is $root, not a deleted empty directory"
 	local fd target
 	for fd in /proc/"$f"/fd/*; do
 		[ "${fd##*/}" -le 2 ] && continue
 		target=$(readlink "$fd") || continue
 		case $target in
 		socket:* | anon_inode:*) ;;
-		*) fail "front $f: fd ${fd##*/} is $target (the front opens no file)" ;;
+		*) pl_fail "front $f: fd ${fd##*/} is $target (the front opens no file)" ;;
 		esac
 	done
 	echo "ok: front $f: NoNewPrivs, seccomp filter, no capability, uid/gid nobody, root $root, only sockets open"
@@ -86,7 +57,7 @@ check_front() {
 
 front=""
 for _ in $(seq 1 50); do
-	front=$(front_of)
+	front=$(pl_front)
 	[ -n "$front" ] && break
 	sleep 0.1
 done
@@ -100,12 +71,12 @@ check_front "$front"
 kill -SYS "$front"
 next=""
 for _ in $(seq 1 100); do
-	next=$(front_of)
+	next=$(pl_front)
 	[ -n "$next" ] && [ "$next" != "$front" ] && break
 	sleep 0.1
 done
-[ -n "$next" ] && [ "$next" != "$front" ] || fail "no new front within 10 s after SIGSYS"
-grep -q 'event=front_exited' "$dir/serve.log" || fail "the key holder did not log event=front_exited"
+[ -n "$next" ] && [ "$next" != "$front" ] || pl_fail "no new front within 10 s after SIGSYS"
+grep -q 'event=front_exited' "$PL_DIR/serve.log" || pl_fail "the key holder did not log event=front_exited"
 check_front "$next"
-grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error' "$dir/serve.log" && fail "sanitizer report"
+grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error' "$PL_DIR/serve.log" && pl_fail "sanitizer report"
 exit 0
