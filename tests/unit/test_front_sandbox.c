@@ -3,8 +3,9 @@
  * the parent judges by the child's wait status. Allowed work (an epoll,
  * accept4, recv, send round trip over sockets opened before) completes;
  * every forbidden call kills the child with SIGSYS before it returns; a
- * sanitizer report still gets out. Run as root (make test), the child also
- * becomes nobody in an empty root. */
+ * descriptor to a file stops sandbox_enter. Run as root (make test), the
+ * child also becomes nobody in an empty root. Sanitizer reports:
+ * test_front_sandbox_san.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
@@ -25,56 +26,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../src/front/sandbox.h"
 #include "harness.h"
 #include "support_net.h"
-
-/* What the child gets: fds opened before the sandbox, the parent's pid. */
-struct child_ctx {
-	int lfd;   /* a listening TCP socket */
-	int kh;    /* our end of a SOCK_SEQPACKET pair, as the front's kh fd */
-	int out;   /* a pipe to report through */
-	pid_t parent;
-};
-
-typedef void (*child_fn)(const struct child_ctx *c);
-
-/* Set while a test expects sandbox_enter to refuse: its message is not noise. */
-static bool expect_refusal;
-
-/* Forks; the child enters the sandbox (seccomp as asked) and runs fn, then
- * exits 0. Exit 90 means the sandbox refused to start (its message goes
- * to stderr). Returns the wait status, or -1. */
-static int run_sandboxed(child_fn fn, const struct child_ctx *c, bool seccomp)
-{
-	fflush(stdout);
-	fflush(stderr);
-	pid_t pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		/* As serve does before exec: nothing open but what the front is given. */
-		for (int fd = 3; fd < 1024; fd++)
-			if (fd != c->lfd && fd != c->kh && fd != c->out)
-				close(fd);
-		struct sandbox_config cfg = { .user = "nobody", .seccomp = seccomp };
-		struct err e = { 0 };
-		if (!sandbox_enter(&cfg, &e)) {
-			if (!expect_refusal)
-				dprintf(2, "sandbox_enter: %s\n", e.msg);
-			_exit(90);
-		}
-		fn(c);
-		_exit(0);
-	}
-	int st = 0;
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return st;
-}
-
-static bool killed_by_filter(int st) { return st != -1 && WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS; }
+#include "support_sandbox.h"
 
 static void set_timeout(int fd)
 {
@@ -138,7 +92,7 @@ TEST(front_sandbox_allows_an_epoll_accept_recv_send_round_trip)
 		n = recv(s, reply, sizeof(reply), 0);
 		_exit(n == 4 && memcmp(reply, "pong", 4) == 0 ? 0 : 3);
 	}
-	int st = run_sandboxed(echo_through_kh, &c, true);
+	int st = sandbox_test_run(echo_through_kh, &c, true, false);
 	int cst = -1;
 	waitpid(client, &cst, 0);
 	close(c.lfd);
@@ -169,7 +123,7 @@ TEST(front_sandbox_drops_to_nobody_in_an_unnamed_empty_root)
 	int p[2];
 	CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) == 0);
 	struct child_ctx c = { .out = p[1], .lfd = -1, .kh = -1 };
-	int st = run_sandboxed(report_identity, &c, false);
+	int st = sandbox_test_run(report_identity, &c, false, false);
 	close(p[1]);
 	char got[256] = "";
 	ssize_t n = read(p[0], got, sizeof(got) - 1);
@@ -201,9 +155,7 @@ TEST(front_sandbox_refuses_to_start_holding_a_file)
 	struct child_ctx c = { .lfd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC), .kh = -1,
 			       .out = -1 };
 	CHECK(c.lfd >= 0);
-	expect_refusal = true;
-	int st = run_sandboxed(nothing, &c, true);
-	expect_refusal = false;
+	int st = sandbox_test_run(nothing, &c, true, true);
 	close(c.lfd);
 	CHECK(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 90);
 }
@@ -265,8 +217,8 @@ TEST(front_sandbox_kills_the_process_on_a_forbidden_call)
 	CHECK(c.lfd >= 0);
 	size_t survived = 0;
 	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
-		int st = run_sandboxed(calls[i].fn, &c, true);
-		if (!killed_by_filter(st)) {
+		int st = sandbox_test_run(calls[i].fn, &c, true, false);
+		if (!sandbox_test_killed(st)) {
 			printf("  %s: wait status %#x, not SIGSYS\n", calls[i].name, (unsigned)st);
 			survived++;
 		}
@@ -274,56 +226,6 @@ TEST(front_sandbox_kills_the_process_on_a_forbidden_call)
 	CHECK(survived == 0);
 	/* Without the filter the same calls return (the child exits 0): it is
 	 * the filter that kills, not the call. */
-	CHECK(WIFEXITED(run_sandboxed(try_socket, &c, false)));
+	CHECK(WIFEXITED(sandbox_test_run(try_socket, &c, false, false)));
 	close(c.lfd);
 }
-
-#if defined(__SANITIZE_ADDRESS__)
-/* A sanitizer report from inside the sandbox still reaches stderr, and the
- * process ends the sanitizer's way, not by SIGSYS. */
-static void overflow_heap(const struct child_ctx *c)
-{
-	(void)c;
-	char *volatile p = malloc(8);
-	volatile char x = p[8];
-	(void)x;
-}
-static void overflow_int(const struct child_ctx *c)
-{
-	volatile int big = c->lfd == -1 ? 0x7fffffff : 0;
-	volatile int sum = big + 1;
-	(void)sum;
-}
-
-static bool report_gets_out(child_fn fn, const char *want)
-{
-	int p[2];
-	if (pipe(p) != 0)
-		return false;
-	int saved = dup(2);
-	dup2(p[1], 2);
-	close(p[1]);
-	struct child_ctx c = { .lfd = -1, .kh = -1, .out = -1 };
-	int st = run_sandboxed(fn, &c, true);
-	dup2(saved, 2);
-	close(saved);
-	char buf[8192];
-	size_t len = 0;
-	ssize_t n;
-	while (len < sizeof(buf) - 1 && (n = read(p[0], buf + len, sizeof(buf) - 1 - len)) > 0)
-		len += (size_t)n;
-	close(p[0]);
-	buf[len] = '\0';
-	bool ok = st != -1 && !killed_by_filter(st) && !(WIFEXITED(st) && WEXITSTATUS(st) == 0) &&
-		  strstr(buf, want) != NULL;
-	if (!ok)
-		printf("  wait status %#x, report:\n%s\n", (unsigned)st, buf);
-	return ok;
-}
-
-TEST(front_sandbox_lets_an_asan_report_out)
-{
-	CHECK(report_gets_out(overflow_heap, "AddressSanitizer: heap-buffer-overflow"));
-	CHECK(report_gets_out(overflow_int, "runtime error: signed integer overflow"));
-}
-#endif
