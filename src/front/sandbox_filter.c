@@ -26,7 +26,8 @@ static const char *const plain[] = {
 	"getsockopt", "setsockopt", "getsockname", "getpeername",
 	/* time, timers, signals */
 	"clock_gettime", "clock_getres", "gettimeofday", "time", "nanosleep",
-	"clock_nanosleep", "timerfd_create", "timerfd_settime", "timerfd_gettime",
+	"clock_nanosleep", "timerfd_create", "timerfd_settime", "timerfd_gettime", "eventfd2",
+	"signalfd4",
 	"rt_sigreturn", "rt_sigprocmask", "rt_sigaction", "sigaltstack", "restart_syscall",
 	/* memory (mmap and mprotect are below: never executable) */
 	"brk", "munmap", "mremap", "madvise",
