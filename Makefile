@@ -91,6 +91,11 @@ $(BUILD)/asan/tzsigner: $(ASAN_OBJ) $(BUILD)/asan/src/main.o $(BLST_LIB)
 $(BUILD)/asan/unit_tests: $(ASAN_OBJ) $(patsubst %.c,$(BUILD)/asan/%.o,$(UNIT_SRC)) $(BLST_LIB)
 	$(CC) $(SAN_FLAGS) -pthread $^ $(LIBS) -o $@
 
+# The hostile-front test (tests/hostile): takes the front's place against a key holder.
+HOSTILE_SRC := $(sort $(wildcard tests/hostile/*.c))
+$(BUILD)/asan/kh_hostile: $(ASAN_OBJ) $(patsubst %.c,$(BUILD)/asan/%.o,$(HOSTILE_SRC)) $(BLST_LIB)
+	$(CC) $(SAN_FLAGS) -pthread $^ $(LIBS) -o $@
+
 $(BUILD)/tsan/tzsigner: $(TSAN_OBJ) $(BUILD)/tsan/src/main.o $(BLST_LIB)
 	$(CC) -fsanitize=thread -pthread $(TSAN_OBJ) $(BUILD)/tsan/src/main.o $(LIBS) -o $@
 
@@ -134,7 +139,7 @@ unit: $(BUILD)/asan/unit_tests
 fuzz-build: $(FUZZERS)
 
 test: deps
-	$(MAKE) --no-print-directory -j$(JOBS) $(BUILD)/tzsigner $(BUILD)/asan/tzsigner $(BUILD)/asan/unit_tests $(FUZZERS) \
+	$(MAKE) --no-print-directory -j$(JOBS) $(BUILD)/tzsigner $(BUILD)/asan/tzsigner $(BUILD)/asan/unit_tests $(FUZZERS) $(BUILD)/asan/kh_hostile \
 		$(BUILD)/ledgersim $(BUILD)/asan/ledgersim
 	tests/run
 

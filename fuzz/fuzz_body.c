@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/server/body.h"
+#include "../src/front/body.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

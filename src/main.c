@@ -23,6 +23,7 @@ static const struct {
 	{ "forwarder", cmd_forwarder, "the cloud endpoint: render and run the multi-box SSH forwarder (sshd)" },
 	{ "status", cmd_status, "one screen for a running box (its keys, Ledger, tunnel, uplink, power)" },
 	{ "gateway", cmd_gateway, "the cloud gateway: several boxes, one baker, a high watermark shared in etcd" },
+	{ "front", cmd_front, "(internal) the network front `serve` starts; not for direct use" },
 	{ "help", cmd_help, "this list, or `tzsigner help CMD` for one subcommand" },
 	{ "version", cmd_version, "print the version" },
 };

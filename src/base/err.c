@@ -85,3 +85,20 @@ const char *err_kind_name(enum err_kind kind)
 	}
 	return "unknown";
 }
+
+unsigned int err_http_status(enum err_kind kind)
+{
+	switch (kind) {
+	case ERR_MALFORMED: return 400;
+	case ERR_AUTH: return 401;
+	case ERR_FORBIDDEN: return 403;
+	case ERR_NOT_FOUND: return 404;
+	case ERR_CONFLICT: return 409;
+	case ERR_TOO_LARGE: return 413;
+	case ERR_UNAVAILABLE: return 503;
+	case ERR_NONE:
+	case ERR_IO:
+	case ERR_INTERNAL: break;
+	}
+	return 500;
+}

@@ -44,5 +44,8 @@ bool err_wrap(struct err *e, const char *fmt, ...)
 
 void err_clear(struct err *e);
 const char *err_kind_name(enum err_kind kind);
+/* The HTTP status an answer refused with kind goes out with (the
+ * comments above; 500 for ERR_IO, ERR_INTERNAL and ERR_NONE). */
+unsigned int err_http_status(enum err_kind kind);
 
 #endif

@@ -11,6 +11,8 @@
 #define EXIT_USAGE 2
 
 int cmd_serve(int argc, char **argv);
+/* The network front serve starts (front.c); internal. */
+int cmd_front(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
 int cmd_watermarks(int argc, char **argv);
 int cmd_tunnel(int argc, char **argv);

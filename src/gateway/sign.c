@@ -9,7 +9,7 @@
 
 #include "../base/log.h"
 #include "../crypto/hash.h"
-#include "../server/body.h"
+#include "../front/body.h"
 #include "../server/reply.h"
 #include "../tezos/keycodec.h"
 #include "../tezos/operation.h"

@@ -20,7 +20,9 @@
  *    11    1  pkh_len (0..KH_PKH_MAX)
  *    12   40  pkh text (tz1…tz4 base58), zero padded
  *    52    1  auth_kind (enum kh_auth)
- *    53    1  reserved, 0
+ *    53    1  transport (enum kh_transport): what the front heard the
+ *             request on, for the audit line only (the key holder decides
+ *             nothing from it)
  *    54    2  auth_len (0..KH_AUTH_MAX)
  *    56  200  auth: KH_AUTH_TEXT: the ?authentication= base58 text;
  *             KH_AUTH_RAW: the socket protocol's raw signature bytes
@@ -106,10 +108,16 @@ enum kh_auth {
 	KH_AUTH_RAW = 2,  /* raw signature bytes (socket protocol) */
 };
 
+enum kh_transport {
+	KH_TRANSPORT_HTTP = 0,
+	KH_TRANSPORT_SOCKET = 1, /* octez's socket signer protocol */
+};
+
 /* A request as decoded. body points into the buffer it was decoded from. */
 struct kh_request {
 	uint32_t id;
 	enum kh_op op;
+	enum kh_transport transport;
 	uint8_t version;            /* KH_VERSION_NONE: none asked */
 	char pkh[KH_PKH_MAX + 1];   /* NUL-terminated */
 	enum kh_auth auth_kind;

@@ -13,7 +13,7 @@
 #include "../tezos/keycodec.h"
 #include "../tezos/sig_version.h"
 #include "audit.h"
-#include "body.h"
+#include "../front/body.h"
 #include "reply.h"
 #include "request.h"
 #include "server.h"
@@ -167,6 +167,25 @@ static enum MHD_Result disabled(const struct request *r, const char *flag)
 	return refuse(r, &e, NULL);
 }
 
+static struct statusz_source status_source(const struct request *r)
+{
+	return (struct statusz_source){ r->server->guard->vault, r->server->config.health,
+					r->server->metrics };
+}
+
+static enum MHD_Result statusz_page(const struct request *r)
+{
+	size_t len = 0;
+	struct statusz_source src = status_source(r);
+	char *page = statusz_page_html(&src, &len);
+	if (!page) {
+		struct err e = { 0 };
+		err_set(&e, ERR_INTERNAL, "out of memory for the status page");
+		return reply_err(r->conn, &e);
+	}
+	return reply_text(r->conn, MHD_HTTP_OK, "text/html; charset=utf-8", page, len);
+}
+
 static enum MHD_Result statusz_key(const struct request *r, const char *pkh)
 {
 	const struct vault_key *k;
@@ -174,14 +193,16 @@ static enum MHD_Result statusz_key(const struct request *r, const char *pkh)
 	bool can_sign;
 	if (!guard_find_key(r->server->guard, pkh, &k, &e))
 		return refuse(r, &e, pkh);
-	json_t *body = statusz_key_json(r, k, &can_sign);
+	struct statusz_source src = status_source(r);
+	json_t *body = statusz_key_json(&src, k, &can_sign);
 	return reply_json(r->conn, can_sign ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, body);
 }
 
 static enum MHD_Result statusz_all(const struct request *r)
 {
 	bool all;
-	json_t *body = statusz_body(r, &all);
+	struct statusz_source src = status_source(r);
+	json_t *body = statusz_body(&src, &all);
 	if (!body) {
 		struct err e = { 0 };
 		err_set(&e, ERR_INTERNAL, "out of memory for the status");
@@ -200,7 +221,7 @@ static bool monitoring_path(const char *url)
 static enum MHD_Result metrics_page(const struct request *r)
 {
 	size_t len = 0;
-	char *text = r->server->metrics ? metrics_render(r->server->metrics, &len) : NULL;
+	char *text = r->server->metrics ? metrics_render(r->server->metrics, true, &len) : NULL;
 	if (!text) {
 		struct err e = { 0 };
 		err_set(&e, ERR_INTERNAL, "metrics unavailable");

@@ -7,7 +7,7 @@
 
 #include "../base/log.h"
 #include "reply.h"
-#include "request.h"
+#include "clock.h"
 
 void audit_sign(const char *transport, const char *pkh, const struct sign_result *res,
 		const struct err *e, size_t len, uint64_t start_ns)

@@ -473,7 +473,7 @@ static void render_health(struct text *t, struct metrics *m)
 	health_snapshot_free(&s);
 }
 
-char *metrics_render(struct metrics *m, size_t *len)
+char *metrics_render(struct metrics *m, bool http, size_t *len)
 {
 	struct text t = { 0 };
 	const struct vault *v = m->vault;
@@ -496,9 +496,10 @@ char *metrics_render(struct metrics *m, size_t *len)
 		"# TYPE tzsigner_sign_duration_seconds histogram\n");
 	for (size_t i = 0; i < v->count; i++)
 		render_latency(&t, &m->keys[i], v->keys[i].pkh_text);
-	put(&t, "# HELP tzsigner_http_requests_total HTTP requests by route and status class.\n"
-		"# TYPE tzsigner_http_requests_total counter\n");
-	for (size_t r = 0; r < ROUTE_COUNT; r++)
+	if (http)
+		put(&t, "# HELP tzsigner_http_requests_total HTTP requests by route and status class.\n"
+			"# TYPE tzsigner_http_requests_total counter\n");
+	for (size_t r = 0; http && r < ROUTE_COUNT; r++)
 		for (size_t c = 0; c < 6; c++) {
 			uint64_t n = atomic_load_explicit(&m->http[r][c], memory_order_relaxed);
 			if (n)

@@ -69,6 +69,8 @@ void metrics_observe_http(struct metrics *m, enum http_route route, unsigned int
 enum sign_outcome metrics_outcome_of_status(unsigned int status, bool reanswered);
 
 /* The exposition text, malloc'd; NULL on allocation failure. */
-char *metrics_render(struct metrics *m, size_t *len);
+/* http: with the tzsigner_http_requests_total lines (the key holder leaves
+ * them to the front, which counts the routes). */
+char *metrics_render(struct metrics *m, bool http, size_t *len);
 
 #endif

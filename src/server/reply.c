@@ -12,22 +12,7 @@ static _Thread_local unsigned int last_status;
 unsigned int reply_last_status(void) { return last_status; }
 void reply_reset_status(void) { last_status = 0; }
 
-unsigned int reply_status_of(enum err_kind kind)
-{
-	switch (kind) {
-	case ERR_MALFORMED: return MHD_HTTP_BAD_REQUEST;
-	case ERR_AUTH: return MHD_HTTP_UNAUTHORIZED;
-	case ERR_FORBIDDEN: return MHD_HTTP_FORBIDDEN;
-	case ERR_NOT_FOUND: return MHD_HTTP_NOT_FOUND;
-	case ERR_CONFLICT: return MHD_HTTP_CONFLICT;
-	case ERR_TOO_LARGE: return MHD_HTTP_CONTENT_TOO_LARGE;
-	case ERR_UNAVAILABLE: return MHD_HTTP_SERVICE_UNAVAILABLE;
-	case ERR_NONE:
-	case ERR_IO:
-	case ERR_INTERNAL: break;
-	}
-	return MHD_HTTP_INTERNAL_SERVER_ERROR;
-}
+unsigned int reply_status_of(enum err_kind kind) { return err_http_status(kind); }
 
 static enum MHD_Result send_text(struct MHD_Connection *c, unsigned int status, char *text,
 				 const char *allow)

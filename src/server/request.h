@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "clock.h"
+
 struct server;
 
 struct request {
@@ -21,7 +23,5 @@ struct request {
 
 /* Answers the request (routes in api.c). */
 enum MHD_Result api_handle(const struct request *req);
-
-uint64_t monotonic_ns(void);
 
 #endif

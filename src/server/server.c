@@ -19,13 +19,6 @@
 #include "reply.h"
 #include "request.h"
 
-uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* Per-request state across the handler's calls while the body arrives. */
 struct pending {
 	uint64_t start_ns;
@@ -33,48 +26,6 @@ struct pending {
 	size_t len;
 	bool too_large;
 };
-
-bool server_listen_tcp(const char *address, uint16_t port, int *fd_out, uint16_t *bound,
-			  struct err *e)
-{
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-				  .ai_flags = AI_NUMERICHOST | AI_PASSIVE };
-	struct addrinfo *res = NULL;
-	char portstr[8];
-	snprintf(portstr, sizeof(portstr), "%u", port);
-	int rc = getaddrinfo(address, portstr, &hints, &res);
-	if (rc != 0)
-		return err_set(e, ERR_MALFORMED, "listen address '%s': %s (give a numeric IPv4 or IPv6 address)",
-			       address, gai_strerror(rc));
-	int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		freeaddrinfo(res);
-		return err_errno(e, ERR_IO, "socket for %s", address);
-	}
-	int one = 1;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, res->ai_addr, res->ai_addrlen) != 0) {
-		err_errno(e, ERR_IO, "bind %s port %u", address, port);
-		freeaddrinfo(res);
-		close(fd);
-		return false;
-	}
-	freeaddrinfo(res);
-	if (listen(fd, 64) != 0) {
-		close(fd);
-		return err_errno(e, ERR_IO, "listen on %s port %u", address, port);
-	}
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0) {
-		close(fd);
-		return err_errno(e, ERR_IO, "getsockname");
-	}
-	*bound = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-						: ((struct sockaddr_in *)&ss)->sin_port);
-	*fd_out = fd;
-	return true;
-}
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload,

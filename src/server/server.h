@@ -10,6 +10,7 @@
 
 #include "../base/err.h"
 #include "../guard/guard.h"
+#include "listen.h"
 #include "metrics.h"
 
 #define SERVER_MAX_BODY (64 * 1024)
@@ -43,10 +44,6 @@ struct server {
 
 bool server_start(struct server *s, const struct server_config *config, const struct guard *g,
 		  struct metrics *metrics, struct err *e);
-/* A listening TCP socket on a numeric address (port 0: a free one);
- * *bound is the port bound. */
-bool server_listen_tcp(const char *address, uint16_t port, int *fd_out, uint16_t *bound,
-		       struct err *e);
 
 /* Stops accepting, finishes in-flight requests, joins the threads. */
 void server_stop(struct server *s);

@@ -9,7 +9,7 @@
 
 #include "../guard/guard.h"
 #include "metrics.h"
-#include "socket_proto.h"
+#include "../front/socket_proto.h"
 
 struct socket_service {
 	const struct guard *guard;

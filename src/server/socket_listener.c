@@ -20,7 +20,7 @@
 
 #include "../base/log.h"
 #include "request.h"
-#include "server.h"
+#include "listen.h"
 
 struct socket_listener {
 	struct socket_uri where;
@@ -203,45 +203,6 @@ static void *accept_loop(void *arg)
 	return NULL;
 }
 
-/* Binds under a temporary name, sets mode and group, renames into place:
- * the socket is never reachable with looser permissions. */
-static bool listen_unix(struct socket_listener *l, struct err *e)
-{
-	const char *path = l->where.path;
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct stat st;
-	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode))
-		return err_set(e, ERR_IO, "--socket unix://%s exists and is not a socket: remove it or choose another path", path);
-	int n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s.%ld.tmp", path, (long)getpid());
-	if (n < 0 || (size_t)n >= sizeof(sa.sun_path))
-		return err_set(e, ERR_MALFORMED, "--socket unix://%s: path too long for its temporary name", path);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return err_errno(e, ERR_IO, "socket for unix://%s", path);
-	unlink(sa.sun_path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-		err_errno(e, ERR_IO, "bind unix://%s (is its directory writable by this user?)", sa.sun_path);
-		goto fail;
-	}
-	if (chmod(sa.sun_path, 0660) != 0 ||
-	    (l->opts.has_group && chown(sa.sun_path, (uid_t)-1, l->opts.group) != 0)) {
-		err_errno(e, ERR_IO, "setting mode 0660 and group of unix://%s (is this user in --socket-group?)", path);
-		goto fail_unlink;
-	}
-	if (listen(fd, 64) != 0 || rename(sa.sun_path, path) != 0) {
-		err_errno(e, ERR_IO, "listen on unix://%s", path);
-		goto fail_unlink;
-	}
-	l->fd = fd;
-	snprintf(l->name, sizeof(l->name), "unix://%s", path);
-	return true;
-fail_unlink:
-	unlink(sa.sun_path);
-fail:
-	close(fd);
-	return false;
-}
-
 bool socket_listener_start(struct socket_listener **out, const struct socket_uri *where,
 			   const struct socket_listen_opts *opts, const struct socket_service *svc,
 			   struct err *e)
@@ -258,11 +219,9 @@ bool socket_listener_start(struct socket_listener **out, const struct socket_uri
 	for (size_t i = 0; i < opts->max_connections; i++)
 		l->conn_fds[i] = -1;
 	uint16_t port = 0;
-	bool ok = where->is_unix ? listen_unix(l, e)
-				 : server_listen_tcp(where->address, where->port, &l->fd, &port, e);
-	if (ok && !where->is_unix)
-		snprintf(l->name, sizeof(l->name), strchr(where->address, ':') ? "tcp://[%s]:%u" : "tcp://%s:%u",
-			 where->address, port);
+	bool ok = server_listen_socket(where, opts->has_group ? &opts->group : NULL, &l->fd, &port, e);
+	if (ok)
+		server_socket_name(where, port, l->name, sizeof(l->name));
 	if (ok && pipe2(l->wake, O_CLOEXEC) != 0)
 		ok = err_errno(e, ERR_IO, "pipe for %s", l->name);
 	pthread_mutex_init(&l->lock, NULL);

@@ -11,8 +11,7 @@
 #include "../base/version.h"
 #include "../health/health.h"
 #include "../vault/ledger_uri.h"
-#include "reply.h"
-#include "server.h"
+#include "metrics.h"
 #include "status_page.h"
 
 static json_t *iso_time(int64_t ms) { return recent_iso_json(ms); }
@@ -66,27 +65,28 @@ static json_t *key_status_json(const struct vault_key *k, const struct health_ke
 }
 
 /* The key's last signatures and latency (metrics keeps them). */
-static void add_recent(const struct request *r, json_t *key_json, size_t index)
+static void add_recent(const struct statusz_source *s, json_t *key_json, size_t index)
 {
-	if (!key_json || !r->server->metrics)
+	if (!key_json || !s->metrics)
 		return;
-	json_t *rec = recent_key_json(&r->server->metrics->recent, index, health_now_ms());
+	json_t *rec = recent_key_json(&s->metrics->recent, index, health_now_ms());
 	if (rec)
 		json_object_update_new(key_json, rec);
 }
 
-json_t *statusz_key_json(const struct request *r, const struct vault_key *k, bool *can_sign)
+json_t *statusz_key_json(const struct statusz_source *s, const struct vault_key *k,
+			 bool *can_sign)
 {
-	struct health *h = r->server->config.health;
+	struct health *h = s->health;
 	struct health_key hk;
 	struct health_device dev;
 	memset(&dev, 0, sizeof(dev));
 	if (h)
-		health_key_view(h, (size_t)(k - r->server->guard->vault->keys), &hk, &dev);
+		health_key_view(h, (size_t)(k - s->vault->keys), &hk, &dev);
 	else
 		key_status_without_health(k, &hk);
 	json_t *body = key_status_json(k, &hk, h ? &dev : NULL);
-	add_recent(r, body, (size_t)(k - r->server->guard->vault->keys));
+	add_recent(s, body, (size_t)(k - s->vault->keys));
 	*can_sign = hk.can_sign;
 	return body;
 }
@@ -129,10 +129,10 @@ static json_t *system_json(const struct health_system *sys)
 	return o;
 }
 
-json_t *statusz_body(const struct request *r, bool *all)
+json_t *statusz_body(const struct statusz_source *s, bool *all)
 {
-	const struct vault *v = r->server->guard->vault;
-	struct health *h = r->server->config.health;
+	const struct vault *v = s->vault;
+	struct health *h = s->health;
 	struct health_snapshot snap;
 	bool have = h && health_copy(h, &snap);
 	if (h && !have)
@@ -151,7 +151,7 @@ json_t *statusz_body(const struct request *r, bool *all)
 		}
 		*all &= hk.can_sign;
 		json_t *ko = key_status_json(&v->keys[i], &hk, dev);
-		add_recent(r, ko, i);
+		add_recent(s, ko, i);
 		json_array_append_new(keys, ko);
 	}
 	json_t *body = json_pack("{s:b, s:s, s:o}", "can_sign", *all, "version", TZSIGNER_VERSION,
@@ -163,20 +163,14 @@ json_t *statusz_body(const struct request *r, bool *all)
 	return body;
 }
 
-enum MHD_Result statusz_page(const struct request *r)
+char *statusz_page_html(const struct statusz_source *s, size_t *len)
 {
 	bool all;
 	char host[256] = "this box";
-	size_t len = 0;
-	json_t *body = statusz_body(r, &all);
+	json_t *body = statusz_body(s, &all);
 	if (gethostname(host, sizeof(host) - 1) != 0)
 		snprintf(host, sizeof(host), "this box");
-	char *page = body ? status_page_html(body, host, &len) : NULL;
+	char *page = body ? status_page_html(body, host, len) : NULL;
 	json_decref(body);
-	if (!page) {
-		struct err e = { 0 };
-		err_set(&e, ERR_INTERNAL, "out of memory for the status page");
-		return reply_err(r->conn, &e);
-	}
-	return reply_text(r->conn, MHD_HTTP_OK, "text/html; charset=utf-8", page, len);
+	return page;
 }

@@ -16,10 +16,11 @@ declare -A allowed=(
 	[vault]="base crypto tezos ledger"
 	[guard]="base crypto tezos ledger vault"
 	[health]="base ledger vault"
-	[server]="base crypto tezos ledger vault guard health"
+	[server]="base crypto tezos ledger vault guard health front"
+	[keyholder]="base crypto tezos ledger vault guard health server privsep front"
 	[tunnel]="base"
 	[forwarder]="base"
-	[gateway]="base crypto tezos guard server"
+	[gateway]="base crypto tezos guard server front"
 	[privsep]="base"
 	[front]="base tezos privsep"
 )

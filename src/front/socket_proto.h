@@ -7,15 +7,14 @@
  * value: a request (src/lib_signer_services/signer_messages.ml,
  * Request.encoding) or a response wrapped in the error monad's result
  * (src/lib_error_monad/monad_maker.ml, result_encoding). */
-#ifndef TZS_SERVER_SOCKET_PROTO_H
-#define TZS_SERVER_SOCKET_PROTO_H
+#ifndef TZS_FRONT_SOCKET_PROTO_H
+#define TZS_FRONT_SOCKET_PROTO_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "../base/err.h"
-#include "../crypto/scheme.h"
 #include "../tezos/keycodec.h"
 
 #define SOCK_HEADER_BYTES 2

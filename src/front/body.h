@@ -7,8 +7,8 @@
  *     body is a 4-byte big-endian length followed by exactly that many bytes.
  * application/bson is refused with a message. Parsed with explicit bounds;
  * separate from the HTTP code so it can be unit-tested and fuzzed alone. */
-#ifndef TZS_SERVER_BODY_H
-#define TZS_SERVER_BODY_H
+#ifndef TZS_FRONT_BODY_H
+#define TZS_FRONT_BODY_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -16,7 +16,7 @@
 
 #include "../base/err.h"
 
-/* Decodes body (body_len bytes, at most SERVER_MAX_BODY) into a fresh
+/* Decodes body (body_len bytes, at most 64 KiB) into a fresh
  * malloc'd buffer *msg of *len bytes, which the caller frees. Refuses
  * non-JSON, JSON that is not a string, odd length and non-hex with
  * ERR_MALFORMED. An empty string gives *len = 0. */

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/server/socket_proto.h"
+#include "../../src/front/socket_proto.h"
 #include "harness.h"
 
 static struct sock_request rq;

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/server/body.h"
+#include "../../src/front/body.h"
 #include "harness.h"
 
 static bool parse(const char *body, uint8_t **msg, size_t *len, struct err *e)
