@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <grp.h>
+#include <jansson.h>
 #include <linux/capability.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sandbox_int.h"
@@ -188,6 +190,12 @@ bool sandbox_enter(const struct sandbox_config *c, struct err *e)
 		return err_errno(e, ERR_INTERNAL, "sandbox: turning core dumps off");
 	if (!only_sockets_open(e) || !sandbox_san_prepare(e))
 		return false;
+	/* The time zone is read now, while /etc/localtime can be: glibc keeps
+	 * it and does not open the file again (the filter would kill that). */
+	tzset();
+	/* jansson seeds its hash tables from /dev/urandom at the first object:
+	 * seed it now (a seed of 0 makes it read the entropy source at once). */
+	json_object_seed(0);
 	if (geteuid() == 0) {
 		struct target_user t = { 0, 0 };
 		if (!lookup_user(user, &t, e) || !drop_bounding_set(e) || !enter_empty_root(e) ||
