@@ -25,6 +25,8 @@ PKGS := libsodium libsecp256k1 libmicrohttpd jansson libcrypto hidapi-hidraw lib
 # libcurl: the gateway's HTTP client, to the boxes and to etcd's v3 JSON gateway
 # (Debian packages no C gRPC client for etcd; libcurl + jansson speak its JSON API).
 PKGS += libcurl
+# libseccomp: the network front's system call allowlist (src/front/sandbox_filter.c).
+PKGS += libseccomp
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -35,6 +35,25 @@ wait_for 30 is_active tzsigner-serve.service &&
 	[ "$(prop tzsigner-serve.service Type)" = notify ] &&
 	ok "tzsigner-serve active through Type=notify ($(prop tzsigner-serve.service StatusText))" ||
 	bad "tzsigner-serve: $(unit_state tzsigner-serve.service); $(journalctl -u tzsigner-serve -n 15 --no-pager)"
+# The network front under the unit (README "Two processes"): serve's child,
+# with its own seccomp filter stacked on the unit's, no capability, the
+# unit's user, the key holder not dumpable (its /proc/PID/mem is root's).
+kh=$(prop tzsigner-serve.service MainPID)
+front=""
+for c in $(ps -o pid= --ppid "$kh"); do
+	[ "$(tr '\0' ' ' <"/proc/$c/cmdline" | awk '{ print $2 }')" = front ] && front=$c
+done
+filters() { sed -n 's/^Seccomp_filters:\t//p' "/proc/$1/status"; }
+if [ -n "$front" ] && [ "$(filters "$front")" = $(($(filters "$kh") + 1)) ] &&
+	grep -qx $'NoNewPrivs:\t1' "/proc/$front/status" &&
+	grep -qx $'CapEff:\t0000000000000000' "/proc/$front/status" &&
+	grep -qx $'CapPrm:\t0000000000000000' "/proc/$front/status" &&
+	[ "$(awk '/^Uid:/ { print $3 }' "/proc/$front/status")" = "$(id -u tzsigner)" ] &&
+	[ "$(stat -c %U "/proc/$kh/mem")" = root ]; then
+	ok "the front (pid $front) runs as tzsigner under its own seccomp filter ($(filters "$front") filters, the unit's $(filters "$kh")), no capability; the key holder is not dumpable"
+else
+	bad "the front under the unit: pid '${front:-none}' of key holder $kh: $(grep -E '^(Uid|NoNewPrivs|Seccomp|CapEff)' "/proc/${front:-$kh}/status" | tr '\n\t' '  '); $(journalctl -u tzsigner-serve -n 15 --no-pager)"
+fi
 sleep 12 # two of the tunnel's RestartSec: a loop would show
 t=$(unit_state tzsigner-tunnel.service)
 case $t in

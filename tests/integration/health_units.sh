@@ -36,6 +36,9 @@ for key in Type=notify WatchdogSec= NoNewPrivileges=yes ProtectSystem=strict Pri
 	done
 done
 grep -q '^User=tzsigner$' deploy/systemd/tzsigner-serve.service || hl_fail "serve's user"
+# The front's own filter is loaded with seccomp(2), outside @system-service.
+grep -q '^SystemCallFilter=seccomp$' deploy/systemd/tzsigner-serve.service ||
+	hl_fail "serve's unit must allow seccomp (the front's filter)"
 grep -q '^User=tzsigner-tunnel$' deploy/systemd/tzsigner-tunnel.service || hl_fail "tunnel's user"
 [ "$(grep -c '^DeviceAllow=' deploy/systemd/tzsigner-serve.service)" = 1 ] &&
 	grep -q '^DevicePolicy=closed$' deploy/systemd/tzsigner-serve.service &&
