@@ -138,7 +138,9 @@ static int run(struct opts *o)
 	struct etcd etcd;
 	struct gw_boxes boxes;
 	struct gw_metrics metrics;
-	struct gateway gw = { .config = o->cfg, .etcd = &etcd, .boxes = &boxes, .metrics = &metrics };
+	static struct gw_wm_cache wm_cache; /* 80 KiB: not on the stack */
+	struct gateway gw = { .config = o->cfg, .etcd = &etcd, .wm_cache = &wm_cache, .boxes = &boxes,
+			      .metrics = &metrics };
 	char dirbuf[4096];
 	const char *dir = o->base_dir ? o->base_dir : cmd_default_base_dir(dirbuf, sizeof(dirbuf));
 	if (!etcd_init(&etcd, o->etcd, &o->tls, o->etcd_timeout_ms, &e))
@@ -161,6 +163,7 @@ static int run(struct opts *o)
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	gw_metrics_init(&metrics);
+	gw_wm_cache_init(&wm_cache);
 	int rc = EXIT_FAILURE;
 	if (!gw_http_global_init(&e))
 		goto out_metrics;
@@ -184,6 +187,7 @@ out_metrics:
 	if (rc != EXIT_SUCCESS)
 		cmd_fail("gateway", &e);
 	gw_metrics_free(&metrics);
+	gw_wm_cache_free(&wm_cache);
 	gw_boxes_free(&boxes);
 	auth_keys_free(&gw.auth);
 	return rc;

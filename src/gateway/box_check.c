@@ -3,14 +3,13 @@
 #include "boxes.h"
 
 #include <errno.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "../base/log.h"
-#include "../tezos/keycodec.h"
 #include "http_client.h"
+#include "known_keys.h"
 
 static bool get(const struct gw_boxes *b, size_t box, const char *path, struct gw_http_answer *ans,
 		struct err *e)
@@ -22,22 +21,6 @@ static bool get(const struct gw_boxes *b, size_t box, const char *path, struct g
 	return gw_http_exchange(&req, ans, NULL, e);
 }
 
-/* {"known_keys":["tz1…",…]}: valid key hashes only, up to cap. */
-static size_t parse_known_keys(const struct gw_http_answer *ans, char (*out)[GW_PKH_MAX], size_t cap)
-{
-	json_t *v = json_loadb(ans->body, ans->len, 0, NULL);
-	json_t *list = v ? json_object_get(v, "known_keys") : NULL;
-	size_t n = 0;
-	for (size_t i = 0; json_is_array(list) && i < json_array_size(list) && n < cap; i++) {
-		const char *s = json_string_value(json_array_get(list, i));
-		struct pkh pkh;
-		if (s && strlen(s) < GW_PKH_MAX && pkh_decode(s, &pkh, NULL))
-			snprintf(out[n++], GW_PKH_MAX, "%s", s);
-	}
-	json_decref(v);
-	return n;
-}
-
 static void check_box(struct gw_boxes *b, size_t box, char (*keys)[GW_PKH_MAX], size_t nkey)
 {
 	enum gw_key_state states[GW_MAX_KEYS] = { GW_KEY_UNKNOWN };
@@ -47,8 +30,11 @@ static void check_box(struct gw_boxes *b, size_t box, char (*keys)[GW_PKH_MAX], 
 	struct err e = { 0 };
 	if (!get(b, box, "/known_keys", &ans, &e))
 		goto unreachable;
-	if (ans.status == 200)
-		nlearned = parse_known_keys(&ans, learned, GW_MAX_KEYS);
+	if (ans.status == 200 && !gw_known_keys_parse(ans.body, ans.len, learned, GW_MAX_KEYS, &nlearned, &e)) {
+		char q[ERR_MSG_MAX];
+		log_warn("event=box_known_keys box=%s reason=%s", b->box[box].url, log_str(q, sizeof(q), e.msg));
+		err_clear(&e);
+	}
 	gw_http_answer_free(&ans);
 	for (size_t k = 0; k < nkey; k++) {
 		char path[GW_PKH_MAX + 16];

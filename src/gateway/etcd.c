@@ -76,26 +76,11 @@ static bool call(struct etcd *c, const char *path, const char *body, struct gw_h
 		       last);
 }
 
-bool etcd_get(struct etcd *c, const char *key, struct etcd_kv *kv, struct err *e)
+bool etcd_swap(struct etcd *c, const char *key, int64_t seen_mod_revision, const char *value,
+	       struct etcd_swap *out, struct err *e)
 {
-	char *body = etcd_json_range_request(key, e);
-	if (!body)
-		return false;
-	struct gw_http_answer ans;
-	bool ok = call(c, "/v3/kv/range", body, &ans, e);
-	json_free_text(body);
-	if (!ok)
-		return false;
-	ok = etcd_json_parse_range(ans.body, ans.len, key, kv, e);
-	gw_http_answer_free(&ans);
-	return ok;
-}
-
-bool etcd_put_if(struct etcd *c, const char *key, int64_t seen_mod_revision, const char *value,
-		 bool *succeeded, struct err *e)
-{
-	*succeeded = false;
-	char *body = etcd_json_put_if_request(key, seen_mod_revision, value, e);
+	memset(out, 0, sizeof(*out));
+	char *body = etcd_json_swap_request(key, seen_mod_revision, value, e);
 	if (!body)
 		return false;
 	struct gw_http_answer ans;
@@ -103,7 +88,7 @@ bool etcd_put_if(struct etcd *c, const char *key, int64_t seen_mod_revision, con
 	json_free_text(body);
 	if (!ok)
 		return false;
-	ok = etcd_json_parse_txn(ans.body, ans.len, succeeded, e);
+	ok = etcd_json_parse_swap(ans.body, ans.len, key, value != NULL, out, e);
 	gw_http_answer_free(&ans);
 	return ok;
 }

@@ -1,6 +1,7 @@
 /* etcd.h - the few etcd v3 calls the gateway needs, over etcd's JSON
- * gateway (etcd_json.h) with libcurl: a linearizable get, and a put guarded
- * by the key's revision. Debian 12 packages no C gRPC client for etcd;
+ * gateway (etcd_json.h) with libcurl: one txn on one key that puts only
+ * when the key's revision is still the one seen, and otherwise answers
+ * with the key as it is now. Debian 12 packages no C gRPC client for etcd;
  * etcd 3.4 serves the same API as JSON on its client port.
  *
  * Every endpoint of the cluster is tried, the one that answered last first;
@@ -36,11 +37,11 @@ struct etcd {
 bool etcd_init(struct etcd *c, const char *urls, const struct gw_tls *tls, long timeout_ms,
 	       struct err *e);
 
-bool etcd_get(struct etcd *c, const char *key, struct etcd_kv *kv, struct err *e);
-
-/* Puts value at key if its mod_revision is still seen_mod_revision (0: if
- * the key does not exist). *succeeded false: someone wrote first. */
-bool etcd_put_if(struct etcd *c, const char *key, int64_t seen_mod_revision, const char *value,
-		 bool *succeeded, struct err *e);
+/* One swap (etcd_json.h): put value at key when its mod_revision is still
+ * seen_mod_revision (0: when the key does not exist); value NULL puts
+ * nothing and only checks. out->succeeded false: the key is not as seen,
+ * out->now says how it is. */
+bool etcd_swap(struct etcd *c, const char *key, int64_t seen_mod_revision, const char *value,
+	       struct etcd_swap *out, struct err *e);
 
 #endif

@@ -36,31 +36,30 @@ static char *dump(json_t *v, struct err *e)
 	return text;
 }
 
-char *etcd_json_range_request(const char *key, struct err *e)
+char *etcd_json_swap_request(const char *key, int64_t seen_mod_revision, const char *value,
+			     struct err *e)
 {
 	char *k = b64(key, strlen(key));
-	json_t *v = k ? json_pack("{s:s}", "key", k) : NULL;
-	free(k);
-	return dump(v, e);
-}
-
-char *etcd_json_put_if_request(const char *key, int64_t seen_mod_revision, const char *value,
-			       struct err *e)
-{
-	char *k = b64(key, strlen(key));
-	char *val = b64(value, strlen(value));
+	char *val = value ? b64(value, strlen(value)) : NULL;
 	char rev[24];
 	snprintf(rev, sizeof(rev), "%lld", (long long)seen_mod_revision);
-	json_t *cmp = NULL;
-	if (k && val)
-		cmp = seen_mod_revision > 0
-			      ? json_pack("{s:s, s:s, s:s, s:s}", "key", k, "target", "MOD",
-					  "mod_revision", rev, "result", "EQUAL")
-			      : json_pack("{s:s, s:s, s:s, s:s}", "key", k, "target", "CREATE",
-					  "create_revision", "0", "result", "EQUAL");
-	json_t *v = cmp ? json_pack("{s:[o], s:[{s:{s:s, s:s}}]}", "compare", cmp, "success",
-				    "request_put", "key", k, "value", val)
+	json_t *v = NULL;
+	if (k && (val || !value)) {
+		json_t *cmp = seen_mod_revision > 0
+				      ? json_pack("{s:s, s:s, s:s, s:s}", "key", k, "target", "MOD",
+						  "mod_revision", rev, "result", "EQUAL")
+				      : json_pack("{s:s, s:s, s:s, s:s}", "key", k, "target", "CREATE",
+						  "create_revision", "0", "result", "EQUAL");
+		v = cmp ? json_pack("{s:[o], s:[{s:{s:s}}]}", "compare", cmp, "failure", "request_range",
+				    "key", k)
 			: NULL;
+		if (v && val &&
+		    json_object_set_new(v, "success",
+					json_pack("[{s:{s:s, s:s}}]", "request_put", "key", k, "value", val)) != 0) {
+			json_decref(v);
+			v = NULL;
+		}
+	}
 	free(k);
 	free(val);
 	return dump(v, e);
@@ -103,67 +102,86 @@ static json_t *load_object(const char *text, size_t len, const char *what, struc
 	return v;
 }
 
-bool etcd_json_parse_range(const char *text, size_t len, const char *key, struct etcd_kv *kv,
-			   struct err *e)
+/* A range response (inside a txn's failure branch) for key. */
+static bool parse_range(json_t *r, const char *key, struct etcd_kv *kv, struct err *e)
 {
-	kv->found = false;
-	kv->mod_revision = 0;
-	kv->value[0] = '\0';
-	kv->value_len = 0;
-	json_t *v = load_object(text, len, "range", e);
-	if (!v)
-		return false;
-	bool ok = false;
-	json_t *kvs = json_object_get(v, "kvs");
-	if (!kvs) {
-		ok = true; /* no such key */
-		goto out;
-	}
-	if (!json_is_array(kvs) || json_array_size(kvs) != 1) {
-		err_set(e, ERR_UNAVAILABLE, "etcd range answer for %s: kvs is not one entry", key);
-		goto out;
-	}
+	json_t *kvs = json_object_get(r, "kvs");
+	if (!kvs)
+		return true; /* no such key */
+	if (!json_is_array(kvs) || json_array_size(kvs) != 1)
+		return err_set(e, ERR_UNAVAILABLE, "etcd range answer for %s: kvs is not one entry", key);
 	json_t *entry = json_array_get(kvs, 0);
 	json_t *k = json_object_get(entry, "key");
 	json_t *val = json_object_get(entry, "value");
 	char kbuf[ETCD_KEY_MAX + 1];
 	size_t klen;
 	if (!json_is_string(k) || json_string_length(k) > 2 * ETCD_KEY_MAX ||
-	    !unb64(json_string_value(k), kbuf, ETCD_KEY_MAX, &klen) || strcmp(kbuf, key) != 0) {
-		err_set(e, ERR_UNAVAILABLE, "etcd range answer for %s names another key", key);
-		goto out;
-	}
-	if (!int64_field(entry, "mod_revision", &kv->mod_revision) || kv->mod_revision <= 0) {
-		err_set(e, ERR_UNAVAILABLE, "etcd range answer for %s: no valid mod_revision", key);
-		goto out;
-	}
+	    !unb64(json_string_value(k), kbuf, ETCD_KEY_MAX, &klen) || strcmp(kbuf, key) != 0)
+		return err_set(e, ERR_UNAVAILABLE, "etcd range answer for %s names another key", key);
+	if (!int64_field(entry, "mod_revision", &kv->mod_revision) || kv->mod_revision <= 0)
+		return err_set(e, ERR_UNAVAILABLE, "etcd range answer for %s: no valid mod_revision", key);
 	if (val && (!json_is_string(val) || json_string_length(val) > 2 * ETCD_VALUE_MAX ||
-		    !unb64(json_string_value(val), kv->value, ETCD_VALUE_MAX, &kv->value_len))) {
-		err_set(e, ERR_UNAVAILABLE, "etcd range answer for %s: value is not base64 of at most %d bytes",
-			key, ETCD_VALUE_MAX);
-		goto out;
-	}
+		    !unb64(json_string_value(val), kv->value, ETCD_VALUE_MAX, &kv->value_len)))
+		return err_set(e, ERR_UNAVAILABLE,
+			       "etcd range answer for %s: value is not base64 of at most %d bytes", key,
+			       ETCD_VALUE_MAX);
 	kv->found = true;
-	ok = true;
-out:
-	json_decref(v);
-	return ok;
+	return true;
 }
 
-bool etcd_json_parse_txn(const char *text, size_t len, bool *succeeded, struct err *e)
+/* The one entry of responses, an object under name ("response_put" or
+ * "response_range"). */
+static json_t *only_response(json_t *v, const char *name)
 {
-	*succeeded = false;
+	json_t *rs = json_object_get(v, "responses");
+	if (!json_is_array(rs) || json_array_size(rs) != 1)
+		return NULL;
+	json_t *r = json_array_get(rs, 0);
+	json_t *inner = json_is_object(r) && json_object_size(r) == 1 ? json_object_get(r, name) : NULL;
+	return json_is_object(inner) ? inner : NULL;
+}
+
+bool etcd_json_parse_swap(const char *text, size_t len, const char *key, bool put,
+			  struct etcd_swap *out, struct err *e)
+{
+	memset(out, 0, sizeof(*out));
 	json_t *v = load_object(text, len, "txn", e);
 	if (!v)
 		return false;
-	bool ok = true;
+	bool ok = false;
 	json_t *s = json_object_get(v, "succeeded");
-	if (s && !json_is_boolean(s))
-		ok = err_set(e, ERR_UNAVAILABLE, "etcd txn answer: succeeded is not a boolean");
-	else if (!json_object_get(v, "header"))
-		ok = err_set(e, ERR_UNAVAILABLE, "etcd txn answer has no header");
-	else
-		*succeeded = s && json_is_true(s);
+	json_t *header = json_object_get(v, "header");
+	if (s && !json_is_boolean(s)) {
+		err_set(e, ERR_UNAVAILABLE, "etcd txn answer for %s: succeeded is not a boolean", key);
+		goto out;
+	}
+	if (!json_is_object(header) || !int64_field(header, "revision", &out->revision) ||
+	    out->revision <= 0) {
+		err_set(e, ERR_UNAVAILABLE, "etcd txn answer for %s has no header with a revision", key);
+		goto out;
+	}
+	out->succeeded = s && json_is_true(s);
+	if (out->succeeded) {
+		json_t *rs = json_object_get(v, "responses");
+		if (put ? !only_response(v, "response_put") : (rs && (!json_is_array(rs) || json_array_size(rs) != 0))) {
+			err_set(e, ERR_UNAVAILABLE, "etcd txn answer for %s: not the %s asked for", key,
+				put ? "put" : "empty success");
+			goto out;
+		}
+		ok = true;
+		goto out;
+	}
+	json_t *range = only_response(v, "response_range");
+	if (!range) {
+		err_set(e, ERR_UNAVAILABLE, "etcd txn answer for %s: the compare failed without the range asked for",
+			key);
+		goto out;
+	}
+	ok = parse_range(range, key, &out->now, e);
+	if (ok && out->now.mod_revision > out->revision)
+		ok = err_set(e, ERR_UNAVAILABLE, "etcd txn answer for %s: the key's revision is above the store's",
+			     key);
+out:
 	json_decref(v);
 	return ok;
 }

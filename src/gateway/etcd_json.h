@@ -1,7 +1,21 @@
 /* etcd_json.h - requests to and answers from etcd's v3 JSON gateway (etcd
- * 3.4: POST /v3/kv/range, /v3/kv/txn; keys and values base64; 64-bit
- * integers as JSON strings; fields at their default value omitted, so a
- * txn whose compare failed has no "succeeded" at all).
+ * 3.4: POST /v3/kv/txn; keys and values base64; 64-bit integers as JSON
+ * strings; fields at their default value omitted, so a txn whose compare
+ * failed has no "succeeded" at all, and a range that found nothing no
+ * "kvs").
+ *
+ * The one request the gateway makes is a swap on one key, a txn:
+ *   compare  mod_revision == seen (seen 0: create_revision == 0, absent)
+ *   success  put value (or nothing: a read-only txn)
+ *   failure  range of the key
+ * so a writer that lost a race gets the record that beat it in the same
+ * answer. etcd serves a read-only txn with a range that is not
+ * serializable only after a linearizable read (etcdserver/v3_server.go,
+ * EtcdServer.Txn: isTxnReadonly, isTxnSerializable, linearizableReadNotify)
+ * and a txn with a put through Raft: both need a quorum. A txn's
+ * header.revision is the store's revision after it, so after a put that
+ * succeeded it is the key's new mod_revision (etcdserver/apply.go,
+ * applierV3backend.Txn: revision + 1 when an op changed the store).
  *
  * Answers come from the network: parsed with explicit bounds, refused with
  * ERR_UNAVAILABLE and a message when they are not what etcd sends. */
@@ -24,21 +38,20 @@ struct etcd_kv {
 	size_t value_len;
 };
 
-/* {"key":"<b64>"}: a linearizable read of one key. Free with json_free_text. */
-char *etcd_json_range_request(const char *key, struct err *e);
+/* What a swap's answer says. */
+struct etcd_swap {
+	bool succeeded;   /* the compare held: the put (if any) is made */
+	int64_t revision; /* header.revision; after a put that succeeded, the key's mod_revision */
+	struct etcd_kv now; /* the compare failed: the key as it is now */
+};
 
-/* A txn that puts value at key only when the key's mod_revision is still
- * seen_mod_revision, or, when seen_mod_revision is 0, only when the key
- * does not exist (create_revision == 0). Free with json_free_text. */
-char *etcd_json_put_if_request(const char *key, int64_t seen_mod_revision, const char *value,
-			       struct err *e);
+/* The swap txn above; value NULL: no put. Free with json_free_text. */
+char *etcd_json_swap_request(const char *key, int64_t seen_mod_revision, const char *value,
+			     struct err *e);
 
-/* A range answer for key: fills *kv (found false when no kvs). */
-bool etcd_json_parse_range(const char *text, size_t len, const char *key, struct etcd_kv *kv,
-			   struct err *e);
-
-/* A txn answer: *succeeded is its "succeeded" (absent means false). */
-bool etcd_json_parse_txn(const char *text, size_t len, bool *succeeded, struct err *e);
+/* A swap's answer for key (put: whether the request carried a put). */
+bool etcd_json_parse_swap(const char *text, size_t len, const char *key, bool put,
+			  struct etcd_swap *out, struct err *e);
 
 /* An error answer's message ({"error":…} or {"message":…}), for logs;
  * "(no message)" when there is none. Writes into out. */

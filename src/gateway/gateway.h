@@ -18,6 +18,7 @@
 #include "boxes.h"
 #include "etcd.h"
 #include "metrics.h"
+#include "wm_cache.h"
 
 #define GW_PREFIX_MAX 64
 #define GW_MAX_BODY (64 * 1024)
@@ -34,6 +35,7 @@ struct gateway_config {
 struct gateway {
 	struct gateway_config config;
 	struct etcd *etcd;
+	struct gw_wm_cache *wm_cache; /* the records last seen in etcd */
 	struct gw_boxes *boxes;
 	struct gw_metrics *metrics;
 	struct auth_keys auth;  /* -A: the keys allowed */

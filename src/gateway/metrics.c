@@ -42,13 +42,15 @@ void gw_metrics_retry(struct gw_metrics *m)
 	pthread_mutex_unlock(&m->mu);
 }
 
-void gw_metrics_etcd(struct gw_metrics *m, bool ok, uint64_t ns, const char *error)
+void gw_metrics_etcd(struct gw_metrics *m, bool ok, uint64_t ns, unsigned round_trips,
+		     const char *error)
 {
 	double s = (double)ns / 1e9;
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
 	uint64_t now_ms = (uint64_t)now.tv_sec * 1000u + (uint64_t)now.tv_nsec / 1000000u;
 	pthread_mutex_lock(&m->mu);
+	m->etcd_round_trips += round_trips;
 	if (ok) {
 		size_t i = 0;
 		while (i < GW_ETCD_BUCKETS && s > etcd_bounds_s[i])
@@ -144,7 +146,7 @@ char *gw_metrics_render(struct gw_metrics *m, const struct gw_boxes_view *v, siz
 	put(&t, "# HELP tzsigner_gateway_retries_total Sign requests sent again, same bytes, to another box.\n"
 		"# TYPE tzsigner_gateway_retries_total counter\n"
 		"tzsigner_gateway_retries_total %llu\n", (unsigned long long)c.retries);
-	put(&t, "# HELP tzsigner_gateway_etcd_txn_seconds The shared watermark's read-decide-write in etcd.\n"
+	put(&t, "# HELP tzsigner_gateway_etcd_txn_seconds The shared watermark's decision in etcd, all its round trips.\n"
 		"# TYPE tzsigner_gateway_etcd_txn_seconds histogram\n");
 	uint64_t cum = 0;
 	for (int i = 0; i < GW_ETCD_BUCKETS; i++) {
@@ -159,6 +161,9 @@ char *gw_metrics_render(struct gw_metrics *m, const struct gw_boxes_view *v, siz
 	put(&t, "# HELP tzsigner_gateway_etcd_errors_total Watermark transactions etcd gave no answer to.\n"
 		"# TYPE tzsigner_gateway_etcd_errors_total counter\n"
 		"tzsigner_gateway_etcd_errors_total %llu\n", (unsigned long long)c.etcd_errors);
+	put(&t, "# HELP tzsigner_gateway_etcd_round_trips_total Swaps sent to etcd (one per decision when the cached record is current).\n"
+		"# TYPE tzsigner_gateway_etcd_round_trips_total counter\n"
+		"tzsigner_gateway_etcd_round_trips_total %llu\n", (unsigned long long)c.etcd_round_trips);
 	render_boxes(&t, v);
 	if (t.failed) {
 		free(t.buf);

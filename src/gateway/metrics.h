@@ -38,6 +38,7 @@ struct gw_metrics {
 	double etcd_sum_s;
 	double etcd_last_ms;
 	uint64_t etcd_errors;
+	uint64_t etcd_round_trips;   /* swaps sent, answered or not */
 	uint64_t etcd_last_ok_ms;    /* wall clock, 0 never */
 	uint64_t etcd_last_error_ms; /* wall clock, 0 never */
 	char etcd_last_error[200];
@@ -47,8 +48,9 @@ void gw_metrics_init(struct gw_metrics *m);
 void gw_metrics_free(struct gw_metrics *m);
 void gw_metrics_outcome(struct gw_metrics *m, enum gw_outcome o);
 void gw_metrics_retry(struct gw_metrics *m);
-/* One watermark transaction (all its reads and writes). */
-void gw_metrics_etcd(struct gw_metrics *m, bool ok, uint64_t ns, const char *error);
+/* One request's watermark decision in etcd (all its round trips). */
+void gw_metrics_etcd(struct gw_metrics *m, bool ok, uint64_t ns, unsigned round_trips,
+		     const char *error);
 
 /* Prometheus text; malloc'd, *len its length. NULL when out of memory. */
 char *gw_metrics_render(struct gw_metrics *m, const struct gw_boxes_view *v, size_t *len);

@@ -52,9 +52,10 @@ static bool record_in_etcd(const struct gw_request *r, const char *pkh, const st
 	blake2b_256(req.hash, msg, len);
 	struct gw_wm_result res;
 	uint64_t t0 = gw_monotonic_ns();
-	bool ok = gw_wm_reserve(r->gw->etcd, key, op->kind, &req, &res, e);
+	bool ok = gw_wm_reserve(r->gw->etcd, r->gw->wm_cache, key, op->kind, &req, &res, e);
 	bool answered = ok || e->kind == ERR_CONFLICT;
-	gw_metrics_etcd(r->gw->metrics, answered, gw_monotonic_ns() - t0, answered ? NULL : e->msg);
+	gw_metrics_etcd(r->gw->metrics, answered, gw_monotonic_ns() - t0, res.round_trips,
+			answered ? NULL : e->msg);
 	return ok;
 }
 

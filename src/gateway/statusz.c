@@ -55,8 +55,10 @@ static json_t *etcd_json(const struct etcd *c, const struct gw_metrics *m)
 	json_t *eps = json_array();
 	for (size_t i = 0; i < c->count; i++)
 		json_array_append_new(eps, json_string(c->endpoints[i]));
-	json_t *o = json_pack("{s:o, s:o, s:I, s:I}", "endpoints", eps, "last_ok", iso_time(m->etcd_last_ok_ms),
-			      "transactions", (json_int_t)m->etcd_count, "errors", (json_int_t)m->etcd_errors);
+	json_t *o = json_pack("{s:o, s:o, s:I, s:I, s:I}", "endpoints", eps, "last_ok",
+			      iso_time(m->etcd_last_ok_ms), "transactions", (json_int_t)m->etcd_count,
+			      "errors", (json_int_t)m->etcd_errors, "round_trips",
+			      (json_int_t)m->etcd_round_trips);
 	if (o && m->etcd_count > 0) {
 		json_object_set_new(o, "last_ms", json_real(m->etcd_last_ms));
 		json_object_set_new(o, "mean_ms", json_real(m->etcd_sum_s * 1e3 / (double)m->etcd_count));

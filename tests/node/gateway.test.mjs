@@ -93,6 +93,45 @@ describe('gateway with a 3-member etcd and two boxes', () => {
 		assert.equal(etcdGet(cluster, `/tzsigner/watermarks/${chainIdB58(chainId)}/${keys.tz1.pkh}/attestation`).includes('"level":300'), false);
 	});
 
+	test('one etcd round trip when this gateway wrote the record last; a stale record costs one more, never a wrong answer', async () => {
+		const chainId = randomChainId();
+		const k = keys.tz1;
+		const trips = async (g) => (await request(g.port, 'GET', '/statusz')).json.etcd.round_trips;
+		const att = (level, round = 0) => op({ kind: 'attestation', level, round, chainId });
+		let t0 = await trips(gw);
+		for (let level = 10; level < 20; level++) {
+			const r = await postSign(gw.port, k.pkh, att(level));
+			assert.equal(r.status, 200, r.text);
+		}
+		// The first finds the key absent as guessed; each next one compares
+		// the revision of the put before it (the txn's header.revision).
+		assert.equal((await trips(gw)) - t0, 10, 'rising levels through one gateway: not one swap each');
+		// The other replica writes level 20: this gateway's record is stale.
+		const m20 = att(20);
+		const r20 = await postSign(gw2.port, k.pkh, m20);
+		assert.equal(r20.status, 200, r20.text);
+		t0 = await trips(gw);
+		// Other bytes at 20: the swap (record 19 seen) fails and brings back 20: refused in that one round trip.
+		assertOctezError(await postSign(gw.port, k.pkh, att(20)), 409, /^attestation level 20 and round 0 already signed with different bytes/);
+		assert.equal((await trips(gw)) - t0, 1);
+		// The same bytes at 20: checked against etcd without a put (a quorum read), the same signature.
+		const again = await postSign(gw.port, k.pkh, m20);
+		assert.equal(again.status, 200, again.text);
+		assert.equal(again.json.signature, r20.json.signature);
+		assert.equal((await trips(gw)) - t0, 2);
+		// Lower: refused after a check that the record seen is still etcd's.
+		assertOctezError(await postSign(gw.port, k.pkh, att(19, 5)), 409, /not above high watermark \(20, 0\)/);
+		assert.equal((await trips(gw)) - t0, 3);
+		// The other replica moves on to 21; this one at 22 finds out and writes in two round trips.
+		assert.equal((await postSign(gw2.port, k.pkh, att(21))).status, 200);
+		const m22 = att(22);
+		const r22 = await postSign(gw.port, k.pkh, m22);
+		assert.equal(r22.status, 200, r22.text);
+		assert.equal((await trips(gw)) - t0, 5);
+		const key = `/tzsigner/watermarks/${chainIdB58(chainId)}/${k.pkh}/attestation`;
+		assert.deepEqual(JSON.parse(etcdGet(cluster, key)), { level: 22, round: 0, hash: blake2b256Hex(m22) });
+	});
+
 	test('a box that fails: the same bytes signed by the other box, the same signature (tz1 and tz4)', async () => {
 		const chainId = randomChainId();
 		for (const type of ['tz1', 'tz4']) {
@@ -162,10 +201,15 @@ describe('gateway with a 3-member etcd and two boxes', () => {
 
 	test('2 of 3 etcd members down: every consensus request 503, none reaches a box; back with the quorum', async () => {
 		const chainId = randomChainId();
+		// Signed with the quorum, so both replicas hold its record in their cache.
+		const signed = op({ kind: 'attestation', level: 1999, round: 0, chainId });
+		for (const g of [gw, gw2]) assert.equal((await postSign(g.port, keys.tz1.pkh, signed)).status, 200);
 		const before = paths.reduce((n, p) => n + p.signed.length, 0);
 		await cluster.members[1].kill();
 		await cluster.members[2].kill();
 		try {
+			// Even the same bytes again: the check of the cached record needs a quorum.
+			for (const g of [gw, gw2]) assertOctezError(await postSign(g.port, keys.tz1.pkh, signed), 503, /etcd unavailable/);
 			for (let i = 0; i < 6; i++) {
 				for (const type of ['tz1', 'tz4']) {
 					const r = await postSign(i % 2 ? gw.port : gw2.port, keys[type].pkh, op({ kind: 'attestation', level: 2000 + i, round: 0, chainId, keyType: type }));

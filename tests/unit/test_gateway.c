@@ -81,51 +81,72 @@ TEST(gateway_wm_record_must_fail)
 #define KEY "/tzsigner/watermarks/k"
 #define KEY_B64 "L3R6c2lnbmVyL3dhdGVybWFya3Mvaw=="
 
-static bool range(const char *text, struct etcd_kv *kv, struct err *e)
+/* A swap answer whose compare failed, its range carrying kvs_json. */
+#define FAILED(kvs_json) \
+	"{\"header\":{\"revision\":\"9\"},\"responses\":[{\"response_range\":{\"header\":{\"revision\":\"9\"}" kvs_json "}}]}"
+#define ENTRY(rev, value) \
+	",\"kvs\":[{\"key\":\"" KEY_B64 "\",\"create_revision\":\"5\",\"mod_revision\":\"" rev "\",\"version\":\"2\"," \
+	"\"value\":" value "}],\"count\":\"1\""
+
+static bool swap(const char *text, bool put, struct etcd_swap *s, struct err *e)
 {
-	return etcd_json_parse_range(text, strlen(text), KEY, kv, e);
+	return etcd_json_parse_swap(text, strlen(text), KEY, put, s, e);
 }
 
-TEST(gateway_etcd_range_answers)
+/* The answers etcd 3.4.23 gave to these swaps (captured with curl). */
+TEST(gateway_etcd_swap_answers)
 {
-	struct etcd_kv kv;
+	struct etcd_swap s;
 	struct err e = { 0 };
-	CHECK(range("{\"header\":{\"revision\":\"7\"}}", &kv, &e));
-	CHECK(!kv.found);
-	CHECK(range("{\"header\":{\"revision\":\"7\"},\"kvs\":[{\"key\":\"" KEY_B64 "\",\"create_revision\":\"5\","
-		    "\"mod_revision\":\"7\",\"version\":\"2\",\"value\":\"eyJhIjoxfQ==\"}],\"count\":\"1\"}",
-		    &kv, &e));
-	CHECK(kv.found && kv.mod_revision == 7 && kv.value_len == 7);
-	CHECK_STR(kv.value, "{\"a\":1}");
-	static const char *const bad[] = {
-		"not json",
-		"[]",
-		"{\"kvs\":{}}",
-		"{\"kvs\":[]}",
-		"{\"kvs\":[{\"key\":\"" KEY_B64 "\",\"mod_revision\":\"7\"},{\"key\":\"" KEY_B64 "\",\"mod_revision\":\"7\"}]}",
-		"{\"kvs\":[{\"key\":\"b3RoZXI=\",\"mod_revision\":\"7\",\"value\":\"eA==\"}]}",
-		"{\"kvs\":[{\"key\":\"" KEY_B64 "\",\"value\":\"eA==\"}]}",
-		"{\"kvs\":[{\"key\":\"" KEY_B64 "\",\"mod_revision\":\"-7\",\"value\":\"eA==\"}]}",
-		"{\"kvs\":[{\"key\":\"" KEY_B64 "\",\"mod_revision\":\"7x\",\"value\":\"eA==\"}]}",
-		"{\"kvs\":[{\"key\":\"" KEY_B64 "\",\"mod_revision\":\"7\",\"value\":\"!!!\"}]}",
-		"{\"kvs\":[{\"key\":\"" KEY_B64 "\",\"mod_revision\":\"7\",\"value\":5}]}",
+	CHECK(swap("{\"header\":{\"cluster_id\":\"15118495548433857066\",\"member_id\":\"1366\",\"revision\":\"3\","
+		   "\"raft_term\":\"2\"},\"succeeded\":true,\"responses\":[{\"response_put\":{\"header\":{\"revision\":\"3\"}}}]}",
+		   true, &s, &e));
+	CHECK(s.succeeded && s.revision == 3 && !s.now.found);
+	CHECK(swap("{\"header\":{\"revision\":\"2\"},\"succeeded\":true}", false, &s, &e));
+	CHECK(s.succeeded && s.revision == 2);
+	CHECK(swap(FAILED(""), true, &s, &e)); /* the key is absent */
+	CHECK(!s.succeeded && !s.now.found && s.revision == 9);
+	CHECK(swap(FAILED(ENTRY("7", "\"eyJhIjoxfQ==\"")), false, &s, &e));
+	CHECK(!s.succeeded && s.now.found && s.now.mod_revision == 7 && s.now.value_len == 7);
+	CHECK_STR(s.now.value, "{\"a\":1}");
+}
+
+TEST(gateway_etcd_swap_answers_must_fail)
+{
+	static const struct {
+		bool put;
+		const char *text;
+	} bad[] = {
+		{ true, "not json" },
+		{ true, "[]" },
+		{ true, "{\"succeeded\":true,\"responses\":[{\"response_put\":{}}]}" },           /* no header */
+		{ true, "{\"header\":{},\"succeeded\":true,\"responses\":[{\"response_put\":{}}]}" }, /* no revision */
+		{ true, "{\"header\":{\"revision\":\"-3\"},\"succeeded\":true,\"responses\":[{\"response_put\":{}}]}" },
+		{ true, "{\"header\":{\"revision\":\"3\"},\"succeeded\":1,\"responses\":[{\"response_put\":{}}]}" },
+		{ true, "{\"header\":{\"revision\":\"3\"},\"succeeded\":true}" },                   /* the put is missing */
+		{ true, "{\"header\":{\"revision\":\"3\"},\"succeeded\":true,\"responses\":[{\"response_range\":{}}]}" },
+		{ false, "{\"header\":{\"revision\":\"3\"},\"succeeded\":true,\"responses\":[{\"response_put\":{}}]}" },
+		{ true, "{\"header\":{\"revision\":\"9\"}}" },                                     /* failed, no range */
+		{ true, "{\"header\":{\"revision\":\"9\"},\"responses\":[{\"response_range\":{}},{\"response_range\":{}}]}" },
+		{ true, "{\"header\":{\"revision\":\"9\"},\"responses\":[{\"response_range\":{},\"response_put\":{}}]}" },
+		{ true, FAILED(",\"kvs\":{}") },
+		{ true, FAILED(",\"kvs\":[]") },
+		{ true, FAILED(",\"kvs\":[{\"key\":\"b3RoZXI=\",\"mod_revision\":\"7\",\"value\":\"eA==\"}]") },
+		{ true, FAILED(",\"kvs\":[{\"key\":\"" KEY_B64 "\",\"value\":\"eA==\"}]") },
+		{ true, FAILED(ENTRY("-7", "\"eA==\"")) },
+		{ true, FAILED(ENTRY("7x", "\"eA==\"")) },
+		{ true, FAILED(ENTRY("10", "\"eA==\"")) }, /* above the store's revision 9 */
+		{ true, FAILED(ENTRY("7", "\"!!!\"")) },
+		{ true, FAILED(ENTRY("7", "5")) },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		err_clear(&e);
-		CHECK(!range(bad[i], &kv, &e));
-		CHECK(e.kind == ERR_UNAVAILABLE);
+		struct etcd_swap s;
+		struct err e = { 0 };
+		bool parsed = swap(bad[i].text, bad[i].put, &s, &e);
+		if (parsed || e.kind != ERR_UNAVAILABLE)
+			fprintf(stderr, "  bad answer %zu accepted: %s\n", i, bad[i].text);
+		CHECK(!parsed && e.kind == ERR_UNAVAILABLE);
 	}
-}
-
-TEST(gateway_etcd_txn_answers)
-{
-	bool ok;
-	const char *yes = "{\"header\":{\"revision\":\"8\"},\"succeeded\":true,\"responses\":[{\"response_put\":{}}]}";
-	const char *no = "{\"header\":{\"revision\":\"8\"}}"; /* false is omitted */
-	CHECK(etcd_json_parse_txn(yes, strlen(yes), &ok, NULL) && ok);
-	CHECK(etcd_json_parse_txn(no, strlen(no), &ok, NULL) && !ok);
-	CHECK(!etcd_json_parse_txn("{\"succeeded\":true}", 18, &ok, NULL) && !ok);
-	CHECK(!etcd_json_parse_txn("{\"header\":{},\"succeeded\":1}", 27, &ok, NULL) && !ok);
 	char msg[64];
 	const char *err = "{\"error\":\"etcdserver: request timed out\",\"code\":14}";
 	etcd_json_error_message(err, strlen(err), msg, sizeof(msg));
@@ -134,17 +155,18 @@ TEST(gateway_etcd_txn_answers)
 
 TEST(gateway_etcd_requests)
 {
-	char *create = etcd_json_put_if_request(KEY, 0, "{}", NULL);
-	char *update = etcd_json_put_if_request(KEY, 42, "{}", NULL);
-	char *get = etcd_json_range_request(KEY, NULL);
-	CHECK(create && update && get);
+	char *create = etcd_json_swap_request(KEY, 0, "{}", NULL);
+	char *update = etcd_json_swap_request(KEY, 42, "{}", NULL);
+	char *check = etcd_json_swap_request(KEY, 42, NULL, NULL);
+	CHECK(create && update && check);
 	CHECK(strstr(create, "\"target\":\"CREATE\"") && strstr(create, "\"create_revision\":\"0\""));
 	CHECK(strstr(update, "\"target\":\"MOD\"") && strstr(update, "\"mod_revision\":\"42\""));
-	CHECK(strstr(update, "\"request_put\":{\"key\":\"" KEY_B64 "\",\"value\":\"e30=\"}"));
-	CHECK_STR(get, "{\"key\":\"" KEY_B64 "\"}");
+	CHECK(strstr(update, "\"success\":[{\"request_put\":{\"key\":\"" KEY_B64 "\",\"value\":\"e30=\"}}]"));
+	CHECK(strstr(update, "\"failure\":[{\"request_range\":{\"key\":\"" KEY_B64 "\"}}]"));
+	CHECK(!strstr(check, "success") && strstr(check, "\"failure\":[{\"request_range\":{\"key\":\"" KEY_B64 "\"}}]"));
 	json_free_text(create);
 	json_free_text(update);
-	json_free_text(get);
+	json_free_text(check);
 }
 
 TEST(gateway_box_order)
