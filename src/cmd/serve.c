@@ -383,7 +383,8 @@ int cmd_serve(int argc, char **argv)
 	if (!passdir && !passfile)
 		passdir = getenv("CREDENTIALS_DIRECTORY"); /* systemd's LoadCredential= */
 	struct vault_unlock unlock = { .allow_prompt = passfile == NULL && passdir == NULL,
-				       .passphrase_file = passfile, .passphrase_dir = passdir };
+				       .passphrase_file = passfile, .passphrase_dir = passdir,
+				       .hold_dir_lock = true };
 	if (passfile) {
 		if (!passphrase_from_file(&pass, passfile, &e))
 			return cmd_fail("serve", &e);
