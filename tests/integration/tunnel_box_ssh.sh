@@ -6,7 +6,9 @@
 # in a network namespace where nothing listens on port 22:
 #   - target 127.0.0.1:22: the tunnel is up (the signer is reachable through
 #     P) and its state file says box_ssh "not_listening", its log
-#     event=box_ssh_not_listening naming the target and the endpoint's port;
+#     event=box_ssh_not_listening naming the target and the endpoint's port,
+#     and `tzsigner status` (text and --json) of a signer reading that state
+#     file says "box sshd not listening";
 #   - target a port where an sshd listens (the endpoint's own, here): box_ssh
 #     "ok", no warning.
 . "$(dirname "$0")/forwarder_lib.sh"
@@ -44,6 +46,18 @@ grep -q '"box_ssh":"not_listening"' "$FL_TMP/nossh.json" || fl_fail "state file:
 grep -q 'event=box_ssh_not_listening target=127.0.0.1:22 endpoint_port=8001 .*port 8001 leads nowhere' "$FL_TMP/nossh.log" ||
 	fl_fail "no warning: $(grep -E 'box_ssh|tunnel_up' "$FL_TMP/nossh.log")"
 grep -q 'event=state state=up .*box_ssh=not_listening' "$FL_TMP/nossh.log" || fl_fail "the state line lacks box_ssh"
+
+fl_log "tzsigner status, from a signer watching that state file, says so"
+"$TZSIGNER" keys gen watcher --type tz1 -d "$FL_TMP/watcher" >/dev/null 2>"$FL_TMP/keys-watcher.log" ||
+	fl_fail "keys gen: $(cat "$FL_TMP/keys-watcher.log")"
+ip netns exec "$FL_NS" "$TZSIGNER" serve -d "$FL_TMP/watcher" -a 127.0.0.1 -p 16011 \
+	--tunnel-state "$FL_TMP/nossh.json" 2>"$FL_TMP/watcher.log" &
+FL_PIDS+=($!)
+status_says() { fl_in "$TZSIGNER" status --url 127.0.0.1:16011 >"$FL_TMP/status.txt" 2>&1; grep -q "$1" "$FL_TMP/status.txt"; }
+fl_wait 20 status_says '^tunnel: *up, 0 reconnects; box sshd not listening' ||
+	fl_fail "status: $(cat "$FL_TMP/status.txt")"
+fl_in "$TZSIGNER" status --url 127.0.0.1:16011 --json >"$FL_TMP/status.json" 2>&1 || true
+grep -q '"box_ssh": *"not_listening"' "$FL_TMP/status.json" || fl_fail "status --json: $(cat "$FL_TMP/status.json")"
 stop_tunnel
 
 fl_log "an sshd listens on the target: box_ssh ok"
@@ -52,5 +66,5 @@ grep -q '"box_ssh":"ok"' "$FL_TMP/ssh.json" || fl_fail "state file: $(cat "$FL_T
 ! grep -q 'box_ssh_not_listening' "$FL_TMP/ssh.log" || fl_fail "warned although sshd listens"
 stop_tunnel
 fl_forwarder_stop TERM || fl_fail "forwarder exited non-zero after SIGTERM"
-fl_sanitizer_check "$FL_TMP/forwarder.log" "$FL_TMP/nossh.log" "$FL_TMP/ssh.log"
+fl_sanitizer_check "$FL_TMP/forwarder.log" "$FL_TMP/nossh.log" "$FL_TMP/ssh.log" "$FL_TMP/status.txt"
 fl_log "ok"
