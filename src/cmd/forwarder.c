@@ -84,6 +84,8 @@ static const char usage[] =
 	"      --log-level LEVEL          error, warn, info (default) or debug\n"
 	"\n"
 	"render --k8s only:\n"
+	"      --k8s                      render: the Kubernetes objects instead of the sshd\n"
+	"                                 files; check: also that every box names its bakers\n"
 	"      --namespace NS             put the objects in this namespace\n"
 	"      --image IMAGE              the forwarder image (default tzsigner-forwarder:latest)\n"
 	"      --lb-port PORT             the LoadBalancer's SSH port (default 22)\n"
