@@ -65,6 +65,11 @@ bool dir_check_trusted(const char *dir, struct err *e);
  * nothing in it can be deleted to release the lock). ERR_UNAVAILABLE with
  * the holder's PID when another process holds it. */
 bool dir_lock_exclusive(const char *dir, int *fd, struct err *e);
+/* Takes dir's lock as dir_lock_exclusive does and keeps it until the process
+ * exits (a signer takes it before it asks for any passphrase). Later
+ * dir_lock_exclusive calls on dir in this process share it instead of being
+ * refused by it. */
+bool dir_lock_hold(const char *dir, struct err *e);
 
 /* Creates dir with the given mode if missing; refuses a non-directory. */
 bool dir_ensure(const char *path, mode_t mode, struct err *e);

@@ -36,6 +36,12 @@ const char *cmd_default_base_dir(char *buf, size_t cap);
 /* Whether the base directory exists; if not, says so (and what to do). */
 bool cmd_base_dir_present(const char *cmd, const char *dir);
 
+struct octez_entry;
+/* An octez alias's public key and hash, each into a buffer of B58_MAX bytes
+ * ("-" when unknown): from the public files, or derived from an unencrypted
+ * secret when those lack it (keys.c). */
+void cmd_key_public(const struct octez_entry *ent, char *pk, char *pkh);
+
 /* Prints "tzsigner CMD: message" to stderr and returns EXIT_FAILURE. */
 int cmd_fail(const char *cmd, const struct err *e);
 

@@ -22,7 +22,8 @@ static const char usage[] =
 	"\n"
 	"The cloud endpoint: one OpenSSH sshd serving several signer boxes. Each box is\n"
 	"a line `NAME PORT SSH_PUBLIC_KEY` of the signers file; it may listen on its\n"
-	"port P (its signer) and P+1000 (its own sshd) and nothing else.\n"
+	"port P (its signer) and P+1000 (its own sshd), and on Q with socket=Q, and\n"
+	"nothing else.\n"
 	"\n"
 	"  status   every box at a glance, from a running forwarder's exporter\n"
 	"  render   write DIR/sshd_config, DIR/authorized_keys and the host key files\n"
@@ -35,8 +36,12 @@ static const char usage[] =
 	"           and metrics ports; with --k8s, that every box names its bakers),\n"
 	"           print OK or the first error\n"
 	"\n"
-	"  -s, --signers FILE             the boxes: NAME PORT [statusz=PKH]\n"
-	"                                 [bakers=NAMESPACE:LABEL=VALUE,...] SSH_PUBLIC_KEY\n"
+	"  -s, --signers FILE             the boxes, one a line: NAME PORT [socket=Q]\n"
+	"                                 [statusz=PKH] [bakers=NAMESPACE:LABEL=VALUE,...]\n"
+	"                                 SSH_PUBLIC_KEY; socket=Q also lets the box listen\n"
+	"                                 on Q, its octez socket protocol (tunnel\n"
+	"                                 --socket-remote-port Q; in Kubernetes a port\n"
+	"                                 \"socket\" of its Service: tcp://tzsigner-NAME:Q)\n"
 	"  -k, --host-key FILE            the endpoint's OpenSSH private host key (unencrypted);\n"
 	"                                 keep it: a rebuilt endpoint with it is the same host\n"
 	"  -o, --out DIR                  where rendered files go (created 0755; it and its\n"
@@ -48,9 +53,9 @@ static const char usage[] =
 	"                                 user running the forwarder, which it must be)\n"
 	"      --forward-bind MODE        loopback (default): forwarded ports listen on\n"
 	"                                 127.0.0.1 only; signer (Kubernetes, where Services\n"
-	"                                 reach the pod's IP): a box's P on 0.0.0.0 (the box\n"
-	"                                 asks for it: tunnel remote-bind 0.0.0.0), its P+1000\n"
-	"                                 on loopback only; any: both on every address\n"
+	"                                 reach the pod's IP): a box's P and Q on 0.0.0.0 (the\n"
+	"                                 box asks for it: tunnel remote-bind 0.0.0.0), its\n"
+	"                                 P+1000 on loopback only; any: all on every address\n"
 	"      --permit-self-probe        let each box open a local forward to its own P (the\n"
 	"                                 tunnel's probe-interval); otherwise remote only\n"
 	"      --alive-interval SEC       ClientAliveInterval and TCP keepalive (default 5)\n"
@@ -79,6 +84,8 @@ static const char usage[] =
 	"      --log-level LEVEL          error, warn, info (default) or debug\n"
 	"\n"
 	"render --k8s only:\n"
+	"      --k8s                      render: the Kubernetes objects instead of the sshd\n"
+	"                                 files; check: also that every box names its bakers\n"
 	"      --namespace NS             put the objects in this namespace\n"
 	"      --image IMAGE              the forwarder image (default tzsigner-forwarder:latest)\n"
 	"      --lb-port PORT             the LoadBalancer's SSH port (default 22)\n"
@@ -151,6 +158,16 @@ static int bad_value(const char *opt, const char *value, const char *want)
 	return EXIT_USAGE;
 }
 
+/* A box's socket port as check prints it ("-": none); static storage. */
+static const char *socket_port_text(const struct signer *b)
+{
+	static char buf[8];
+	if (!b->socket_port)
+		return "-";
+	snprintf(buf, sizeof(buf), "%u", (unsigned)b->socket_port);
+	return buf;
+}
+
 static int do_check(const struct fwd_run_opts *o, const struct k8s_opts *k, bool k8s)
 {
 	struct signers s;
@@ -167,9 +184,10 @@ static int do_check(const struct fwd_run_opts *o, const struct k8s_opts *k, bool
 	}
 	printf("%s: %zu box%s OK\n", signers, s.n, s.n == 1 ? "" : "es");
 	for (size_t i = 0; i < s.n; i++)
-		printf("  %-20s P=%-5u sshd=%-5u %s %s bakers=%u\n", s.v[i].name, (unsigned)s.v[i].port,
-		       (unsigned)s.v[i].port + SIGNER_PORT_OFFSET, sshkey_type_name(s.v[i].key.type),
-		       s.v[i].key.fingerprint, s.v[i].n_bakers);
+		printf("  %-20s P=%-5u sshd=%-5u socket=%-5s %s %s bakers=%u\n", s.v[i].name,
+		       (unsigned)s.v[i].port, (unsigned)s.v[i].port + SIGNER_PORT_OFFSET,
+		       socket_port_text(&s.v[i]), sshkey_type_name(s.v[i].key.type), s.v[i].key.fingerprint,
+		       s.v[i].n_bakers);
 	signers_free(&s);
 	return EXIT_SUCCESS;
 }

@@ -243,8 +243,7 @@ static const char *storage_of_uri(const char *uri)
 
 /* Public key and hash of an entry: from the public files, or derived from
  * an unencrypted secret when those are missing. */
-static void entry_public(const struct octez_entry *ent, char pk[static B58_MAX],
-			 char pkh[static B58_MAX])
+void cmd_key_public(const struct octez_entry *ent, char *pk, char *pkh)
 {
 	snprintf(pk, B58_MAX, "%.150s", ent->public_key[0] ? ent->public_key : "-");
 	snprintf(pkh, B58_MAX, "%.60s", ent->pkh[0] ? ent->pkh : "-");
@@ -274,7 +273,7 @@ static int keys_list(const struct keys_opts *o)
 		return cmd_fail("keys list", &e);
 	for (size_t i = 0; i < d.count; i++) {
 		char pk[B58_MAX], pkh[B58_MAX];
-		entry_public(&d.entries[i], pk, pkh);
+		cmd_key_public(&d.entries[i], pk, pkh);
 		printf("%s %s %s %s\n", d.entries[i].name, pkh, pk, storage_of_uri(d.entries[i].secret_uri));
 	}
 	octez_dir_free(&d);
@@ -290,7 +289,7 @@ static int keys_show(const struct keys_opts *o, const char *which)
 	int rc = EXIT_FAILURE;
 	for (size_t i = 0; i < d.count; i++) {
 		char pk[B58_MAX], pkh[B58_MAX];
-		entry_public(&d.entries[i], pk, pkh);
+		cmd_key_public(&d.entries[i], pk, pkh);
 		if (strcmp(d.entries[i].name, which) != 0 && strcmp(pkh, which) != 0)
 			continue;
 		printf("name: %s\npkh: %s\npublic_key: %s\nstorage: %s\n", d.entries[i].name, pkh, pk,
@@ -313,7 +312,7 @@ static int keys_remove(const struct keys_opts *o, const char *name)
 		return cmd_fail("keys remove", &e);
 	const struct octez_entry *ent = octez_dir_find(&d, name);
 	if (ent)
-		entry_public(ent, pk, pkh);
+		cmd_key_public(ent, pk, pkh);
 	octez_dir_free(&d);
 	if (!octez_dir_remove(o->dir, name, &e))
 		return cmd_fail("keys remove", &e);

@@ -19,7 +19,9 @@ static bool open_keys(struct serve_state *st, struct err *e)
 	if (!passdir && !o->passfile)
 		passdir = getenv("CREDENTIALS_DIRECTORY"); /* systemd's LoadCredential= */
 	struct vault_unlock unlock = { .allow_prompt = o->passfile == NULL && passdir == NULL,
-				       .passphrase_file = o->passfile, .passphrase_dir = passdir };
+				       .passphrase_file = o->passfile, .passphrase_dir = passdir,
+				       /* the base dir's lock before any prompt (issue 16) */
+				       .hold_dir_lock = true };
 	if (o->passfile) {
 		if (!passphrase_from_file(&pass, o->passfile, e))
 			return false;

@@ -195,7 +195,10 @@ static void print_system(const json_t *sys)
 	if (json_is_object(t) && json_object_get(t, "error"))
 		printf("%s: %s\n", str(t, "state", "?"), str(t, "error", ""));
 	else if (json_is_object(t))
-		printf("%s, %lld reconnects\n", str(t, "state", "?"), num(t, "reconnects"));
+		printf("%s, %lld reconnects%s\n", str(t, "state", "?"), num(t, "reconnects"),
+		       strcmp(str(t, "box_ssh", ""), "not_listening") == 0
+			       ? "; box sshd not listening: the endpoint's P+1000 leads nowhere"
+			       : "");
 	else
 		printf("not watched (serve --tunnel-state)\n");
 }

@@ -9,14 +9,16 @@
 #include "../base/parse.h"
 #include "../crypto/sign.h"
 #include "../guard/wm_store.h"
+#include "../tezos/base58.h"
+#include "../vault/octez_dir.h"
 #include "cmd.h"
 
 static const char usage[] =
 	"usage: tzsigner watermarks list [-d DIR]\n"
 	"       tzsigner watermarks export [-d DIR] > FILE\n"
 	"       tzsigner watermarks import FILE [-d DIR]\n"
-	"       tzsigner watermarks set --chain CHAIN --key PKH --kind KIND --level N [--round R]\n"
-	"                               [--force] [-d DIR]\n"
+	"       tzsigner watermarks set --chain CHAIN --key PKH|NAME --kind KIND --level N\n"
+	"                               [--round R] [--force] [-d DIR]\n"
 	"\n"
 	"High watermarks: per chain, key and kind (block, preattestation, attestation),\n"
 	"the (level, round) at or below which nothing new is signed. `list` shows the\n"
@@ -31,7 +33,16 @@ static const char usage[] =
 	"would cost (at most the window W, see `serve --reserve-ahead`).\n"
 	"\n"
 	"  -d, --base-dir DIR   key directory (default ~/.tzsigner)\n"
-	"      --round R        omit to take the whole level\n";
+	"\n"
+	"set:\n"
+	"      --chain CHAIN    the chain id, base58 (NetXdQprcVkpaWU for mainnet)\n"
+	"      --key PKH|NAME   the key: its hash (tz1…, tz2…, tz3…, tz4…) or its name in\n"
+	"                       the base directory (keys list)\n"
+	"      --kind KIND      block, preattestation or attestation\n"
+	"      --level N        the level (0 to 2^32-2)\n"
+	"      --round R        the round; omit to take the whole level\n"
+	"      --force          allow lowering the watermark\n"
+	"  -h, --help           this text\n";
 
 enum { OPT_CHAIN = 256, OPT_KEY, OPT_KIND, OPT_LEVEL, OPT_ROUND, OPT_FORCE };
 
@@ -137,6 +148,32 @@ static bool parse_u32(const char *s, uint32_t *out)
 	return true;
 }
 
+/* --key: a key hash, else the name of a key in dir. */
+static bool key_by_name_or_hash(const char *dir, const char *key, struct pkh *pkh, struct err *e)
+{
+	if (pkh_decode(key, pkh, NULL))
+		return true;
+	struct octez_dir d;
+	if (!octez_dir_load(dir, &d, e))
+		return err_wrap(e, "--key '%.64s' is not a key hash; looking it up as a name", key);
+	const struct octez_entry *ent = octez_dir_find(&d, key);
+	char pk[B58_MAX], text[B58_MAX] = "-";
+	if (ent)
+		cmd_key_public(ent, pk, text);
+	octez_dir_free(&d);
+	if (!ent)
+		return err_set(e, ERR_NOT_FOUND,
+			       "--key '%.64s' is neither a key hash (tz1…, tz2…, tz3…, tz4…) nor the name of a "
+			       "key in %s (tzsigner keys list -d %s)",
+			       key, dir, dir);
+	if (!pkh_decode(text, pkh, NULL))
+		return err_set(e, ERR_NOT_FOUND,
+			       "key '%.64s' in %s has no known hash (an encrypted key without its "
+			       "public_key_hashs entry): give its hash instead",
+			       key, dir);
+	return true;
+}
+
 int cmd_watermarks(int argc, char **argv)
 {
 	char dirbuf[4096];
@@ -179,7 +216,7 @@ int cmd_watermarks(int argc, char **argv)
 		fprintf(stderr, "tzsigner watermarks set: --chain, --key, --kind and --level are required\n");
 		return EXIT_USAGE;
 	}
-	if (!chain_id_decode(chain, chain_id, &e) || !pkh_decode(key, &pkh, &e))
+	if (!chain_id_decode(chain, chain_id, &e) || !key_by_name_or_hash(dir, key, &pkh, &e))
 		return cmd_fail("watermarks set", &e);
 	if (!op_kind_parse(kind, &k)) {
 		fprintf(stderr, "tzsigner watermarks set: kind '%s' is not block, preattestation or attestation\n", kind);

@@ -37,12 +37,14 @@ bool k8s_opts_check(const struct k8s_opts *o, const struct signers *s, struct er
 		      strchr("._-/:@", *p)))
 			return err_set(e, ERR_MALFORMED, "image '%.64s': unexpected character '%c'", o->image, *p);
 	uint16_t own[2] = { o->ssh_port, o->metrics_port };
-	for (size_t k = 0; k < 2; k++)
-		for (size_t i = 0; i < s->n; i++)
-			if (own[k] == s->v[i].port || own[k] == s->v[i].port + SIGNER_PORT_OFFSET)
-				return err_set(e, ERR_MALFORMED, "the %s port %u is also box '%s''s port (line %u)",
-					       k == 0 ? "SSH" : "metrics", (unsigned)own[k], s->v[i].name,
-					       s->v[i].line);
+	for (size_t k = 0; k < 2; k++) {
+		const char *role = NULL;
+		int i = signers_find_port(s, own[k], &role);
+		if (i >= 0)
+			return err_set(e, ERR_MALFORMED, "the %s port %u is also box '%s''s %s (line %u)",
+				       k == 0 ? "SSH" : "metrics", (unsigned)own[k], s->v[i].name, role,
+				       s->v[i].line);
+	}
 	if (o->ssh_port == o->metrics_port)
 		return err_set(e, ERR_MALFORMED, "the SSH and metrics ports are both %u", (unsigned)o->ssh_port);
 	int nb = signers_find_without_bakers(s);
@@ -273,8 +275,11 @@ static void services(struct strbuf *b, const struct k8s_opts *o, const struct si
 		const struct signer *x = &s->v[i];
 		char name[80], comment[200];
 		snprintf(name, sizeof(name), "tzsigner-%s", x->name);
-		snprintf(comment, sizeof(comment), "Box %s: a baker signs with http://%s:%u", x->name, name,
-			 (unsigned)x->port);
+		int cl = snprintf(comment, sizeof(comment), "Box %s: a baker signs with http://%s:%u", x->name,
+				  name, (unsigned)x->port);
+		if (x->socket_port && cl > 0 && (size_t)cl < sizeof(comment))
+			snprintf(comment + cl, sizeof(comment) - (size_t)cl, "\n# or tcp://%s:%u/PKH (octez's socket protocol)",
+				 name, (unsigned)x->socket_port);
 		service_head(b, o, name, "box-signer", x->name, comment);
 		sb_printf(b, "  annotations:\n");
 		k8s_kv(b, 4, "tzsigner.io/ssh-key-fingerprint", x->key.fingerprint);
@@ -285,6 +290,10 @@ static void services(struct strbuf *b, const struct k8s_opts *o, const struct si
 		sb_printf(b, "  ports:\n    - name: \"signer\"\n      port: %u\n      targetPort: %u\n"
 			     "      protocol: \"TCP\"\n",
 			  (unsigned)x->port, (unsigned)x->port);
+		if (x->socket_port)
+			sb_printf(b, "    - name: \"socket\"\n      port: %u\n      targetPort: %u\n"
+				     "      protocol: \"TCP\"\n",
+				  (unsigned)x->socket_port, (unsigned)x->socket_port);
 	}
 }
 

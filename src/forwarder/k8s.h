@@ -8,12 +8,13 @@
  *                       from the Secret, signers from the ConfigMap
  *   services.yaml       LoadBalancer tzsigner-forwarder-ssh (port 22),
  *                       ClusterIP tzsigner-forwarder-metrics, and one ClusterIP
- *                       Service tzsigner-NAME per box on its port P
+ *                       Service tzsigner-NAME per box on its port P (and its
+ *                       socket port Q, "socket", when the signers file gives one)
  *   monitoring.yaml     ServiceMonitors (the exporter; each box's own
  *                       /metrics through its tunnel) and a PrometheusRule
  *   networkpolicy.yaml  SSH from anywhere, the exporter from the cluster, and
- *                       per box its P from the pods the signers file names as
- *                       its bakers (bakers=…); never P + 1000, which listens
+ *                       per box its P (and Q) from the pods the signers file
+ *                       names as its bakers (bakers=…); never P + 1000, which listens
  *                       on the pod's loopback only (--forward-bind signer:
  *                       for kubectl port-forward)
  *   secret.yaml         the host key Secret, only with with_secret (mode 0600)

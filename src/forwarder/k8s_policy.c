@@ -4,8 +4,9 @@
  *   tzsigner-forwarder  SSH from anywhere (the boxes come through the
  *                       LoadBalancer; from its source ranges if given), the
  *                       exporter from the cluster
- *   tzsigner-NAME       box NAME's P from the pods its signers-file line names
- *                       (bakers=NAMESPACE:LABELS), and from --monitoring-from
+ *   tzsigner-NAME       box NAME's P (and its socket port, socket=Q) from the
+ *                       pods its signers-file line names (bakers=NAMESPACE:LABELS),
+ *                       and from --monitoring-from
  *
  * No policy names a box's P + 1000: the box's sshd is bound on the pod's
  * loopback only (--forward-bind signer), where `kubectl port-forward`
@@ -55,10 +56,13 @@ void k8s_networkpolicies(struct strbuf *b, const struct k8s_opts *o, const struc
 		  (unsigned)o->metrics_port);
 	for (size_t i = 0; i < s->n; i++) {
 		const struct signer *x = &s->v[i];
-		char name[80], comment[160];
+		char name[80], comment[240];
 		snprintf(name, sizeof(name), "tzsigner-%s", x->name);
-		snprintf(comment, sizeof(comment), "Box %s: only its bakers%s reach its signer port %u.", x->name,
-			 k->n_monitoring ? " (and the monitoring)" : "", (unsigned)x->port);
+		char sock[40] = "";
+		if (x->socket_port)
+			snprintf(sock, sizeof(sock), " and its socket port %u", (unsigned)x->socket_port);
+		snprintf(comment, sizeof(comment), "Box %s: only its bakers%s reach its signer port %u%s.", x->name,
+			 k->n_monitoring ? " (and the monitoring)" : "", (unsigned)x->port, sock);
 		head(b, o, name, "box-signer", x->name, comment);
 		if (!x->n_bakers && !k->n_monitoring) {
 			/* (k8s_opts_check refuses this; an empty `from` would admit everyone) */
@@ -71,5 +75,7 @@ void k8s_networkpolicies(struct strbuf *b, const struct k8s_opts *o, const struc
 		for (size_t j = 0; j < k->n_monitoring; j++)
 			peer(b, &k->monitoring[j]);
 		sb_printf(b, "      ports:\n        - port: %u\n          protocol: \"TCP\"\n", (unsigned)x->port);
+		if (x->socket_port)
+			sb_printf(b, "        - port: %u\n          protocol: \"TCP\"\n", (unsigned)x->socket_port);
 	}
 }

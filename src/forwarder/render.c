@@ -50,19 +50,35 @@ static const char *gateway_ports(const struct fwd_render_opts *o)
 	return "no";
 }
 
-/* What a box may listen on for P (or P+1000 when ssh_port): with
- * FWD_BIND_SIGNER, P only as 0.0.0.0:P and P+1000 only on loopback; else
- * the port alone (sshd then takes "localhost", which every -R without an
- * address asks for, and GatewayPorts decides the address). */
-static const char *listen_spec(const struct fwd_render_opts *o, unsigned P, bool ssh_port, char *buf,
+/* What a box may listen on for one of its ports: with FWD_BIND_SIGNER, P and
+ * the socket port only as 0.0.0.0:PORT and P+1000 (sshd) only on loopback;
+ * else the port alone (sshd then takes "localhost", which every -R without
+ * an address asks for, and GatewayPorts decides the address). */
+static const char *listen_spec(const struct fwd_render_opts *o, unsigned port, bool box_sshd, char *buf,
 			       size_t cap)
 {
-	unsigned port = ssh_port ? P + SIGNER_PORT_OFFSET : P;
 	if (o->forward_bind == FWD_BIND_SIGNER)
-		snprintf(buf, cap, "%s:%u", ssh_port ? "localhost" : "0.0.0.0", port);
+		snprintf(buf, cap, "%s:%u", box_sshd ? "localhost" : "0.0.0.0", port);
 	else
 		snprintf(buf, cap, "%u", port);
 	return buf;
+}
+
+/* The listen specs of box x's ports (P, P+1000, and its socket port when it
+ * has one): as key options `permitlisten="A",permitlisten="B"`, or as
+ * PermitListen's words ` A B`. */
+static void box_listens(struct strbuf *b, const struct fwd_render_opts *o, const struct signer *x,
+			bool key_options)
+{
+	unsigned ports[3] = { x->port, (unsigned)x->port + SIGNER_PORT_OFFSET, x->socket_port };
+	for (size_t i = 0; i < 3 && ports[i]; i++) {
+		char l[32];
+		listen_spec(o, ports[i], i == 1, l, sizeof(l));
+		if (key_options)
+			sb_printf(b, "%spermitlisten=\"%s\"", i ? "," : "", l);
+		else
+			sb_printf(b, " %s", l);
+	}
 }
 
 char *fwd_sshd_config_text(const struct fwd_render_opts *o, const struct fwd_rendered *r)
@@ -128,11 +144,8 @@ char *fwd_sshd_config_text(const struct fwd_render_opts *o, const struct fwd_ren
 		  o->login_grace_s, o->admit.start, o->admit.rate, o->admit.full, o->admit.per_source,
 		  o->admit.v4_bits, o->admit.v6_bits, o->self_probe ? "yes" : "remote", gateway_ports(o));
 	sb_printf(&b, "PermitListen");
-	for (size_t i = 0; i < s->n; i++) {
-		char l1[32], l2[32];
-		sb_printf(&b, " %s %s", listen_spec(o, s->v[i].port, false, l1, sizeof(l1)),
-			  listen_spec(o, s->v[i].port, true, l2, sizeof(l2)));
-	}
+	for (size_t i = 0; i < s->n; i++)
+		box_listens(&b, o, &s->v[i], false);
 	sb_printf(&b, "\nPermitOpen");
 	if (!o->self_probe)
 		sb_printf(&b, " none");
@@ -168,14 +181,14 @@ char *fwd_authorized_keys_text(const struct fwd_render_opts *o, const struct sig
 	struct strbuf b = { 0 };
 	sb_printf(&b,
 		  "# authorized_keys of the tzsigner forwarder, rendered from %s.\n"
-		  "# One box a line: it may listen on its P and P+1000 and nothing else.\n",
+		  "# One box a line: it may listen on its P and P+1000 (and on its socket port\n"
+		  "# when the signers file gives one) and nothing else.\n",
 		  o->signers_path ? o->signers_path : "the signers file");
 	for (size_t i = 0; i < s->n; i++) {
 		const struct signer *x = &s->v[i];
 		unsigned P = x->port;
-		char l1[32], l2[32];
-		sb_printf(&b, "restrict,port-forwarding,permitlisten=\"%s\",permitlisten=\"%s\"",
-			  listen_spec(o, P, false, l1, sizeof(l1)), listen_spec(o, P, true, l2, sizeof(l2)));
+		sb_printf(&b, "restrict,port-forwarding,");
+		box_listens(&b, o, x, true);
 		if (o->self_probe)
 			sb_printf(&b, ",permitopen=\"localhost:%u\",permitopen=\"127.0.0.1:%u\"", P, P);
 		sb_printf(&b, " %s %s tzsigner:%s\n", sshkey_type_name(x->key.type), x->key.b64, x->name);
@@ -327,14 +340,11 @@ bool fwd_check_ports(const struct signers *s, uint16_t listen_port, uint16_t met
 
 static bool port_clash(const struct signers *s, uint16_t port, const char *what, struct err *e)
 {
-	for (size_t i = 0; i < s->n; i++) {
-		const struct signer *b = &s->v[i];
-		if (port == b->port || port == b->port + SIGNER_PORT_OFFSET)
-			return err_set(e, ERR_MALFORMED,
-				       "the %s port %u is box '%s''s %s (signers file line %u)", what,
-				       (unsigned)port, b->name,
-				       port == b->port ? "port" : "sshd port (P + 1000)", b->line);
-	}
+	const char *role = NULL;
+	int i = signers_find_port(s, port, &role);
+	if (i >= 0)
+		return err_set(e, ERR_MALFORMED, "the %s port %u is box '%s''s %s (signers file line %u)",
+			       what, (unsigned)port, s->v[i].name, role, s->v[i].line);
 	return true;
 }
 

@@ -7,7 +7,8 @@
  *                               no sessions at all, ClientAlive reaping, the
  *                               given host key only
  *   OUT/authorized_keys         restrict,port-forwarding,permitlisten="P",
- *                               permitlisten="P+1000" KEY tzsigner:NAME
+ *                               permitlisten="P+1000"[,permitlisten="Q"]
+ *                               KEY tzsigner:NAME (Q: the box's socket=)
  *   OUT/ssh_host_TYPE_key       the host key, mode 0600
  *   OUT/ssh_host_TYPE_key.pub   what the boxes pin
  *
@@ -40,8 +41,9 @@
 /* Where the boxes' remote forwards listen on the endpoint. */
 enum fwd_bind {
 	FWD_BIND_LOOPBACK, /* GatewayPorts no: P and P+1000 on 127.0.0.1 */
-	FWD_BIND_SIGNER,   /* GatewayPorts clientspecified: P on 0.0.0.0 (the box asks for
-			    * 0.0.0.0:P, tunnel remote-bind), P+1000 on loopback only
+	FWD_BIND_SIGNER,   /* GatewayPorts clientspecified: P (and the socket port Q) on
+			    * 0.0.0.0 (the box asks for 0.0.0.0:P, tunnel remote-bind),
+			    * P+1000 on loopback only
 			    * (Kubernetes: Services reach P on the pod's IP) */
 	FWD_BIND_ANY,      /* GatewayPorts yes: both on every address */
 };
@@ -90,7 +92,8 @@ char *fwd_authorized_keys_text(const struct fwd_render_opts *o, const struct sig
  * sshd, stopping at home when path is under it; home may be NULL). */
 bool fwd_check_strict_modes(const char *path, uid_t uid, const char *home, struct err *e);
 
-/* A box's P or P + 1000 must not be the SSH or metrics port (0: none). */
+/* No port of a box (P, P + 1000, its socket port) may be the SSH or metrics
+ * port (0: none). */
 bool fwd_check_ports(const struct signers *s, uint16_t listen_port, uint16_t metrics_port,
 		     struct err *e);
 

@@ -202,9 +202,10 @@ bool fwd_run(const struct fwd_run_opts *o, struct err *e)
 		 o->render.admit.start, o->render.admit.rate, o->render.admit.full, o->render.admit.per_source,
 		 o->render.admit.v4_bits, o->render.admit.v6_bits, o->render.login_grace_s);
 	for (size_t i = 0; i < s->r.signers.n; i++)
-		log_info("event=box box=%s port=%u ssh_port=%u key=%s fingerprint=%s line=%u",
+		log_info("event=box box=%s port=%u ssh_port=%u socket_port=%u key=%s fingerprint=%s line=%u",
 			 s->r.signers.v[i].name, (unsigned)s->r.signers.v[i].port,
 			 (unsigned)s->r.signers.v[i].port + SIGNER_PORT_OFFSET,
+			 (unsigned)s->r.signers.v[i].socket_port,
 			 sshkey_type_name(s->r.signers.v[i].key.type), s->r.signers.v[i].key.fingerprint,
 			 s->r.signers.v[i].line);
 	while (!L->stopping)

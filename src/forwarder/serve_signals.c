@@ -109,7 +109,10 @@ void reload(struct loop *L)
 		if (!c->authed || c->box < 0)
 			continue;
 		int nb = signers_find_fingerprint(&s->r.signers, old_r.signers.v[c->box].key.fingerprint);
-		if (nb < 0 || s->r.signers.v[nb].port != old_r.signers.v[c->box].port) {
+		/* A session keeps the permissions it logged in with: a box whose
+		 * ports changed must log in again to get its new ones. */
+		if (nb < 0 || s->r.signers.v[nb].port != old_r.signers.v[c->box].port ||
+		    s->r.signers.v[nb].socket_port != old_r.signers.v[c->box].socket_port) {
 			log_info("event=session_ended_by_reload box=%s pid=%d", old_r.signers.v[c->box].name,
 				 (int)c->pid);
 			session_kill(c, SIGTERM);

@@ -39,18 +39,25 @@ static bool check_name(const struct token *t, const char *origin, unsigned line,
 	return true;
 }
 
+/* A decimal number of 1 to 6 digits, no sign, into *v. */
+static bool parse_decimal(const char *p, size_t len, unsigned long *v)
+{
+	*v = 0;
+	if (len < 1 || len > 6)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return false;
+		*v = *v * 10 + (unsigned long)(p[i] - '0');
+	}
+	return true;
+}
+
 static bool parse_port(const struct token *t, const char *origin, unsigned line, uint16_t *out,
 		       struct err *e)
 {
-	unsigned long v = 0;
-	bool digits = t->len >= 1 && t->len <= 6;
-	for (size_t i = 0; digits && i < t->len; i++) {
-		if (t->p[i] < '0' || t->p[i] > '9')
-			digits = false;
-		else
-			v = v * 10 + (unsigned long)(t->p[i] - '0');
-	}
-	if (!digits)
+	unsigned long v;
+	if (!parse_decimal(t->p, t->len, &v))
 		return err_set(e, ERR_MALFORMED, "%s:%u: port '%.*s' is not a number", origin, line,
 			       (int)(t->len > 20 ? 20 : t->len), t->p);
 	if (v < SIGNER_PORT_MIN || v > SIGNER_PORT_MAX)
@@ -59,6 +66,39 @@ static bool parse_port(const struct token *t, const char *origin, unsigned line,
 			       "sshd port)",
 			       origin, line, v, SIGNER_PORT_MIN, SIGNER_PORT_MAX, SIGNER_PORT_OFFSET);
 	*out = (uint16_t)v;
+	return true;
+}
+
+const char *signer_port_role(const struct signer *b, unsigned port)
+{
+	if (port == b->port)
+		return "port";
+	if (port == (unsigned)b->port + SIGNER_PORT_OFFSET)
+		return "sshd port (P + 1000)";
+	if (b->socket_port && port == b->socket_port)
+		return "socket port";
+	return NULL;
+}
+
+/* socket=Q: the box's octez socket-protocol port, a third port of its own. */
+static bool parse_socket_port(const char *v, size_t vl, struct signer *b, const char *origin,
+			      unsigned line, struct err *e)
+{
+	unsigned long q;
+	if (b->socket_port)
+		return err_set(e, ERR_MALFORMED, "%s:%u: socket= given twice", origin, line);
+	if (!parse_decimal(v, vl, &q) || q < SIGNER_PORT_MIN || q > 65535)
+		return err_set(e, ERR_MALFORMED,
+			       "%s:%u: socket='%.*s' is not a port from %d to 65535 (the port Q where the "
+			       "box's octez socket protocol is reached: tunnel --socket-remote-port Q)",
+			       origin, line, (int)(vl > 20 ? 20 : vl), v, SIGNER_PORT_MIN);
+	const char *own = signer_port_role(b, (unsigned)q);
+	if (own)
+		return err_set(e, ERR_MALFORMED,
+			       "%s:%u: socket port %lu is this box's own %s: the socket protocol needs a "
+			       "third port",
+			       origin, line, q, own);
+	b->socket_port = (uint16_t)q;
 	return true;
 }
 
@@ -120,6 +160,8 @@ static bool parse_option(const struct token *t, struct signer *b, const char *or
 		b->statusz[vl] = '\0';
 		return true;
 	}
+	if (kl == 6 && memcmp(t->p, "socket", 6) == 0)
+		return parse_socket_port(v, vl, b, origin, line, e);
 	if (kl == 6 && memcmp(t->p, "bakers", 6) == 0) {
 		if (b->n_bakers == SIGNER_BAKERS_MAX)
 			return err_set(e, ERR_MALFORMED, "%s:%u: more than %d bakers= options", origin, line,
@@ -130,7 +172,8 @@ static bool parse_option(const struct token *t, struct signer *b, const char *or
 		return true;
 	}
 	return err_set(e, ERR_MALFORMED,
-		       "%s:%u: unknown option '%.*s' (known: statusz=PKH, bakers=NAMESPACE:LABEL=VALUE,…)",
+		       "%s:%u: unknown option '%.*s' (known: socket=PORT, statusz=PKH, "
+		       "bakers=NAMESPACE:LABEL=VALUE,…)",
 		       origin, line, (int)(kl > 32 ? 32 : kl), t->p);
 }
 
@@ -201,6 +244,15 @@ static bool check_against(const struct signers *s, const struct signer *b, const
 				       "%s:%u: port %u + %d = %u (this box's sshd port) is box '%s''s port "
 				       "(line %u)",
 				       origin, b->line, P, SIGNER_PORT_OFFSET, Q, o->name, o->line);
+		const char *role = b->socket_port ? signer_port_role(o, b->socket_port) : NULL;
+		if (role)
+			return err_set(e, ERR_MALFORMED, "%s:%u: socket port %u is box '%s''s %s (line %u)",
+				       origin, b->line, (unsigned)b->socket_port, o->name, role, o->line);
+		role = o->socket_port ? signer_port_role(b, o->socket_port) : NULL;
+		if (role)
+			return err_set(e, ERR_MALFORMED,
+				       "%s:%u: this box's %s %u is box '%s''s socket port (line %u)", origin,
+				       b->line, role, (unsigned)o->socket_port, o->name, o->line);
 	}
 	return true;
 }
@@ -320,72 +372,4 @@ bool signers_load(struct signers *s, const char *path, struct err *e)
 	bool ok = signers_parse(s, text, len, path, e);
 	file_free(text, len);
 	return ok;
-}
-
-int signers_find_fingerprint(const struct signers *s, const char *fingerprint)
-{
-	for (size_t i = 0; i < s->n; i++)
-		if (strcmp(s->v[i].key.fingerprint, fingerprint) == 0)
-			return (int)i;
-	return -1;
-}
-
-int signers_find_without_bakers(const struct signers *s)
-{
-	for (size_t i = 0; i < s->n; i++)
-		if (s->v[i].n_bakers == 0)
-			return (int)i;
-	return -1;
-}
-
-int signers_find_name(const struct signers *s, const char *name)
-{
-	for (size_t i = 0; i < s->n; i++)
-		if (strcmp(s->v[i].name, name) == 0)
-			return (int)i;
-	return -1;
-}
-
-const char *signer_check_path(const struct signer *b, char *buf, size_t cap)
-{
-	if (b->statusz[0])
-		snprintf(buf, cap, "/statusz/%s", b->statusz);
-	else
-		snprintf(buf, cap, "/authorized_keys");
-	return buf;
-}
-
-char *signers_canonical(const struct signers *s)
-{
-	static const char header[] =
-		"# tzsigner forwarder signers (canonical form, rendered by `tzsigner forwarder render`)\n"
-		"# NAME PORT [statusz=PKH] [bakers=NAMESPACE:LABEL=VALUE,...] SSH_PUBLIC_KEY\n";
-	size_t cap = sizeof(header);
-	for (size_t i = 0; i < s->n; i++)
-		cap += SIGNER_NAME_MAX + 8 + SIGNER_PKH_LEN + 10 + 24 + strlen(s->v[i].key.b64) +
-		       SIGNER_COMMENT_MAX + 8 +
-		       SIGNER_BAKERS_MAX * (8 + SIGNER_NS_MAX + 1 + SIGNER_LABELS_MAX);
-	char *out = malloc(cap);
-	if (!out)
-		return NULL;
-	size_t o = (size_t)snprintf(out, cap, "%s", header);
-	for (size_t i = 0; i < s->n && o < cap; i++) {
-		const struct signer *b = &s->v[i];
-		int n = snprintf(out + o, cap - o, "%s %u%s%s", b->name, (unsigned)b->port,
-				 b->statusz[0] ? " statusz=" : "", b->statusz);
-		for (unsigned k = 0; n >= 0 && k < b->n_bakers && o + (size_t)n < cap; k++) {
-			int m = snprintf(out + o + (size_t)n, cap - o - (size_t)n, " bakers=%s:%s", b->bakers[k].ns,
-					 b->bakers[k].labels);
-			n = m < 0 ? m : n + m;
-		}
-		if (n < 0 || o + (size_t)n >= cap)
-			break;
-		o += (size_t)n;
-		n = snprintf(out + o, cap - o, " %s %s%s%s\n", sshkey_type_name(b->key.type), b->key.b64,
-			     b->comment[0] ? " " : "", b->comment);
-		if (n < 0)
-			break;
-		o += (size_t)n;
-	}
-	return out;
 }

@@ -5,15 +5,19 @@
  *   NAME PORT [OPTION=VALUE …] SSH_PUBLIC_KEY
  *   alpha 7001 ssh-ed25519 AAAAC3Nza… alpha@kitchen
  *   beta  7002 statusz=tz1RVYaHiobUKXMfJ47F7Rjxx5tu3LC35WSA ssh-ed25519 AAAA…
+ *   gamma 7003 socket=9003 ssh-ed25519 AAAA…
  *
  * NAME names the box and its Kubernetes Service (tzsigner-NAME): lowercase
  * letters, digits and '-', a letter first, at most 54 characters, and not
  * starting with "forwarder" (the endpoint's own objects). PORT is P, where
  * the box's signer is reached; P + 1000 is the box's own sshd. A box may
- * listen on P and P + 1000 and nothing else, so no two boxes may share a
- * name, a key, a P, or have one's P + 1000 be another's P.
+ * listen on P and P + 1000 (and its socket port Q, below) and nothing else,
+ * so no two boxes may share a name, a key, or a port of either's.
  *
- * Options: statusz=PKH makes the forwarder's health check (and the
+ * Options: socket=Q (1024 to 65535) lets the box also listen on Q, where
+ * its octez socket-protocol listener is reached (`serve --socket tcp://…`,
+ * `tunnel --socket-remote-port Q`); Q is neither of its own P and P + 1000
+ * nor any port of another box. statusz=PKH makes the forwarder's health check (and the
  * per-box readiness) ask the box for GET /statusz/PKH instead of
  * GET /authorized_keys. bakers=NAMESPACE:LABEL=VALUE[,LABEL=VALUE…] names
  * the pods that may reach the box's P in Kubernetes (its NetworkPolicy):
@@ -55,6 +59,7 @@ struct signer_bakers {
 struct signer {
 	char name[SIGNER_NAME_MAX + 1];
 	uint16_t port;                      /* P */
+	uint16_t socket_port;               /* Q, the socket protocol; 0 when not configured */
 	char statusz[SIGNER_PKH_LEN + 1];   /* "" when not configured */
 	char comment[SIGNER_COMMENT_MAX + 1];
 	struct signer_bakers bakers[SIGNER_BAKERS_MAX];
@@ -89,6 +94,14 @@ bool signer_bakers_parse(const char *v, size_t vl, struct signer_bakers *k, cons
 
 /* The first box with no bakers= option, or -1 (Kubernetes needs them). */
 int signers_find_without_bakers(const struct signers *s);
+
+/* Which of box b's ports port is: "port" (P), "sshd port (P + 1000)",
+ * "socket port", or NULL when it is none of them. */
+const char *signer_port_role(const struct signer *b, unsigned port);
+
+/* The box that may listen on port (its P, P + 1000 or socket port), or -1;
+ * *role (when role is not NULL) names which of its ports it is. */
+int signers_find_port(const struct signers *s, unsigned port, const char **role);
 
 /* The box named name, or -1. */
 int signers_find_name(const struct signers *s, const char *name);

@@ -161,6 +161,7 @@ bool tunnel_view_parse(const char *text, size_t len, struct tunnel_view *out, st
 	    !opt_word(o, "error_kind", out->error_kind, sizeof(out->error_kind), e) ||
 	    !opt_word(o, "signer", out->signer, sizeof(out->signer), e) ||
 	    !opt_word(o, "probe", out->probe, sizeof(out->probe), e) ||
+	    !opt_word(o, "box_ssh", out->box_ssh, sizeof(out->box_ssh), e) ||
 	    !opt_string(o, "uplink", &s, e))
 		goto out;
 	if (pid > 4194304) { /* PID_MAX_LIMIT */

@@ -29,6 +29,7 @@ struct tunnel_view {
 	char error_kind[40];
 	char signer[16];       /* unknown, ok, unreachable */
 	char probe[16];
+	char box_ssh[16];      /* the P+1000 forward's target: unknown, ok, not_listening; "" absent */
 	long pid;              /* 0 when absent */
 };
 

@@ -124,6 +124,8 @@ static json_t *system_json(const struct health_system *sys)
 				       sys->tunnel_pid_alive, "reconnects", (json_int_t)sys->tunnel.reconnects);
 		else
 			tn = json_pack("{s:s, s:s}", "state", "unknown", "error", sys->tunnel_error);
+		if (sys->tunnel_ok && tn && sys->tunnel.box_ssh[0])
+			json_object_set_new(tn, "box_ssh", json_string(sys->tunnel.box_ssh));
 		json_object_set_new(o, "tunnel", tn ? tn : json_null());
 	}
 	return o;

@@ -64,6 +64,7 @@ char *tunnel_status_json(const struct tunnel_status *s)
 	bad |= set_opt_str(o, "peer", s->peer);
 	bad |= set_str(o, "probe", s->probe ? s->probe : "off");
 	bad |= set_str(o, "signer", s->signer ? s->signer : "unknown");
+	bad |= set_str(o, "box_ssh", s->box_ssh ? s->box_ssh : "unknown");
 	bad |= set_time(o, "next_attempt", s->next_attempt_ms);
 	bad |= set_opt_str(o, "endpoint", s->endpoint);
 	bad |= json_object_set_new(o, "remote_port", json_integer(s->remote_port));
@@ -99,14 +100,15 @@ void tunnel_status_log(const struct tunnel_status *s)
 	     !strcmp(s->error_kind, "forward_refused") || !strcmp(s->error_kind, "identity")))
 		level = LOG_ERROR;
 	log_emit(level, "tunnel_status", "event=state state=%s since=%s up_since=%s reconnects=%u attempts=%u "
-		 "failures=%u uplink=%s local=%s peer=%s probe=%s signer=%s next_attempt=%s "
+		 "failures=%u uplink=%s local=%s peer=%s probe=%s signer=%s box_ssh=%s "
+		 "next_attempt=%s "
 		 "error_kind=%s last_error=%s",
 		 s->state, tunnel_iso_time(s->since_ms, since, sizeof(since))[0] ? since : "-",
 		 tunnel_iso_time(s->up_since_ms, up, sizeof(up))[0] ? up : "-", s->reconnects,
 		 s->attempts, s->failures, s->uplink[0] ? s->uplink : "-",
 		 s->local[0] ? s->local : "-", s->peer[0] ? s->peer : "-",
 		 s->probe ? s->probe : "off", s->signer ? s->signer : "unknown",
-		 tunnel_iso_time(s->next_attempt_ms, next, sizeof(next))[0] ? next : "-",
+		 s->box_ssh ? s->box_ssh : "unknown", tunnel_iso_time(s->next_attempt_ms, next, sizeof(next))[0] ? next : "-",
 		 s->error_kind ? s->error_kind : "-",
 		 s->last_error[0] ? log_str(err, sizeof(err), s->last_error) : "-");
 }

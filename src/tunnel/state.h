@@ -31,6 +31,7 @@ struct tunnel_status {
 	char peer[64];           /* the endpoint's address */
 	const char *probe;       /* off, pending, ok, failed, refused */
 	const char *signer;      /* unknown, ok, unreachable */
+	const char *box_ssh;     /* the P+1000 forward's target: unknown, ok, not_listening */
 	int64_t next_attempt_ms; /* wall clock of the next attempt while down (0: none) */
 	char endpoint[300];
 	unsigned remote_port;

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "boxssh.h"
 #include "clock.h"
 
 #define STALE_RETRY_MAX_MS 3000   /* retry period while a stale session holds P */
@@ -144,6 +145,22 @@ void forwards_accepted(struct sup *s)
 		go_up(s);
 }
 
+/* ssh accepts the forward of P+1000 whatever its target: say when nothing
+ * listens there (the endpoint's P+1000 then leads nowhere). Loopback in
+ * practice: a refusal or a connection is immediate. */
+static void check_box_ssh(struct sup *s)
+{
+	const struct host_port *t = &s->cfg->box_ssh;
+	bool ok = tunnel_tcp_listens(t->host, t->port, 1000);
+	s->st.box_ssh = ok ? "ok" : "not_listening";
+	if (!ok)
+		log_warn("event=box_ssh_not_listening target=%s:%u endpoint_port=%u msg=\"nothing listens on "
+			 "the box's sshd target: the endpoint's port %u leads nowhere; start sshd on the box "
+			 "or point --ssh at it\"",
+			 t->host, (unsigned)t->port, s->cfg->remote_port + TUNNEL_PORT_OFFSET,
+			 s->cfg->remote_port + TUNNEL_PORT_OFFSET);
+}
+
 void go_up(struct sup *s)
 {
 	uint64_t now = tunnel_mono_ms();
@@ -155,6 +172,7 @@ void go_up(struct sup *s)
 	s->st.up_since_ms = tunnel_wall_ms();
 	set_state(s, "up");
 	s->next_probe_at = now + 1000ULL * s->cfg->probe_interval_s;
+	check_box_ssh(s);
 	log_info("event=tunnel_up endpoint=%s remote_port=%u uplink=%s seconds_to_connect=%.3f",
 		 s->endpoint, s->cfg->remote_port, s->st.uplink[0] ? s->st.uplink : "-",
 		 (double)(now - s->attempt_started) / 1000.0);

@@ -14,9 +14,10 @@ static void notify_status(struct sup *s)
 	char buf[600];
 	const struct tunnel_status *st = &s->st;
 	if (!strcmp(st->state, "up"))
-		snprintf(buf, sizeof(buf), "STATUS=up via %s to %s, %u reconnects%s",
+		snprintf(buf, sizeof(buf), "STATUS=up via %s to %s, %u reconnects%s%s",
 			 st->uplink[0] ? st->uplink : "?", s->endpoint, st->reconnects,
-			 st->signer && !strcmp(st->signer, "unreachable") ? "; signer unreachable" : "");
+			 st->signer && !strcmp(st->signer, "unreachable") ? "; signer unreachable" : "",
+			 st->box_ssh && !strcmp(st->box_ssh, "not_listening") ? "; box sshd not listening" : "");
 	else if (!strcmp(st->state, "down"))
 		snprintf(buf, sizeof(buf), "STATUS=down: %.400s", st->last_error);
 	else

@@ -151,6 +151,7 @@ bool tunnel_supervise(const struct tunnel_config *cfg, const char *self_exe, str
 	tunnel_host_port_str(&cfg->endpoint, s->st.endpoint, sizeof(s->st.endpoint));
 	s->st.probe = s->probe_on ? "pending" : "off";
 	s->st.signer = "unknown";
+	s->st.box_ssh = "unknown";
 	bool ok = false;
 
 	if (!check_identity(cfg, e) || !prepare_run_dir(s, e))

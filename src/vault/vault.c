@@ -8,6 +8,7 @@
 
 #include <sodium.h>
 
+#include "../base/file.h"
 #include "../base/log.h"
 #include "../crypto/sign.h"
 #include "encrypted.h"
@@ -191,6 +192,8 @@ bool vault_open(struct vault *v, const char *dir, const struct vault_unlock *unl
 {
 	struct octez_dir d;
 	memset(v, 0, sizeof(*v));
+	if (unlock && unlock->hold_dir_lock && !dir_lock_hold(dir, e))
+		return false;
 	if (!octez_dir_load(dir, &d, e))
 		return false;
 	bool ok = false;

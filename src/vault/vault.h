@@ -60,6 +60,10 @@ struct vault_unlock {
 	const char *passphrase_file; /* where passphrase came from, for messages */
 	const char *passphrase_dir;
 	bool allow_prompt;
+	/* Take the base directory's lock (dir_lock_hold) before reading or asking
+	 * anything: a second signer on the directory is refused, naming the
+	 * holder, before it prompts for a passphrase. */
+	bool hold_dir_lock;
 };
 
 /* Decodes a secret key URI or bare text: "unencrypted:edsk…", "encrypted:edesk…",

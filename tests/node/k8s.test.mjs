@@ -21,6 +21,7 @@ import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPol
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import { REPO, makeBaseDir, removeTempDirs, runCli, cli } from './lib/signer.mjs';
+import { admitted, matches } from './lib/netpolicy.mjs';
 
 after(removeTempDirs);
 
@@ -93,10 +94,6 @@ function find(objects, kind, name) {
 	const found = objects.filter((o) => o.obj.kind === kind && o.obj.metadata.name === name);
 	assert.equal(found.length, 1, `exactly one ${kind} ${name}, found ${found.length}`);
 	return found[0].obj;
-}
-
-function matches(selector, labels) {
-	return Object.entries(selector).every(([k, v]) => labels[k] === v);
 }
 
 const KNOBS = [
@@ -261,37 +258,6 @@ test('render --k8s: what the cluster needs is wired together', async () => {
 	assert.match(byName.TzsignerForwarderDown, /== 0 or absent\(up\{service="tzsigner-forwarder-metrics"\}\)/,
 		'a pod that is gone has no up series: the alert must fire on absence');
 });
-
-// A NetworkPolicy evaluator (the semantics of networking.k8s.io/v1): may a
-// pod (its namespace and labels) open a TCP connection to `port` of the
-// forwarder pod? Policies add up; a pod no policy selects admits everything.
-function selects(sel, labels) {
-	assert.ok(!sel.matchExpressions, 'this evaluator knows matchLabels only');
-	return matches(sel.matchLabels ?? {}, labels);
-}
-function peerAdmits(peer, policyNs, from) {
-	if (peer.ipBlock) return false; // in-cluster pods are not matched by CIDR here
-	const nsOk = peer.namespaceSelector
-		? selects(peer.namespaceSelector, { 'kubernetes.io/metadata.name': from.ns })
-		: from.ns === policyNs;
-	const podOk = peer.podSelector ? selects(peer.podSelector, from.labels) : true;
-	return nsOk && podOk;
-}
-function admitted(policies, target, port, from) {
-	const applying = policies.filter(
-		(p) => p.metadata.namespace === target.ns && selects(p.spec.podSelector, target.labels) &&
-			(p.spec.policyTypes ?? ['Ingress']).includes('Ingress'),
-	);
-	if (applying.length === 0) return true;
-	return applying.some((p) =>
-		(p.spec.ingress ?? []).some((rule) => {
-			const portOk = !rule.ports || rule.ports.length === 0 ||
-				rule.ports.some((rp) => (rp.protocol ?? 'TCP') === 'TCP' && (rp.port === undefined || rp.port === port));
-			const fromOk = !rule.from || rule.from.length === 0 || rule.from.some((peer) => peerAdmits(peer, p.metadata.namespace, from));
-			return portOk && fromOk;
-		}),
-	);
-}
 
 test('render --k8s: the NetworkPolicies admit to each box only its own bakers, and nobody to P + 1000', async () => {
 	const f = await fixture();
