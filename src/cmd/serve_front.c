@@ -16,7 +16,6 @@
 #include "../keyholder/kh_server.h"
 #include "../server/clock.h"
 #include "serve.h"
-#include "serve_inproc.h"
 
 #define BACKOFF_MIN_MS 100u
 #define BACKOFF_MAX_MS 5000u
@@ -32,7 +31,6 @@ struct serve_front {
 	const struct serve_listeners *l;
 	struct kh_context ctx;
 	struct kh_server *kh;
-	struct serve_inproc *inproc; /* no `front` in this build: the old servers */
 	pid_t pid;                   /* 0: none running */
 	unsigned backoff_ms;
 	uint64_t started_ns, restart_at_ns;
@@ -151,8 +149,6 @@ bool serve_front_start(struct serve_front **out, struct serve_state *st,
 	*out = f;
 	if (o->front_fd >= 0)
 		return kh_server_start(&f->kh, o->front_fd, &f->ctx, o->workers, 0, e);
-	if (!serve_front_available())
-		return serve_inproc_start(&f->inproc, st, e);
 	return spawn(f, e);
 }
 
@@ -172,8 +168,6 @@ static bool reap(struct serve_front *f, int ms, int *status)
 bool serve_front_tend(struct serve_front *f)
 {
 	int status = 0;
-	if (f->inproc)
-		return true;
 	if (f->st->opt->front_fd >= 0)
 		return !kh_server_peer_gone(f->kh);
 	pid_t gone = f->pid > 0 ? waitpid(f->pid, &status, WNOHANG) : 0;
@@ -205,17 +199,14 @@ bool serve_front_tend(struct serve_front *f)
 
 void serve_front_pause(struct serve_front *f)
 {
-	if (f->inproc)
-		serve_inproc_stop(f->inproc);
-	else if (f->kh)
+	if (f->kh)
 		kh_server_pause(f->kh);
 }
 
 bool serve_front_resume(struct serve_front *f, struct err *e)
 {
+	(void)e; /* nothing in resuming can fail now; kept for the reload's error path */
 	f->ctx.health = f->st->health;
-	if (f->inproc)
-		return serve_inproc_restart(f->inproc, f->st, e);
 	if (f->kh)
 		kh_server_resume(f->kh);
 	return true;
@@ -223,7 +214,7 @@ bool serve_front_resume(struct serve_front *f, struct err *e)
 
 uint16_t serve_front_api_port(const struct serve_front *f)
 {
-	return f->inproc ? serve_inproc_api_port(f->inproc) : f->l->api_port;
+	return f->l->api_port;
 }
 
 void serve_front_stop(struct serve_front *f)
@@ -241,6 +232,5 @@ void serve_front_stop(struct serve_front *f)
 		}
 	}
 	kh_server_stop(f->kh);
-	serve_inproc_free(f->inproc);
 	free(f);
 }

@@ -6,14 +6,13 @@
 #include "../base/log.h"
 #include "../server/listen.h"
 #include "serve.h"
-#include "serve_inproc.h"
 
 bool serve_listen(const struct serve_options *o, struct serve_listeners *l, struct err *e)
 {
 	l->api_fd = l->status_fd = -1;
 	l->socket_count = 0;
-	if (o->front_fd >= 0 || !serve_front_available())
-		return true; /* frames on an inherited fd (tests), or the servers bind */
+	if (o->front_fd >= 0)
+		return true; /* frames on an inherited fd (tests): nothing to bind */
 	if (!server_listen_tcp(o->address, o->port, &l->api_fd, &l->api_port, e))
 		return false;
 	if (o->status_port_given) {
