@@ -14,6 +14,7 @@
 #define NS 1000000000ull
 #define LINGER_S 2u
 #define ACCEPTS_PER_WAKEUP 64
+#define SHED_GRACE_NS (NS / 2) /* a connection that sent nothing yet is not idle before this */
 
 static const char *const state_names[CONN_STATES] = {
 	"free", "idle", "head", "body", "wait", "write", "linger",
@@ -78,6 +79,8 @@ void conn_set_state(struct front *f, struct conn *c, enum conn_state s)
 	}
 	c->state = s;
 	c->since_ns = now;
+	if (s != CONN_IDLE)
+		c->fresh = false;
 	if (s == CONN_IDLE && c->fd >= 0)
 		pause_listener(f, c->listener, false); /* it may be shed for a waiting one */
 	c->deadline_ns = secs ? now + secs * NS : 0;
@@ -214,13 +217,30 @@ void conn_on_writable(struct front *f, struct conn *c)
 	answered(f, c);
 }
 
+/* Whether c may be shed for a new connection: idle with nothing received
+ * and nothing waiting to be read (a request that arrived while the
+ * listener's event was handled first is not idle), and, for a connection
+ * that never sent anything, past SHED_GRACE_NS: its client may be between
+ * connect() and its first write (200 clients connecting at once on a full
+ * table would otherwise shed each other). */
+static bool sheddable(const struct conn *c, uint64_t now)
+{
+	if (c->state != CONN_IDLE || c->in_len != 0)
+		return false;
+	if (c->fresh && now - c->since_ns < SHED_GRACE_NS)
+		return false;
+	char b;
+	return recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
 /* The listener's idle connection that has been idle longest. */
 static struct conn *oldest_idle(struct front *f, size_t l)
 {
 	struct conn *best = NULL;
+	uint64_t now = front_now_ns();
 	for (size_t i = f->slot_base[l]; i < f->slot_base[l] + f->cap[l]; i++) {
 		struct conn *c = &f->conns[i];
-		if (c->state == CONN_IDLE && c->in_len == 0 && (!best || c->since_ns < best->since_ns))
+		if (c->state == CONN_IDLE && (!best || c->since_ns < best->since_ns) && sheddable(c, now))
 			best = c;
 	}
 	return best;
@@ -246,6 +266,10 @@ static void pause_listener(struct front *f, size_t l, bool pause)
 		return;
 	f->paused[l] = pause;
 	if (pause) {
+		/* look again once a fresh connection's grace is over (conn_expire) */
+		uint64_t again = front_now_ns() + SHED_GRACE_NS;
+		if (again < f->next_scan_ns)
+			f->next_scan_ns = again;
 		f->stats.paused++;
 		log_debug("event=accept_paused listener=%zu open=%u reason=table_full_none_idle", l, f->open[l]);
 	}
@@ -285,6 +309,7 @@ void conn_accept(struct front *f, size_t l)
 		f->open[l]++;
 		f->stats.accepted++;
 		conn_set_state(f, c, CONN_IDLE);
+		c->fresh = true;
 	}
 }
 
@@ -293,6 +318,12 @@ void conn_expire(struct front *f, uint64_t now)
 	if (now < f->next_scan_ns)
 		return;
 	uint64_t next = now + 60 * NS;
+	for (size_t l = 0; l < f->cfg.listeners; l++)
+		if (f->paused[l]) {
+			pause_listener(f, l, false); /* conn_accept pauses it again if nothing can go */
+			if (now + SHED_GRACE_NS < next)
+				next = now + SHED_GRACE_NS;
+		}
 	for (size_t i = 0; i < f->n_conns; i++) {
 		struct conn *c = &f->conns[i];
 		if (c->state == CONN_FREE || c->deadline_ns == 0)

@@ -74,6 +74,7 @@ struct conn {
 	uint8_t *out; /* the answer being written */
 	size_t out_len, out_off;
 	bool close_after;
+	bool fresh; /* accepted, nothing received yet */
 	struct conn_work *work;
 };
 

@@ -21,7 +21,7 @@ const COMMAND = {
 	'gateway_render.c': ['gateway', 'render'],
 	'keys.c': ['keys'],
 	'ledger.c': ['ledger'],
-	'serve.c': ['serve'],
+	'serve_options.c': ['serve'],
 	'status.c': ['status'],
 	'tunnel.c': ['tunnel'],
 	'watermarks.c': ['watermarks'],

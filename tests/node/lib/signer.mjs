@@ -193,7 +193,7 @@ process.on('exit', () => {
 });
 
 // Starts `tzsigner serve -d dir -a 127.0.0.1 -p 0 ...extra` and waits for the
-// `event=listening` log line. Resolves a handle:
+// `event=listening` log line and its front's `event=front_started`. Resolves a handle:
 //   {port, url, pid, stderr(), stop(), kill(signal), exited}
 // Rejects when the daemon exits first or does not listen within timeoutMs.
 export function startSigner(dir, extra = [], { timeoutMs = 30_000 } = {}) {
@@ -220,7 +220,7 @@ export function startSigner(dir, extra = [], { timeoutMs = 30_000 } = {}) {
 			if (done) return;
 			done = true;
 			child.kill('SIGKILL');
-			reject(new Error(`tzsigner serve did not log event=listening within ${timeoutMs} ms\nstderr: ${stderr}`));
+			reject(new Error(`tzsigner serve did not log event=listening and its front event=front_started within ${timeoutMs} ms\nstderr: ${stderr}`));
 		}, timeoutMs);
 		child.on('error', (err) => {
 			if (done) return;
@@ -231,6 +231,10 @@ export function startSigner(dir, extra = [], { timeoutMs = 30_000 } = {}) {
 		child.stderr.on('data', (d) => {
 			stderr += d;
 			if (done) return;
+			// serving means the front is in its loop too (it starts after the
+			// key holder binds and logs event=listening); with --front-fd the
+			// test itself is the front
+			if (!args.includes('--front-fd') && !/\bevent=front_started\b/.test(stderr)) return;
 			for (const line of stderr.split('\n')) {
 				if (!/\bevent=listening\b/.test(line)) continue;
 				const m = /\bport=(\d+)\b/.exec(line);
