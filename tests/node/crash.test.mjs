@@ -212,6 +212,12 @@ async function crashRun(t, durability) {
 			} else if (how < 6) {
 				await sleep(randInt(0, 15));
 			} else {
+				// a signer that has signed: on a loaded machine the first
+				// signatures after a start (a 409 per kind for the reserved
+				// levels, then the jump past them) can outlast any fixed delay,
+				// and the run must kill signers that sign, not only ones
+				// starting up (bounded wait: the assertion below says so)
+				for (let w = 0; w < 100 && !stats.incarnationsWithSignatures.has(cur.n) && !clientError; w++) await sleep(50);
 				await sleep(randInt(15, 600));
 			}
 			await kill(cur);
