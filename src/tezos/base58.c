@@ -3,7 +3,8 @@
  *
  * Inputs are capped (B58_MAX characters, B58_RAW_MAX bytes) so every work
  * buffer is a fixed-size local. The conversion is the schoolbook base change
- * (quadratic in the length, which the caps keep small). It is not constant
+ * (quadratic in the length, which the caps keep small); encoding works on
+ * 32-bit limbs and five digits at a time. It is not constant
  * time: it branches on digit values and looks characters up in a table.
  * Secret key text passes through here when a key file is loaded, so every
  * temporary is wiped with sodium_memzero, and messages about secret kinds
@@ -23,6 +24,7 @@
 /* Base58 digits of B58_ENCODE_MAX bytes: ceil(116 * log(256) / log(58)). */
 #define B58_DIGITS_MAX 159
 #define CHECKSUM_LEN 4
+#define B58_POW5 656356768u /* 58^5, the largest power of 58 below 2^32 */
 
 static const char alphabet[] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 
@@ -144,25 +146,35 @@ bool base58_encode(char *out, size_t cap, const uint8_t *in, size_t len, struct 
 	while (zeros < len && in[zeros] == 0)
 		zeros++;
 
-	/* Little-endian base58 digits of the big-endian number in[zeros..len). */
-	uint8_t digits[B58_DIGITS_MAX];
-	size_t n = 0;
-	for (size_t i = zeros; i < len; i++) {
-		unsigned int carry = in[i];
-		for (size_t j = 0; j < n; j++) {
-			carry += (unsigned int)digits[j] << 8;
-			digits[j] = (uint8_t)(carry % 58);
-			carry /= 58;
+	/* The number in[zeros..len) as big-endian 32-bit limbs, divided by
+	 * 58^5 again and again: each pass yields five little-endian base58
+	 * digits (a fifth of the byte-at-a-time schoolbook work). */
+	uint32_t limbs[(B58_ENCODE_MAX + 3) / 4];
+	uint8_t digits[B58_DIGITS_MAX + 5];
+	size_t bytes = len - zeros, nl = (bytes + 3) / 4, n = 0, top = 0;
+	for (size_t i = 0; i < nl; i++)
+		limbs[i] = 0;
+	for (size_t i = 0; i < bytes; i++) {
+		size_t at = (nl * 4 - bytes + i) / 4; /* the first limb takes the odd bytes */
+		limbs[at] = limbs[at] << 8 | in[zeros + i];
+	}
+	while (top < nl) {
+		uint64_t rem = 0;
+		for (size_t i = top; i < nl; i++) {
+			uint64_t cur = rem << 32 | limbs[i];
+			limbs[i] = (uint32_t)(cur / B58_POW5);
+			rem = cur % B58_POW5;
 		}
-		while (carry > 0) {
-			if (n == sizeof(digits)) { /* impossible for len <= B58_ENCODE_MAX */
-				sodium_memzero(digits, sizeof(digits));
-				return err_set(e, ERR_INTERNAL, "base58: encoder overflow");
-			}
-			digits[n++] = (uint8_t)(carry % 58);
-			carry /= 58;
+		while (top < nl && limbs[top] == 0)
+			top++;
+		for (int k = 0; k < 5; k++) { /* n + 5 <= sizeof(digits) for len <= B58_ENCODE_MAX */
+			digits[n++] = (uint8_t)(rem % 58);
+			rem /= 58;
 		}
 	}
+	while (n > 0 && digits[n - 1] == 0) /* the last pass's leading zeros */
+		n--;
+	sodium_memzero(limbs, sizeof(limbs));
 
 	bool ok = true;
 	if (zeros + n + 1 > cap) {
