@@ -131,7 +131,7 @@ static bool spawn(struct serve_front *f, struct err *e)
 	f->pid = pid;
 	f->started_ns = monotonic_ns();
 	log_info("event=front_started pid=%ld", (long)pid);
-	return kh_server_start(&f->kh, sv[0], &f->ctx, f->st->opt->workers, 0, e);
+	return kh_server_start(&f->kh, sv[0], &f->ctx, f->st->opt->workers, e);
 }
 
 bool serve_front_start(struct serve_front **out, struct serve_state *st,
@@ -148,7 +148,7 @@ bool serve_front_start(struct serve_front **out, struct serve_state *st,
 				      o->allow_list_known_keys };
 	*out = f;
 	if (o->front_fd >= 0)
-		return kh_server_start(&f->kh, o->front_fd, &f->ctx, o->workers, 0, e);
+		return kh_server_start(&f->kh, o->front_fd, &f->ctx, o->workers, e);
 	return spawn(f, e);
 }
 

@@ -1,4 +1,4 @@
-/* kh_server.c - the reader, the bounded queue and the workers (kh_server.h). */
+/* kh_server.c - the workers on the key holder's socket (kh_server.h). */
 #include "kh_server.h"
 
 #include <errno.h>
@@ -14,30 +14,27 @@
 
 #define KH_WORKERS_MAX 64u
 
-struct job {
-	struct job *next;
-	uint64_t start_ns;
-	struct kh_request rq;
-	size_t len;
-	uint8_t frame[]; /* len bytes; rq.body points in here */
-};
-
 struct kh_server {
 	int fd;
 	const struct kh_context *ctx;
-	pthread_mutex_t lock;
-	pthread_cond_t changed; /* queue, pause or stop changed */
-	struct job *head, *tail;
-	unsigned queued, queue_max, running;
-	bool paused, stopping, reader_done;
+	/* Held shared by a worker while it runs a frame, exclusively by
+	 * kh_server_pause: writer-preferring, so a pause is not starved by a
+	 * steady stream of frames. */
+	pthread_rwlock_t running;
 	atomic_bool peer_gone;
 	unsigned worker_count;
-	pthread_t reader;
 	pthread_t workers[KH_WORKERS_MAX];
 };
 
-/* One reply frame; a failed send means the front is gone (its reader will
- * see the EOF and the server be stopped), so it is only logged. */
+/* What one worker owns: the frame it reads into, the reply it writes. */
+struct worker_buffers {
+	uint8_t *in;  /* KH_REQ_MAX + 1: one more byte tells an oversized frame */
+	uint8_t *out; /* KH_REPLY_MAX */
+	struct kh_answer a;
+};
+
+/* One reply frame; a failed send means the front is gone (a worker's recv
+ * will see the EOF and the server be stopped), so it is only logged. */
 static void send_reply(struct kh_server *s, uint8_t *frame, uint32_t id, enum kh_op op,
 		       const struct kh_answer *a)
 {
@@ -53,41 +50,7 @@ static void send_reply(struct kh_server *s, uint8_t *frame, uint32_t id, enum kh
 		log_warn("event=kh_send_failed id=%u errno=%d", id, errno);
 }
 
-static void *worker(void *arg)
-{
-	struct kh_server *s = arg;
-	uint8_t *frame = malloc(KH_REPLY_MAX);
-	struct kh_answer a = { .buf = malloc(KH_PAYLOAD_MAX) };
-	pthread_mutex_lock(&s->lock);
-	for (;;) {
-		while ((!s->head || s->paused) && !(s->stopping && s->reader_done && !s->head))
-			pthread_cond_wait(&s->changed, &s->lock);
-		if (!s->head)
-			break;
-		struct job *j = s->head;
-		s->head = j->next;
-		if (!s->head)
-			s->tail = NULL;
-		s->queued--;
-		s->running++;
-		pthread_cond_broadcast(&s->changed);
-		pthread_mutex_unlock(&s->lock);
-		if (frame && a.buf) {
-			kh_execute(s->ctx, &j->rq, j->start_ns, &a);
-			send_reply(s, frame, j->rq.id, j->rq.op, &a);
-		}
-		free(j);
-		pthread_mutex_lock(&s->lock);
-		s->running--;
-		pthread_cond_broadcast(&s->changed);
-	}
-	pthread_mutex_unlock(&s->lock);
-	free(frame);
-	free(a.buf);
-	return NULL;
-}
-
-/* Answers a frame that did not decode, from the reader (no guard involved). */
+/* Answers a frame that did not decode (no guard involved). */
 static void refuse_frame(struct kh_server *s, uint32_t id, const struct err *e)
 {
 	uint8_t frame[KH_REPLY_HEADER + ERR_MSG_MAX];
@@ -101,107 +64,85 @@ static void refuse_frame(struct kh_server *s, uint32_t id, const struct err *e)
 		(void)send(s->fd, frame, n, MSG_NOSIGNAL);
 }
 
-static void enqueue(struct kh_server *s, struct job *j)
-{
-	pthread_mutex_lock(&s->lock);
-	while (s->queued >= s->queue_max && !s->stopping)
-		pthread_cond_wait(&s->changed, &s->lock); /* backpressure: stop reading */
-	j->next = NULL;
-	if (s->tail)
-		s->tail->next = j;
-	else
-		s->head = j;
-	s->tail = j;
-	s->queued++;
-	pthread_cond_broadcast(&s->changed);
-	pthread_mutex_unlock(&s->lock);
-}
-
-/* One frame read: refused, or queued for a worker. */
-static void take_frame(struct kh_server *s, const uint8_t *buf, ssize_t got)
+/* One frame read: refused, or run against the guard and answered. */
+static void take_frame(struct kh_server *s, struct worker_buffers *b, ssize_t got)
 {
 	struct err e = { 0 };
 	struct kh_request rq;
+	uint64_t start_ns = monotonic_ns();
 	if ((size_t)got > KH_REQ_MAX) {
 		/* MSG_TRUNC: the frame was longer than any request may be. */
-		kh_request_decode(buf, KH_REQ_HEADER, &rq, &e);
+		kh_request_decode(b->in, KH_REQ_HEADER, &rq, &e);
 		err_clear(&e);
 		err_set(&e, ERR_TOO_LARGE, "kh request: frame of %zd bytes is over the %u-byte maximum",
 			got, KH_REQ_MAX);
 		refuse_frame(s, rq.id, &e);
 		return;
 	}
-	struct job *j = malloc(sizeof(*j) + (size_t)got);
-	if (!j) {
-		err_set(&e, ERR_INTERNAL, "out of memory for a frame of %zd bytes", got);
-		refuse_frame(s, 0, &e);
+	if (!kh_request_decode(b->in, (size_t)got, &rq, &e)) {
+		refuse_frame(s, rq.id, &e);
 		return;
 	}
-	j->len = (size_t)got;
-	j->start_ns = monotonic_ns();
-	memcpy(j->frame, buf, j->len);
-	if (!kh_request_decode(j->frame, j->len, &j->rq, &e)) {
-		refuse_frame(s, j->rq.id, &e);
-		free(j);
-		return;
-	}
-	enqueue(s, j);
+	pthread_rwlock_rdlock(&s->running);
+	kh_execute(s->ctx, &rq, start_ns, &b->a);
+	pthread_rwlock_unlock(&s->running);
+	send_reply(s, b->out, rq.id, rq.op, &b->a);
 }
 
-static void *reader(void *arg)
+/* Each worker reads frames off the socket itself: the kernel hands each
+ * SOCK_SEQPACKET message to one waiting reader, so a frame costs one
+ * wake-up, and a full socket buffer is the bound on what waits (the
+ * front's sends stall: backpressure). */
+static void *worker(void *arg)
 {
 	struct kh_server *s = arg;
-	uint8_t *buf = malloc(KH_REQ_MAX + 1);
-	while (buf) {
-		ssize_t got = recv(s->fd, buf, KH_REQ_MAX + 1, MSG_TRUNC);
+	struct worker_buffers b = { .in = malloc(KH_REQ_MAX + 1), .out = malloc(KH_REPLY_MAX),
+				    .a = { .buf = malloc(KH_PAYLOAD_MAX) } };
+	while (b.in && b.out && b.a.buf) {
+		ssize_t got = recv(s->fd, b.in, KH_REQ_MAX + 1, MSG_TRUNC);
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got <= 0) {
-			/* 0: the front closed its end; an error: treat it so too. */
+			/* 0: the front closed its end (or kh_server_stop shut
+			 * reading down); an error: treat it so too. */
 			if (got < 0)
 				log_warn("event=kh_recv_failed errno=%d", errno);
 			break;
 		}
-		take_frame(s, buf, got);
+		take_frame(s, &b, got);
 	}
-	free(buf);
+	if (!b.in || !b.out || !b.a.buf)
+		log_error("event=kh_worker_failed reason=out_of_memory");
+	free(b.in);
+	free(b.out);
+	free(b.a.buf);
 	atomic_store(&s->peer_gone, true);
-	pthread_mutex_lock(&s->lock);
-	s->reader_done = true;
-	s->stopping = true;
-	pthread_cond_broadcast(&s->changed);
-	pthread_mutex_unlock(&s->lock);
 	return NULL;
 }
 
 bool kh_server_start(struct kh_server **out, int fd, const struct kh_context *c,
-		     unsigned workers, unsigned queue_max, struct err *e)
+		     unsigned workers, struct err *e)
 {
 	struct kh_server *s = calloc(1, sizeof(*s));
 	if (!s)
 		return err_set(e, ERR_INTERNAL, "out of memory for the key holder");
 	s->fd = fd;
 	s->ctx = c;
-	s->queue_max = queue_max ? queue_max : KH_QUEUE_DEFAULT;
 	workers = workers ? workers : KH_WORKERS_DEFAULT;
 	if (workers > KH_WORKERS_MAX)
 		workers = KH_WORKERS_MAX;
-	pthread_mutex_init(&s->lock, NULL);
-	pthread_cond_init(&s->changed, NULL);
+	pthread_rwlockattr_t attr;
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&s->running, &attr);
+	pthread_rwlockattr_destroy(&attr);
 	for (; s->worker_count < workers; s->worker_count++)
 		if (pthread_create(&s->workers[s->worker_count], NULL, worker, s) != 0)
 			break;
-	if (s->worker_count == 0 || pthread_create(&s->reader, NULL, reader, s) != 0) {
-		err_set(e, ERR_INTERNAL, "cannot start the key holder's threads");
-		s->reader_done = true;
-		s->stopping = true;
-		pthread_cond_broadcast(&s->changed);
-		for (unsigned i = 0; i < s->worker_count; i++)
-			pthread_join(s->workers[i], NULL);
-		pthread_cond_destroy(&s->changed);
-		pthread_mutex_destroy(&s->lock);
+	if (s->worker_count == 0) {
+		pthread_rwlock_destroy(&s->running);
 		free(s);
-		return false;
+		return err_set(e, ERR_INTERNAL, "cannot start the key holder's threads");
 	}
 	*out = s;
 	return true;
@@ -209,19 +150,12 @@ bool kh_server_start(struct kh_server **out, int fd, const struct kh_context *c,
 
 void kh_server_pause(struct kh_server *s)
 {
-	pthread_mutex_lock(&s->lock);
-	s->paused = true;
-	while (s->running > 0)
-		pthread_cond_wait(&s->changed, &s->lock);
-	pthread_mutex_unlock(&s->lock);
+	pthread_rwlock_wrlock(&s->running);
 }
 
 void kh_server_resume(struct kh_server *s)
 {
-	pthread_mutex_lock(&s->lock);
-	s->paused = false;
-	pthread_cond_broadcast(&s->changed);
-	pthread_mutex_unlock(&s->lock);
+	pthread_rwlock_unlock(&s->running);
 }
 
 bool kh_server_peer_gone(struct kh_server *s)
@@ -233,17 +167,12 @@ void kh_server_stop(struct kh_server *s)
 {
 	if (!s)
 		return;
-	pthread_mutex_lock(&s->lock);
-	s->stopping = true;
-	s->paused = false;
-	pthread_cond_broadcast(&s->changed);
-	pthread_mutex_unlock(&s->lock);
-	shutdown(s->fd, SHUT_RD); /* wakes the reader: recv returns 0 */
-	pthread_join(s->reader, NULL);
+	/* Wakes every worker: what the socket holds is still read and
+	 * answered, then recv returns 0. */
+	shutdown(s->fd, SHUT_RD);
 	for (unsigned i = 0; i < s->worker_count; i++)
 		pthread_join(s->workers[i], NULL);
 	close(s->fd);
-	pthread_cond_destroy(&s->changed);
-	pthread_mutex_destroy(&s->lock);
+	pthread_rwlock_destroy(&s->running);
 	free(s);
 }
