@@ -47,6 +47,11 @@ struct conn_work *conn_work(struct conn *c)
 	return c->work;
 }
 
+/* The epoll interest a state needs, or KEEP: waiting for the key holder
+ * and writing leave EPOLLIN as it is, so a request answered at once costs
+ * no epoll_ctl; input that arrives meanwhile turns it off then
+ * (conn_quiet), and a write that would block asks for EPOLLOUT then. */
+#define KEEP UINT32_MAX
 static uint32_t interest(enum conn_state s)
 {
 	switch (s) {
@@ -54,12 +59,26 @@ static uint32_t interest(enum conn_state s)
 	case CONN_HEAD:
 	case CONN_BODY:
 	case CONN_LINGER: return EPOLLIN;
-	case CONN_WRITE: return EPOLLOUT;
-	case CONN_FREE:
 	case CONN_WAIT:
+	case CONN_WRITE: return KEEP;
+	case CONN_FREE:
 	case CONN_STATES: break;
 	}
 	return 0;
+}
+
+static void watch(struct front *f, struct conn *c, uint32_t want)
+{
+	if (want == c->events || c->fd < 0)
+		return;
+	struct epoll_event ev = { .events = want, .data.u64 = slot_of(f, c) };
+	if (epoll_ctl(f->epfd, EPOLL_CTL_MOD, c->fd, &ev) == 0)
+		c->events = want;
+}
+
+void conn_quiet(struct front *f, struct conn *c)
+{
+	watch(f, c, 0);
 }
 
 void conn_set_state(struct front *f, struct conn *c, enum conn_state s)
@@ -87,11 +106,8 @@ void conn_set_state(struct front *f, struct conn *c, enum conn_state s)
 	if (c->deadline_ns && c->deadline_ns < f->next_scan_ns)
 		f->next_scan_ns = c->deadline_ns;
 	uint32_t want = interest(s);
-	if (want != c->events && c->fd >= 0) {
-		struct epoll_event ev = { .events = want, .data.u64 = slot_of(f, c) };
-		if (epoll_ctl(f->epfd, EPOLL_CTL_MOD, c->fd, &ev) == 0)
-			c->events = want;
-	}
+	if (want != KEEP)
+		watch(f, c, want);
 }
 
 void conn_close(struct front *f, struct conn *c)
@@ -206,8 +222,10 @@ void conn_on_writable(struct front *f, struct conn *c)
 	while (c->out_off < c->out_len) {
 		ssize_t put = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
 				   MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (put < 0 && (errno == EAGAIN || errno == EINTR))
+		if (put < 0 && (errno == EAGAIN || errno == EINTR)) {
+			watch(f, c, EPOLLOUT);
 			return;
+		}
 		if (put <= 0) {
 			conn_close(f, c);
 			return;

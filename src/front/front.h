@@ -115,6 +115,9 @@ void front_free(struct front *f);
 
 /* conn.c: the table, states, deadlines, and the output queue. */
 void conn_set_state(struct front *f, struct conn *c, enum conn_state s);
+/* Stops c's events until its state asks for some again (input that
+ * arrived while the key holder has its request waits in the socket). */
+void conn_quiet(struct front *f, struct conn *c);
 void conn_close(struct front *f, struct conn *c);
 /* Takes text (malloc'd) as the answer and starts writing it. */
 void conn_send(struct front *f, struct conn *c, uint8_t *text, size_t len);

@@ -82,6 +82,8 @@ static void on_conn_event(struct front *f, struct conn *c, uint32_t events)
 	if (c->state == CONN_WRITE) {
 		if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
 			conn_on_writable(f, c);
+		else
+			conn_quiet(f, c);
 		return;
 	}
 	if (c->state == CONN_LINGER) {
@@ -91,8 +93,13 @@ static void on_conn_event(struct front *f, struct conn *c, uint32_t events)
 			conn_close(f, c);
 		return;
 	}
-	if (c->state == CONN_WAIT)
+	if (c->state == CONN_WAIT) {
+		if (events & (EPOLLERR | EPOLLHUP))
+			conn_close(f, c); /* its answer, when it comes, finds the slot moved on */
+		else
+			conn_quiet(f, c);
 		return;
+	}
 	bool socket = conn_is_socket(f, c);
 	if (!conn_read(c, socket ? sock_read_limit(c) : http_read_limit(c))) {
 		conn_close(f, c);
