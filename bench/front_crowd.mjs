@@ -6,12 +6,17 @@
 //   TZSIGNER=build/tzsigner node bench/front_crowd.mjs [COUNT=500]
 //
 // One request per connection, as octez's RPC client does (cohttp opens a
-// connection per call), each a fresh attestation (level + 1).
+// connection per call), each a fresh attestation (level + 1), sent and
+// timed by build/bench/sign_latency (SIGN_LATENCY).
 import net from 'node:net';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { readFileSync, readdirSync } from 'node:fs';
 import { makeBaseDir, genKey, startSigner, postSign, consensusOp, randomChainId, removeTempDirs } from '../tests/node/lib/signer.mjs';
 
 const count = Number(process.argv[2] ?? 500);
+const execFileP = promisify(execFile);
+const latencyTool = process.env.SIGN_LATENCY ?? 'build/bench/sign_latency';
 const open = (port) =>
 	new Promise((resolve, reject) => {
 		const s = net.connect({ host: '127.0.0.1', port }, () => resolve(s));
@@ -35,22 +40,22 @@ function frontPid(parent) {
 	return null;
 }
 
+// The baker's requests come from build/bench/sign_latency (C), so that the
+// figure is the signer's and not Node's: one connection per request,
+// connect to the whole answer.
 async function run(s, pkh, label) {
-	const chainId = randomChainId();
-	const lat = [];
-	for (let level = 1; level <= count; level++) {
-		const t = process.hrtime.bigint();
-		const r = await postSign(s.port, pkh, consensusOp({ magic: 0x13, tag: 21, chainId, level, round: 0 }));
-		lat.push(Number(process.hrtime.bigint() - t) / 1e6);
-		if (r.status !== 200) throw new Error(`${label}: ${r.status} ${r.text}`);
-	}
-	lat.sort((a, b) => a - b);
-	console.log(`${label}: n=${count} p50=${pct(lat, 50).toFixed(3)}ms p99=${pct(lat, 99).toFixed(3)}ms max=${lat.at(-1).toFixed(3)}ms`);
+	const { stdout } = await execFileP(latencyTool, [String(s.port), pkh, String(count)]);
+	const m = /n=(\d+) p50_ms=([\d.]+) p99_ms=([\d.]+) max_ms=([\d.]+) failed=(\d+)/.exec(stdout);
+	if (!m || m[5] !== '0') throw new Error(`${label}: ${stdout}`);
+	console.log(`${label}: n=${m[1]} p50=${m[2]}ms p99=${m[3]}ms max=${m[4]}ms`);
 }
 
 const dir = await makeBaseDir('crowd');
 const key = await genKey(dir, 'baker', 'tz1');
-const s = await startSigner(dir, ['--max-connections', '4096', '--unsafe-no-high-watermark']);
+// With the watermarks (the default reserve mode): every request is a new
+// level, the store's worst case. CROWD_NO_WATERMARK=1 leaves them out.
+const noWatermark = process.env.CROWD_NO_WATERMARK ? ['--unsafe-no-high-watermark'] : [];
+const s = await startSigner(dir, ['--max-connections', '4096', ...noWatermark]);
 try {
 	await run(s, key.pkh, 'no crowd');
 	const conns = [];
