@@ -25,7 +25,7 @@
 #include <stdint.h>
 
 #include "../base/err.h"
-#include "../vault/ledger_device.h"
+#include "../ledger/device.h"
 #include "../vault/vault.h"
 #include "netpath.h"
 #include "power.h"

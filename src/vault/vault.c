@@ -12,7 +12,7 @@
 #include "../base/log.h"
 #include "../crypto/sign.h"
 #include "encrypted.h"
-#include "ledger_device.h"
+#include "../ledger/device.h"
 
 const char *key_storage_name(enum key_storage s)
 {

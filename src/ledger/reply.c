@@ -1,5 +1,5 @@
-/* ledger_reply.c - bounded parsers of the baking app's reply data. */
-#include "ledger_reply.h"
+/* reply.c - bounded parsers of the baking app's reply data. */
+#include "reply.h"
 
 #include <string.h>
 
@@ -8,7 +8,7 @@
 
 #include "../crypto/bls.h"
 #include "../crypto/sign.h"
-#include "ledger_der.h"
+#include "der.h"
 
 static uint32_t be32(const uint8_t *p)
 {
@@ -143,7 +143,7 @@ bool ledger_parse_signature(const uint8_t *d, size_t n, bool with_hash, enum led
 	sig->len = 64;
 	if (scheme == SCHEME_BLS) {
 		/* A compressed G2 point (src/crypto.c, bip32_derive_with_seed_bls_sign_hash);
-		 * checked with the key before use (ledger_sign.c). */
+		 * checked with the key before use (sign.c). */
 		if (n != BLS_SIGNATURE_BYTES)
 			return err_set(e, ERR_MALFORMED, "Ledger bls12_381 signature has %zu bytes, not 96", n);
 		sig->len = BLS_SIGNATURE_BYTES;

@@ -1,5 +1,5 @@
-/* ledger_apdu.c - APDU requests, reply splitting and status words. */
-#include "ledger_apdu.h"
+/* apdu.c - APDU requests, reply splitting and status words. */
+#include "apdu.h"
 
 #include <string.h>
 

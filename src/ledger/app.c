@@ -1,5 +1,5 @@
-/* ledger_app.c - baking app commands and what their status words mean. */
-#include "ledger_app.h"
+/* app.c - baking app commands and what their status words mean. */
+#include "app.h"
 
 #include <string.h>
 

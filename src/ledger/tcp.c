@@ -1,6 +1,6 @@
-/* ledger_tcp.c - the speculos APDU socket (also what tests/ledgersim
+/* tcp.c - the speculos APDU socket (also what tests/ledgersim
  * serves): request u32be len ‖ APDU; reply u32be len(data) ‖ data ‖ SW. */
-#include "ledger_transport.h"
+#include "transport.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -1,5 +1,5 @@
-/* ledger_hid.c - split messages into HID reports and put them together. */
-#include "ledger_hid.h"
+/* hid.c - split messages into HID reports and put them together. */
+#include "hid.h"
 
 #include <string.h>
 
