@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/vault/ledger_der.h"
+#include "../src/ledger/der.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

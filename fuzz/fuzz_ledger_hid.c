@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/vault/ledger_hid.h"
+#include "../src/ledger/hid.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

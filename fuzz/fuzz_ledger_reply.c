@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "../src/crypto/sign.h"
-#include "../src/vault/ledger_apdu.h"
-#include "../src/vault/ledger_reply.h"
+#include "../src/ledger/apdu.h"
+#include "../src/ledger/reply.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

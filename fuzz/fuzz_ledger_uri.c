@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "../src/crypto/sign.h"
-#include "../src/vault/ledger_uri.h"
+#include "../src/ledger/uri.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -10,7 +10,7 @@
 #include "../base/log.h"
 #include "../crypto/sign.h"
 #include "../tezos/keycodec.h"
-#include "../vault/ledger_device.h"
+#include "../ledger/device.h"
 #include "../vault/octez_dir.h"
 #include "cmd.h"
 

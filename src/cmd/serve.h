@@ -15,7 +15,7 @@
 #include "../health/health.h"
 #include "../server/metrics.h"
 #include "../server/socket_uri.h"
-#include "../vault/ledger_device.h"
+#include "../ledger/device.h"
 #include "../vault/vault.h"
 
 #define SERVE_MAX_SOCKETS 8

@@ -16,6 +16,7 @@
 #include "../base/file.h"
 #include "../base/log.h"
 #include "../base/uplink.h"
+#include "../vault/vault.h"
 #include "ledger_watch.h"
 
 #define RESOLVE_EVERY_MS 60000
@@ -113,7 +114,7 @@ static void ledger_pass(struct health *h, struct health_device *devs, size_t nde
 			continue;
 		struct health_key next = *cur;
 		const struct health_device *d = cur->device >= 0 ? &devs[cur->device] : NULL;
-		ledger_watch_key(k, d, &next);
+		ledger_watch_key(&k->ledger, d, &next);
 		if (d && d->checked)
 			next.checked_ms = d->checked_ms;
 		else if (!d)

@@ -25,11 +25,12 @@
 #include <stdint.h>
 
 #include "../base/err.h"
-#include "../vault/ledger_device.h"
-#include "../vault/vault.h"
+#include "../ledger/device.h"
 #include "netpath.h"
 #include "power.h"
 #include "tunnel_view.h"
+
+struct vault; /* the key table (vault/vault.h): health.c reads its ledger:// keys */
 
 #define HEALTH_INTERVAL_DEFAULT_MS 2000
 #define HEALTH_PATH_MAX 4096

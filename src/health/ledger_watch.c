@@ -101,11 +101,11 @@ void ledger_watch_check(struct ledger_backend *b, int timeout_ms, struct health_
 	set_fault(d, fault, &e, now_ms);
 }
 
-void ledger_watch_key(const struct vault_key *k, const struct health_device *d,
+void ledger_watch_key(const struct ledger_uri *u, const struct health_device *d,
 		      struct health_key *out)
 {
 	char uri[LEDGER_URI_TEXT_MAX];
-	ledger_uri_format(&k->ledger, uri);
+	ledger_uri_format(u, uri);
 	out->can_sign = false;
 	out->msg[0] = '\0';
 	if (!d) {
@@ -136,7 +136,7 @@ void ledger_watch_key(const struct vault_key *k, const struct health_device *d,
 			 d->name[0] ? d->name : d->device, uri);
 		return;
 	}
-	if (d->auth_curve != k->ledger.curve || !ledger_path_equal(&d->auth_path, &k->ledger.path)) {
+	if (d->auth_curve != u->curve || !ledger_path_equal(&d->auth_path, &u->path)) {
 		char path[128];
 		ledger_path_format(&d->auth_path, path, sizeof(path));
 		out->reason = "ledger_key_not_authorized";

@@ -13,9 +13,9 @@
 void ledger_watch_check(struct ledger_backend *b, int timeout_ms, struct health_device *d,
 			int64_t now_ms);
 
-/* What d means for the ledger:// key k: can_sign, reason and msg (the
+/* What d means for the key at ledger URI u: can_sign, reason and msg (the
  * times are the caller's). d may be NULL (no backend). */
-void ledger_watch_key(const struct vault_key *k, const struct health_device *d,
+void ledger_watch_key(const struct ledger_uri *u, const struct health_device *d,
 		      struct health_key *out);
 
 /* The reason code of a device fault ("ledger_unreachable", …). */

@@ -10,7 +10,7 @@
 
 #include "../base/version.h"
 #include "../health/health.h"
-#include "../vault/ledger_uri.h"
+#include "../ledger/uri.h"
 #include "metrics.h"
 #include "status_page.h"
 

@@ -11,8 +11,8 @@
 #include "../base/file.h"
 #include "../base/log.h"
 #include "../crypto/sign.h"
+#include "../ledger/device.h"
 #include "encrypted.h"
-#include "ledger_device.h"
 
 const char *key_storage_name(enum key_storage s)
 {

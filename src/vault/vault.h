@@ -17,7 +17,7 @@
 #include "../base/passphrase.h"
 #include "../crypto/scheme.h"
 #include "../tezos/keycodec.h"
-#include "ledger_uri.h"
+#include "../ledger/uri.h"
 #include "octez_dir.h"
 
 struct ledger_backend;

@@ -12,6 +12,7 @@
 #include "../../src/base/log.h"
 #include "../../src/health/health.h"
 #include "../../src/health/ledger_watch.h"
+#include "../../src/vault/vault.h"
 #include "harness.h"
 
 TEST(health_ledger_fault_of_sw)
@@ -57,15 +58,15 @@ TEST(health_ledger_key_reasons)
 	struct health_key out;
 	CHECK(ledger_key(&k, "ledger://kooky-chameleon-pointless-caracal/ed25519/0h/0h"));
 
-	ledger_watch_key(&k, NULL, &out);
+	ledger_watch_key(&k.ledger, NULL, &out);
 	CHECK(!out.can_sign && strcmp(out.reason, "ledger_backend_missing") == 0);
 
 	ready_device(&d, &k);
-	ledger_watch_key(&k, &d, &out);
+	ledger_watch_key(&k.ledger, &d, &out);
 	CHECK(out.can_sign && strcmp(out.reason, "ok") == 0);
 
 	d.checked = false;
-	ledger_watch_key(&k, &d, &out);
+	ledger_watch_key(&k.ledger, &d, &out);
 	CHECK(!out.can_sign && strcmp(out.reason, "not_checked_yet") == 0);
 
 	static const struct { enum ledger_fault f; const char *reason; } faults[] = {
@@ -77,7 +78,7 @@ TEST(health_ledger_key_reasons)
 		ready_device(&d, &k);
 		d.fault = faults[i].f;
 		snprintf(d.msg, sizeof(d.msg), "device message %zu", i);
-		ledger_watch_key(&k, &d, &out);
+		ledger_watch_key(&k.ledger, &d, &out);
 		CHECK(!out.can_sign && strcmp(out.reason, faults[i].reason) == 0);
 		CHECK(strcmp(out.msg, d.msg) == 0);
 	}
@@ -85,25 +86,25 @@ TEST(health_ledger_key_reasons)
 	/* nothing authorized */
 	ready_device(&d, &k);
 	d.authorized = false;
-	ledger_watch_key(&k, &d, &out);
+	ledger_watch_key(&k.ledger, &d, &out);
 	CHECK(!out.can_sign && strcmp(out.reason, "ledger_key_not_authorized") == 0 &&
 	      strstr(out.msg, "tzsigner ledger setup") && strstr(out.msg, "--chain CHAIN_ID --main-hwm LEVEL"));
 
 	/* another path, another curve */
 	ready_device(&d, &k);
 	d.auth_path.c[3] = 0x80000001u;
-	ledger_watch_key(&k, &d, &out);
+	ledger_watch_key(&k.ledger, &d, &out);
 	CHECK(!out.can_sign && strcmp(out.reason, "ledger_key_not_authorized") == 0 &&
 	      strstr(out.msg, "44h/1729h/0h/1h"));
 	ready_device(&d, &k);
 	d.auth_curve = LEDGER_CURVE_SECP256K1;
-	ledger_watch_key(&k, &d, &out);
+	ledger_watch_key(&k.ledger, &d, &out);
 	CHECK(!out.can_sign && strstr(out.msg, "secp256k1"));
 
 	/* authorized key unknown */
 	ready_device(&d, &k);
 	d.auth_known = false;
-	ledger_watch_key(&k, &d, &out);
+	ledger_watch_key(&k.ledger, &d, &out);
 	CHECK(!out.can_sign && strcmp(out.reason, "ledger_error") == 0);
 }
 

@@ -2,7 +2,7 @@
  * reports a reassembler must refuse. */
 #include <string.h>
 
-#include "../../src/vault/ledger_hid.h"
+#include "../../src/ledger/hid.h"
 #include "harness.h"
 
 /* Frames msg and feeds every report back; true when it comes out equal. */

@@ -1,7 +1,7 @@
 /* Unit tests of octez's animal names of Ledger devices. */
 #include <string.h>
 
-#include "../../src/vault/ledger_names.h"
+#include "../../src/ledger/names.h"
 #include "harness.h"
 
 TEST(ledger_names_octez_vector)

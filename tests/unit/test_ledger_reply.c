@@ -6,8 +6,8 @@
 #include "../../src/base/hex.h"
 #include "../../src/crypto/sign.h"
 #include "../../src/tezos/keycodec.h"
-#include "../../src/vault/ledger_app.h"
-#include "../../src/vault/ledger_der.h"
+#include "../../src/ledger/app.h"
+#include "../../src/ledger/der.h"
 #include "harness.h"
 
 TEST(ledger_apdu_build_and_path)

@@ -1,7 +1,7 @@
 /* Unit tests of ledger:// URIs as octez writes them. */
 #include <string.h>
 
-#include "../../src/vault/ledger_uri.h"
+#include "../../src/ledger/uri.h"
 #include "harness.h"
 
 #define H 0x80000000u

@@ -1,14 +1,19 @@
-/* Unit tests of the octez key files and encrypted keys. */
+/* Unit tests of the octez key files, encrypted keys and the key table. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "../../src/base/file.h"
+#include "../../src/crypto/bls.h"
 #include "../../src/vault/encrypted.h"
 #include "../../src/vault/octez_dir.h"
+#include "../../src/vault/vault.h"
 #include "harness.h"
+#include "keydir_test.h"
 
 #define PARSE(sk, pk, pkh, out, e) \
 	octez_dir_parse(out, sk, strlen(sk), pk, strlen(pk), pkh, strlen(pkh), e)
@@ -137,4 +142,121 @@ TEST(vault_encrypted_roundtrip_and_wrong_passphrase)
 	CHECK(encrypted_seal(p2, secret, "x", 1, &e));
 	CHECK(encrypted_seal(p3, secret, "x", 1, &e));
 	CHECK(memcmp(p2, p3, 56) != 0);
+}
+
+#define KD_LEDGER_TZ4 "ledger://calculating-meerkat-straight-beetle/bls12_381/0h/0h"
+
+/* A fresh tz4 public key text (for a key the table holds on a Ledger). */
+static bool fresh_bls_pk(char out[static B58_MAX])
+{
+	struct secret_key sk;
+	struct public_key pk;
+	bool ok = secret_key_generate(SCHEME_BLS, &sk, NULL) && public_key_derive(&sk, &pk, NULL) &&
+		  public_key_encode(out, &pk, NULL);
+	sodium_memzero(&sk, sizeof(sk));
+	return ok;
+}
+
+TEST(vault_open_signs_with_local_keys_and_routes_ledger_ones)
+{
+	char dir[64], ed[B58_MAX], bls[B58_MAX], sp[B58_MAX], lpk[B58_MAX], lpkh[B58_MAX];
+	char text[B58_MAX];
+	struct vault v;
+	struct err e = { 0 };
+	struct pkh pkh;
+	struct signature sig;
+	struct public_key pk;
+	CHECK(crypto_init(&e) && fresh_bls_pk(lpk));
+	kd_dir(dir, sizeof(dir));
+	kd_pkh(KD_ED_PK, ed);
+	kd_pkh(KD_BLS_PK, bls);
+	kd_pkh(KD_SP_PK, sp);
+	kd_pkh(lpk, lpkh);
+	CHECK(kd_add(dir, "baker", KD_ED_SK, KD_ED_PK) && kd_add(dir, "consensus", KD_BLS_SK, KD_BLS_PK));
+	CHECK(kd_add(dir, "on-ledger", KD_LEDGER_TZ4, lpk));
+	CHECK(vault_open(&v, dir, NULL, &e));
+	CHECK(v.count == 3 && vault_ledger_key_count(&v) == 1);
+
+	CHECK(pkh_decode(ed, &pkh, &e));
+	const struct vault_key *k = vault_find(&v, &pkh);
+	CHECK(k && strcmp(k->name, "baker") == 0 && k->storage == STORAGE_UNENCRYPTED);
+	CHECK(strcmp(k->pk_text, KD_ED_PK) == 0 && strcmp(k->pkh_text, ed) == 0 && k->sk);
+	CHECK(vault_sign(k, BLS_MODE_POP, KD_MSG, sizeof(KD_MSG), &sig, &e));
+	CHECK(signature_encode(text, &sig, &e) && strcmp(text, KD_ED_SIG) == 0);
+
+	CHECK(pkh_decode(bls, &pkh, &e) && (k = vault_find(&v, &pkh)) != NULL);
+	CHECK(vault_sign(k, BLS_MODE_POP, KD_MSG, sizeof(KD_MSG), &sig, &e));
+	CHECK(signature_encode(text, &sig, &e) && strcmp(text, KD_BLS_SIG) == 0);
+	CHECK(vault_sign(k, BLS_MODE_AUG, KD_MSG, sizeof(KD_MSG), &sig, &e));
+	CHECK(public_key_decode(KD_BLS_PK, &pk, &e));
+	CHECK(bls12_verify(pk.bytes, BLS_MODE_AUG, KD_MSG, sizeof(KD_MSG), sig.bytes));
+
+	/* the Ledger key: no secret here, the augmented scheme only, and
+	 * 503 while no backend is attached */
+	CHECK(pkh_decode(lpkh, &pkh, &e) && (k = vault_find(&v, &pkh)) != NULL);
+	CHECK(k->storage == STORAGE_LEDGER && k->sk == NULL && k->ledger_backend == NULL);
+	CHECK(strcmp(k->pk_text, lpk) == 0 && k->ledger.curve == LEDGER_CURVE_BLS12_381);
+	CHECK(!vault_key_signs_mode(k, BLS_MODE_POP, &e) && e.kind == ERR_FORBIDDEN);
+	CHECK(strstr(e.msg, KD_LEDGER_TZ4) && strstr(e.msg, "augmented"));
+	CHECK(!vault_sign(k, BLS_MODE_POP, KD_MSG, sizeof(KD_MSG), &sig, &e) && e.kind == ERR_FORBIDDEN);
+	CHECK(!vault_sign(k, BLS_MODE_AUG, KD_MSG, sizeof(KD_MSG), &sig, &e) && e.kind == ERR_UNAVAILABLE);
+	CHECK(strstr(e.msg, "Ledger backend is not running"));
+
+	CHECK(pkh_decode(sp, &pkh, &e) && vault_find(&v, &pkh) == NULL);
+	vault_close(&v);
+	CHECK(v.count == 0 && v.keys == NULL);
+	kd_rm(dir);
+}
+
+/* secret_keys by hand (octez_dir_add refuses what these tests need), mode 0600. */
+static bool write_secret_keys(const char *dir, const char *json)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "%s/secret_keys", dir);
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return false;
+	bool ok = fputs(json, f) >= 0;
+	return (fclose(f) == 0) && ok && chmod(path, 0600) == 0;
+}
+
+/* vault_open on a directory holding the keys, kind and message text of its refusal. */
+static bool open_refused(const char *dir, enum err_kind kind, const char *says)
+{
+	struct vault v;
+	struct err e = { 0 };
+	if (vault_open(&v, dir, NULL, &e)) {
+		vault_close(&v);
+		return false;
+	}
+	if (e.kind != kind || !strstr(e.msg, says))
+		printf("  refused with %d: %s\n", (int)e.kind, e.msg);
+	return e.kind == kind && strstr(e.msg, says);
+}
+
+TEST(vault_open_refuses_inconsistent_key_files)
+{
+	char dir[64];
+	CHECK(crypto_init(NULL));
+	/* public_keys disagrees with the secret key */
+	kd_dir(dir, sizeof(dir));
+	CHECK(kd_add(dir, "baker", KD_ED_SK, KD_SP_PK));
+	CHECK(open_refused(dir, ERR_MALFORMED, "public_keys says " KD_SP_PK));
+	kd_rm(dir);
+	/* one key under two names */
+	kd_dir(dir, sizeof(dir));
+	CHECK(write_secret_keys(dir, "[{\"name\":\"a\",\"value\":\"unencrypted:" KD_ED_SK "\"},"
+				     "{\"name\":\"b\",\"value\":\"unencrypted:" KD_ED_SK "\"}]"));
+	CHECK(open_refused(dir, ERR_MALFORMED, "keys 'a' and 'b' are the same key"));
+	kd_rm(dir);
+	/* a ledger:// URI whose curve is not its public key's */
+	kd_dir(dir, sizeof(dir));
+	CHECK(kd_add(dir, "l", KD_LEDGER_TZ4, KD_ED_PK));
+	CHECK(open_refused(dir, ERR_MALFORMED, "public_keys has a ed25519 key but the URI's curve is bls12_381"));
+	kd_rm(dir);
+	/* a secret key in no known form */
+	kd_dir(dir, sizeof(dir));
+	CHECK(octez_dir_add(dir, "x", "hsm:edskX", KD_ED_PK, "", false, NULL));
+	CHECK(open_refused(dir, ERR_MALFORMED, "unknown secret key scheme 'hsm:'"));
+	kd_rm(dir);
 }

@@ -56,7 +56,7 @@ execFileSync(TZ, ['ledger', 'setup', uri, '--chain', CHAIN_MAIN, '--main-hwm', '
 const pkh = execFileSync(TZ, ['keys', 'list', '-d', dir]).toString().split(' ')[1];
 const srv = spawn(TZ, ['serve', '-d', dir, '-p', '0', '--ledger-proxy', proxy, '--log-level', 'debug'], { stdio: ['ignore', 'ignore', 'pipe'] });
 const port = Number((await waitLine(srv, /event=listening.* port=(\d+)/, 'stderr'))[1]);
-// tzsigner's own split of the backend's part (debug log of ledger_sign.c):
+// tzsigner's own split of the backend's part (debug log of src/ledger/sign.c):
 // before_us = waiting for the device lock; device_us = both APDUs as seen
 // from tzsigner; after_us = hash check, signature verification.
 let serveLog = '';

@@ -1,5 +1,5 @@
-/* ledger_uri.c - parse and print ledger:// key URIs. */
-#include "ledger_uri.h"
+/* uri.c - parse and print ledger:// key URIs. */
+#include "uri.h"
 
 #include <stdio.h>
 #include <string.h>

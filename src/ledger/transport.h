@@ -1,18 +1,18 @@
-/* ledger_transport.h - one small interface over the ways to reach a
- * Ledger: USB HID (ledger_usb.c) and the speculos APDU socket
- * (ledger_tcp.c). An exchange sends one APDU and returns its reply
+/* transport.h - one small interface over the ways to reach a
+ * Ledger: USB HID (usb.c) and the speculos APDU socket
+ * (tcp.c). An exchange sends one APDU and returns its reply
  * (data ‖ SW) within a deadline; any failure leaves the transport
  * `broken`, and the owner closes and reopens it. Not thread-safe: the
- * device manager (ledger_device.c) serialises exchanges per device. */
-#ifndef TZS_VAULT_LEDGER_TRANSPORT_H
-#define TZS_VAULT_LEDGER_TRANSPORT_H
+ * device manager (device.c) serialises exchanges per device. */
+#ifndef TZS_LEDGER_TRANSPORT_H
+#define TZS_LEDGER_TRANSPORT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "../base/err.h"
-#include "ledger_apdu.h"
+#include "apdu.h"
 
 struct ledger_transport_ops {
 	bool (*exchange)(void *impl, const char *where, const uint8_t *apdu, size_t len,

@@ -1,11 +1,11 @@
-/* ledger_names.h - the "animal name" octez gives a Ledger (design §2.4).
+/* names.h - the "animal name" octez gives a Ledger (design §2.4).
  *
  * The name is derived from the tz1 text of the device's ed25519 key at
  * 44'/1729': h1 = blake2b-256(text), h2..h4 each blake2b-256 of the one
  * before; name = adjectives[h1]-animals[h2]-adjectives[h3]-animals[h4],
  * each hash read as a little-endian integer modulo the list's length. */
-#ifndef TZS_VAULT_LEDGER_NAMES_H
-#define TZS_VAULT_LEDGER_NAMES_H
+#ifndef TZS_LEDGER_NAMES_H
+#define TZS_LEDGER_NAMES_H
 
 #include <stdbool.h>
 #include <stddef.h>

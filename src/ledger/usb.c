@@ -1,7 +1,7 @@
-/* ledger_usb.c - Ledger devices over USB HID (hidapi, hidraw backend):
- * 64-byte reports framed by ledger_hid.c, written with a leading report
+/* usb.c - Ledger devices over USB HID (hidapi, hidraw backend):
+ * 64-byte reports framed by hid.c, written with a leading report
  * id 0x00. */
-#include "ledger_transport.h"
+#include "transport.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -11,7 +11,7 @@
 
 #include <hidapi.h>
 
-#include "ledger_hid.h"
+#include "hid.h"
 
 static pthread_once_t hid_once = PTHREAD_ONCE_INIT;
 static int hid_init_rc = -1;

@@ -1,19 +1,15 @@
-/* ledger_reply.c - bounded parsers of the baking app's reply data. */
-#include "ledger_reply.h"
+/* reply.c - bounded parsers of the baking app's reply data. */
+#include "reply.h"
 
 #include <string.h>
 
 #include <openssl/ec.h>
 #include <openssl/obj_mac.h>
 
+#include "../base/be.h"
 #include "../crypto/bls.h"
 #include "../crypto/sign.h"
-#include "ledger_der.h"
-
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
+#include "der.h"
 
 bool ledger_parse_version(const uint8_t *d, size_t n, struct ledger_version *v, struct err *e)
 {
@@ -99,10 +95,10 @@ bool ledger_parse_all_hwm(const uint8_t *d, size_t n, struct ledger_hwm *h, stru
 {
 	if (n != 20)
 		return err_set(e, ERR_MALFORMED, "Ledger high watermark reply has %zu bytes, not 20", n);
-	h->main_level = be32(d);
-	h->main_round = be32(d + 4);
-	h->test_level = be32(d + 8);
-	h->test_round = be32(d + 12);
+	h->main_level = be32_get(d);
+	h->main_round = be32_get(d + 4);
+	h->test_level = be32_get(d + 8);
+	h->test_round = be32_get(d + 12);
 	memcpy(h->chain_id, d + 16, 4);
 	return true;
 }
@@ -122,7 +118,7 @@ bool ledger_parse_auth_key(const uint8_t *d, size_t n, bool *authorized, enum le
 			       "Ledger authorized key reply: path of %zu components in %zu bytes", len, n - 2);
 	path->len = (uint8_t)len;
 	for (size_t i = 0; i < len; i++)
-		path->c[i] = be32(d + 2 + 4 * i);
+		path->c[i] = be32_get(d + 2 + 4 * i);
 	*authorized = len > 0;
 	return true;
 }
@@ -143,7 +139,7 @@ bool ledger_parse_signature(const uint8_t *d, size_t n, bool with_hash, enum led
 	sig->len = 64;
 	if (scheme == SCHEME_BLS) {
 		/* A compressed G2 point (src/crypto.c, bip32_derive_with_seed_bls_sign_hash);
-		 * checked with the key before use (ledger_sign.c). */
+		 * checked with the key before use (sign.c). */
 		if (n != BLS_SIGNATURE_BYTES)
 			return err_set(e, ERR_MALFORMED, "Ledger bls12_381 signature has %zu bytes, not 96", n);
 		sig->len = BLS_SIGNATURE_BYTES;

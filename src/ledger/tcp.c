@@ -1,6 +1,6 @@
-/* ledger_tcp.c - the speculos APDU socket (also what tests/ledgersim
+/* tcp.c - the speculos APDU socket (also what tests/ledgersim
  * serves): request u32be len ‖ APDU; reply u32be len(data) ‖ data ‖ SW. */
-#include "ledger_transport.h"
+#include "transport.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -13,6 +13,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "../base/be.h"
 
 struct tcp {
 	int fd;
@@ -92,17 +94,14 @@ static bool tcp_exchange(void *impl, const char *where, const uint8_t *apdu, siz
 	uint8_t req[4 + LEDGER_APDU_MAX];
 	if (len > LEDGER_APDU_MAX)
 		return err_set(e, ERR_INTERNAL, "%s: APDU of %zu bytes is too long", where, len);
-	req[0] = (uint8_t)(len >> 24);
-	req[1] = (uint8_t)(len >> 16);
-	req[2] = (uint8_t)(len >> 8);
-	req[3] = (uint8_t)len;
+	be32_put(req, (uint32_t)len);
 	memcpy(req + 4, apdu, len);
 	if (!send_all(c->fd, req, 4 + len, deadline, where, timeout_ms, e))
 		return false;
 	uint8_t hdr[4];
 	if (!recv_all(c->fd, hdr, 4, deadline, where, timeout_ms, e))
 		return false;
-	uint32_t n = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 | hdr[3];
+	uint32_t n = be32_get(hdr);
 	if (n > LEDGER_REPLY_MAX - 2)
 		return err_set(e, ERR_UNAVAILABLE, "%s: reply announces %u bytes of data (at most %d)", where,
 			       n, LEDGER_REPLY_MAX - 2);

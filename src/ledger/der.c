@@ -1,5 +1,5 @@
-/* ledger_der.c - DER-with-parity ECDSA signatures → r ‖ s, low-S. */
-#include "ledger_der.h"
+/* der.c - DER-with-parity ECDSA signatures → r ‖ s, low-S. */
+#include "der.h"
 
 #include <string.h>
 

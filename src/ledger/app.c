@@ -1,7 +1,9 @@
-/* ledger_app.c - baking app commands and what their status words mean. */
-#include "ledger_app.h"
+/* app.c - baking app commands and what their status words mean. */
+#include "app.h"
 
 #include <string.h>
+
+#include "../base/be.h"
 
 bool ledger_app_call(const struct ledger_link *l, uint8_t ins, uint8_t p1, uint8_t p2,
 		     const uint8_t *in, size_t in_len, uint8_t reply[static LEDGER_REPLY_MAX],
@@ -142,14 +144,6 @@ bool ledger_app_sign(const struct ledger_link *l, enum ledger_curve curve,
 	return true;
 }
 
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 bool ledger_app_setup(const struct ledger_link *l, enum ledger_curve curve,
 		      const struct ledger_path *path, const uint8_t chain_id[static 4],
 		      uint32_t main_level, uint32_t test_level, struct public_key *pk, struct err *e)
@@ -158,8 +152,8 @@ bool ledger_app_setup(const struct ledger_link *l, enum ledger_curve curve,
 	const uint8_t *d;
 	size_t n;
 	memcpy(in, chain_id, 4);
-	put32(in + 4, main_level);
-	put32(in + 8, test_level);
+	be32_put(in + 4, main_level);
+	be32_put(in + 8, test_level);
 	size_t plen = ledger_path_encode(path, in + 12);
 	return call_ok(l, "setup", LEDGER_INS_SETUP, 0, (uint8_t)curve, in, 12 + plen, reply, &d, &n, e) &&
 	       (ledger_parse_public_key(d, n, curve, pk, e) || err_wrap(e, "%s", l->label));
@@ -170,7 +164,7 @@ bool ledger_app_reset(const struct ledger_link *l, uint32_t level, struct err *e
 	uint8_t reply[LEDGER_REPLY_MAX], in[4];
 	const uint8_t *d;
 	size_t n;
-	put32(in, level);
+	be32_put(in, level);
 	return call_ok(l, "reset high watermark", LEDGER_INS_RESET, 0, 0, in, 4, reply, &d, &n, e);
 }
 

@@ -1,4 +1,4 @@
-/* ledger_uri.h - `ledger://` key URIs as octez writes them in secret_keys:
+/* uri.h - `ledger://` key URIs as octez writes them in secret_keys:
  *
  *   ledger://<animal-name or tz1…>/<curve>/<path>
  *
@@ -8,8 +8,8 @@
  * path: components under 44'/1729', each a number with ' or h when
  * hardened ("0h/0h" is 44'/1729'/0'/0'); ed25519 takes hardened ones only.
  * Without a curve and path the URI names a device only ("ledger://name/"). */
-#ifndef TZS_VAULT_LEDGER_URI_H
-#define TZS_VAULT_LEDGER_URI_H
+#ifndef TZS_LEDGER_URI_H
+#define TZS_LEDGER_URI_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -17,7 +17,7 @@
 
 #include "../base/err.h"
 #include "../crypto/scheme.h"
-#include "ledger_names.h"
+#include "names.h"
 
 /* The curve numbers are the baking app's P2 codes. */
 enum ledger_curve {

@@ -1,7 +1,9 @@
-/* ledger_apdu.c - APDU requests, reply splitting and status words. */
-#include "ledger_apdu.h"
+/* apdu.c - APDU requests, reply splitting and status words. */
+#include "apdu.h"
 
 #include <string.h>
+
+#include "../base/be.h"
 
 size_t ledger_apdu_build(uint8_t out[static LEDGER_APDU_MAX], uint8_t ins, uint8_t p1, uint8_t p2,
 			 const uint8_t *data, size_t len)
@@ -23,10 +25,7 @@ size_t ledger_path_encode(const struct ledger_path *p, uint8_t out[static 1 + 4 
 	size_t n = p->len > LEDGER_PATH_MAX ? LEDGER_PATH_MAX : p->len;
 	out[0] = (uint8_t)n;
 	for (size_t i = 0; i < n; i++) {
-		out[1 + 4 * i] = (uint8_t)(p->c[i] >> 24);
-		out[2 + 4 * i] = (uint8_t)(p->c[i] >> 16);
-		out[3 + 4 * i] = (uint8_t)(p->c[i] >> 8);
-		out[4 + 4 * i] = (uint8_t)p->c[i];
+		be32_put(out + 1 + 4 * i, p->c[i]);
 	}
 	return 1 + 4 * n;
 }
@@ -36,7 +35,7 @@ bool ledger_reply_split(const uint8_t *reply, size_t len, const uint8_t **data, 
 {
 	if (len < 2)
 		return err_set(e, ERR_MALFORMED, "Ledger reply of %zu bytes has no status word", len);
-	*sw = (uint16_t)((reply[len - 2] << 8) | reply[len - 1]);
+	*sw = be16_get(reply + len - 2);
 	*data = reply;
 	*data_len = len - 2;
 	return true;

@@ -1,5 +1,5 @@
-/* ledger_names.c - octez's animal name of a Ledger. */
-#include "ledger_names.h"
+/* names.c - octez's animal name of a Ledger. */
+#include "names.h"
 
 #include <stdio.h>
 #include <string.h>

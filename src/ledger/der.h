@@ -1,10 +1,10 @@
-/* ledger_der.h - the ECDSA signatures the baking app returns.
+/* der.h - the ECDSA signatures the baking app returns.
  *
  * The app answers DER (SEQUENCE { INTEGER r, INTEGER s }) with bit 0 of
  * the first byte set when R.y is odd. Tezos wants r ‖ s, 32 bytes each,
  * with s in the lower half of the group order (low-S). */
-#ifndef TZS_VAULT_LEDGER_DER_H
-#define TZS_VAULT_LEDGER_DER_H
+#ifndef TZS_LEDGER_DER_H
+#define TZS_LEDGER_DER_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,8 +1,8 @@
-/* ledger_words.c - the two word lists octez uses to name a Ledger
+/* words.c - the two word lists octez uses to name a Ledger
  * (src/lib_signer_backends/unix/ledger_names.ml): adjectives and animals, in
  * octez's order, duplicates kept, since a name is an index into each list.
- * Data only; ledger_names.c does the arithmetic. */
-#include "ledger_names.h"
+ * Data only; names.c does the arithmetic. */
+#include "names.h"
 
 const char *const ledger_adjectives[] = {
 	"abandoned", "able", "absolute", "adorable", "adventurous", "academic", "acceptable",

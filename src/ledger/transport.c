@@ -1,5 +1,5 @@
-/* ledger_transport.c - the shared part of the transports. */
-#include "ledger_transport.h"
+/* transport.c - the shared part of the transports. */
+#include "transport.h"
 
 #include <time.h>
 

@@ -1,7 +1,7 @@
-/* ledger_reply.h - the data of the baking app's replies, parsed with every
+/* reply.h - the data of the baking app's replies, parsed with every
  * length checked (the device is less trusted than we are). */
-#ifndef TZS_VAULT_LEDGER_REPLY_H
-#define TZS_VAULT_LEDGER_REPLY_H
+#ifndef TZS_LEDGER_REPLY_H
+#define TZS_LEDGER_REPLY_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -9,7 +9,7 @@
 
 #include "../base/err.h"
 #include "../crypto/scheme.h"
-#include "ledger_uri.h"
+#include "uri.h"
 
 struct ledger_version {
 	uint8_t app_class; /* 0 Tezos Wallet, 1 Tezos Baking */

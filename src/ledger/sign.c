@@ -1,7 +1,7 @@
-/* ledger_sign.c - one signature on a Ledger, checked before it is used:
+/* sign.c - one signature on a Ledger, checked before it is used:
  * the hash the device reports (INS 0F) must be ours, and the signature must
  * verify with the key the signer holds for that URI. */
-#include "ledger_device.h"
+#include "device.h"
 
 #include <string.h>
 #include <time.h>

@@ -1,18 +1,18 @@
-/* ledger_apdu.h - APDUs of the Tezos baking app (design §2.4): building
+/* apdu.h - APDUs of the Tezos baking app (design §2.4): building
  * requests, splitting replies into data and status word, and what each
  * status word means.
  *
  *   request: CLA=0x80 INS P1 P2 Lc data (Lc ≤ 255)
  *   reply:   data ‖ SW1 SW2 */
-#ifndef TZS_VAULT_LEDGER_APDU_H
-#define TZS_VAULT_LEDGER_APDU_H
+#ifndef TZS_LEDGER_APDU_H
+#define TZS_LEDGER_APDU_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "../base/err.h"
-#include "ledger_uri.h"
+#include "uri.h"
 
 #define LEDGER_CLA 0x80
 

@@ -1,11 +1,11 @@
-/* ledger_hid.h - Ledger's HID framing (design §2.4).
+/* hid.h - Ledger's HID framing (design §2.4).
  *
  * A message travels in 64-byte reports: channel 01 01 ‖ tag 05 ‖ sequence
  * u16 ‖ (first report only: message length u16) ‖ data, zero-padded.
  * Requests carry an APDU; replies data ‖ SW, their length counting the
- * status word. Pure functions, no I/O: ledger_usb.c moves the reports. */
-#ifndef TZS_VAULT_LEDGER_HID_H
-#define TZS_VAULT_LEDGER_HID_H
+ * status word. Pure functions, no I/O: usb.c moves the reports. */
+#ifndef TZS_LEDGER_HID_H
+#define TZS_LEDGER_HID_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* ledger_device.h - the Ledger devices a signer talks to.
+/* device.h - the Ledger devices a signer talks to.
  *
  * A backend holds one slot per device: the speculos socket given by
  * --ledger-proxy (or LEDGER_PROXY_ADDRESS/PORT), else every Ledger found
@@ -9,9 +9,9 @@
  * next request after a backoff that doubles from backoff_min_ms to
  * backoff_max_ms and resets on success, so signing resumes on its own when
  * the device comes back. A device is identified by its animal name
- * (ledger_names.h) each time it is (re)opened or its app changes. */
-#ifndef TZS_VAULT_LEDGER_DEVICE_H
-#define TZS_VAULT_LEDGER_DEVICE_H
+ * (names.h) each time it is (re)opened or its app changes. */
+#ifndef TZS_LEDGER_DEVICE_H
+#define TZS_LEDGER_DEVICE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -19,8 +19,8 @@
 
 #include "../base/err.h"
 #include "../tezos/base58.h"
-#include "ledger_app.h"
-#include "ledger_uri.h"
+#include "app.h"
+#include "uri.h"
 
 struct ledger_config {
 	bool proxy; /* the speculos socket instead of USB */

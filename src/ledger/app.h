@@ -1,9 +1,9 @@
-/* ledger_app.h - the Tezos baking app's commands over one transport
+/* app.h - the Tezos baking app's commands over one transport
  * (design §2.4), each turning a status word into an err whose kind is the
  * HTTP answer: 6985 / 6982 / 9405 forbidden, 6A80 on a signature the
  * device's own watermark (conflict), 6D00 / 6E00 / locked unavailable. */
-#ifndef TZS_VAULT_LEDGER_APP_H
-#define TZS_VAULT_LEDGER_APP_H
+#ifndef TZS_LEDGER_APP_H
+#define TZS_LEDGER_APP_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -11,8 +11,8 @@
 
 #include "../base/err.h"
 #include "../crypto/scheme.h"
-#include "ledger_reply.h"
-#include "ledger_transport.h"
+#include "reply.h"
+#include "transport.h"
 
 struct ledger_link {
 	struct ledger_transport *t;

@@ -1,7 +1,9 @@
-/* ledger_hid.c - split messages into HID reports and put them together. */
-#include "ledger_hid.h"
+/* hid.c - split messages into HID reports and put them together. */
+#include "hid.h"
 
 #include <string.h>
+
+#include "../base/be.h"
 
 #define HEADER 5       /* channel(2) tag(1) seq(2) */
 #define FIRST_DATA (LEDGER_HID_REPORT - HEADER - 2)
@@ -20,15 +22,12 @@ bool ledger_hid_frame(const uint8_t *msg, size_t len, uint16_t seq,
 	if (len > LEDGER_HID_MSG_MAX || seq >= ledger_hid_report_count(len))
 		return false;
 	memset(out, 0, LEDGER_HID_REPORT);
-	out[0] = LEDGER_HID_CHANNEL >> 8;
-	out[1] = LEDGER_HID_CHANNEL & 0xff;
+	be16_put(out, LEDGER_HID_CHANNEL);
 	out[2] = LEDGER_HID_TAG;
-	out[3] = (uint8_t)(seq >> 8);
-	out[4] = (uint8_t)seq;
+	be16_put(out + 3, seq);
 	size_t off, room, pos;
 	if (seq == 0) {
-		out[5] = (uint8_t)(len >> 8);
-		out[6] = (uint8_t)len;
+		be16_put(out + 5, (uint16_t)len);
 		off = 0;
 		room = FIRST_DATA;
 		pos = HEADER + 2;
@@ -58,14 +57,14 @@ bool ledger_hid_rx_feed(struct ledger_hid_rx *rx, const uint8_t *report, size_t 
 		n = LEDGER_HID_REPORT;
 	if (n < HEADER)
 		return err_set(e, ERR_MALFORMED, "Ledger HID report of %zu bytes is shorter than its header", n);
-	unsigned channel = (unsigned)report[0] << 8 | report[1];
+	unsigned channel = be16_get(report);
 	if (channel != LEDGER_HID_CHANNEL)
 		return err_set(e, ERR_MALFORMED, "Ledger HID report on channel 0x%04x, expected 0x%04x",
 			       channel, LEDGER_HID_CHANNEL);
 	if (report[2] != LEDGER_HID_TAG)
 		return err_set(e, ERR_MALFORMED, "Ledger HID report with tag 0x%02x, expected 0x%02x",
 			       report[2], LEDGER_HID_TAG);
-	unsigned seq = (unsigned)report[3] << 8 | report[4];
+	unsigned seq = be16_get(report + 3);
 	if (seq != rx->next_seq)
 		return err_set(e, ERR_MALFORMED, "Ledger HID report with sequence %u, expected %u", seq,
 			       (unsigned)rx->next_seq);
@@ -73,7 +72,7 @@ bool ledger_hid_rx_feed(struct ledger_hid_rx *rx, const uint8_t *report, size_t 
 	if (seq == 0) {
 		if (n < HEADER + 2)
 			return err_set(e, ERR_MALFORMED, "first Ledger HID report of %zu bytes has no length", n);
-		rx->expected = (size_t)report[5] << 8 | report[6];
+		rx->expected = be16_get(report + 5);
 		rx->got = 0;
 		if (rx->expected > LEDGER_HID_MSG_MAX)
 			return err_set(e, ERR_MALFORMED, "Ledger HID message of %zu bytes is over %d",

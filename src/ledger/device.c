@@ -1,6 +1,6 @@
-/* ledger_device.c - device slots: per-device lock, reopen with backoff,
+/* device.c - device slots: per-device lock, reopen with backoff,
  * identification by animal name. */
-#include "ledger_device.h"
+#include "device.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -11,7 +11,7 @@
 
 #include "../base/log.h"
 #include "../tezos/keycodec.h"
-#include "ledger_names.h"
+#include "names.h"
 
 static void set_fault(enum ledger_fault *fault, enum ledger_fault f)
 {
