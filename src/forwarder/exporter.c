@@ -13,6 +13,7 @@
 #include "serve_int.h"
 #include "status_page.h"
 #include "strbuf.h"
+#include "../base/clock.h"
 
 static const char *tri_name(int v) { return v == TRI_UP ? "up" : v == TRI_DOWN ? "down" : "unknown"; }
 
@@ -240,7 +241,7 @@ bool fwd_http_route(const struct fwd_state *s, const char *method, const char *p
 		size_t len;
 		a->status = 200;
 		a->content_type = "text/html; charset=utf-8";
-		a->body = fwd_status_page_html(s, fwd_wall_ms(), &len);
+		a->body = fwd_status_page_html(s, now_wall_ms(), &len);
 		return a->body != NULL;
 	}
 	if (strcmp(path, "/healthz") == 0)

@@ -16,20 +16,7 @@
 
 #include "../base/log.h"
 #include "signers.h"
-
-uint64_t fwd_mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-int64_t fwd_wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "../base/clock.h"
 
 void fwd_run_opts_defaults(struct fwd_run_opts *o)
 {
@@ -86,7 +73,7 @@ void loop_once(struct loop *L)
 		kind[n] = FD_HTTP;
 		idx[n++] = i;
 	}
-	uint64_t now = fwd_mono_ms();
+	uint64_t now = now_mono_ms();
 	uint64_t wake = now + 1000;
 	if (L->watch.due_ms && L->watch.due_ms < wake)
 		wake = L->watch.due_ms;
@@ -107,7 +94,7 @@ void loop_once(struct loop *L)
 	}
 	int timeout = wake > now ? (int)(wake - now) : 0;
 	int rc = poll(pf, n, timeout);
-	now = fwd_mono_ms();
+	now = now_mono_ms();
 	/* HTTP connections are compacted when closed: walk them from the end. */
 	for (size_t k = n; rc > 0 && k-- > 0;) {
 		if (!pf[k].revents)
@@ -170,13 +157,13 @@ bool fwd_run(const struct fwd_run_opts *o, struct err *e)
 	L->sfd = L->lfd = L->mfd = L->watch.fd = -1;
 	struct fwd_state *s = &L->s;
 	s->opts = o;
-	s->start_ms = fwd_wall_ms();
+	s->start_ms = now_wall_ms();
 	if (!signals_setup(L, e))
 		goto out;
 	if (!render_and_test(s, &s->r, e))
 		goto out;
 	stale_cleanup(s);
-	if (!boxes_alloc(s, fwd_mono_ms())) {
+	if (!boxes_alloc(s, now_mono_ms())) {
 		err_set(e, ERR_INTERNAL, "out of memory");
 		goto out;
 	}

@@ -8,6 +8,7 @@
 
 #include "../base/log.h"
 #include "signers.h"
+#include "../base/clock.h"
 
 /* The status page's latency chart: good checks per minute. */
 static void note_check_minute(struct fwd_box_state *b, int64_t minute, double ms)
@@ -32,7 +33,7 @@ void apply_probe(struct fwd_state *s, size_t i, enum probe_result r, uint64_t no
 	int signer = r == PROBE_OK ? TRI_UP : TRI_DOWN;
 	if (r == PROBE_OK) {
 		b->checks_ok++;
-		b->last_up_ms = fwd_wall_ms();
+		b->last_up_ms = now_wall_ms();
 		note_check_minute(b, b->last_up_ms / 60000, b->check_seconds * 1000.0);
 		b->error[0] = '\0';
 	} else {
@@ -44,7 +45,7 @@ void apply_probe(struct fwd_state *s, size_t i, enum probe_result r, uint64_t no
 	}
 	if (signer != b->signer || tunnel != b->tunnel) {
 		char err[200];
-		b->since_ms = fwd_wall_ms();
+		b->since_ms = now_wall_ms();
 		if (signer == TRI_UP)
 			log_info("event=box_state box=%s port=%u tunnel=up signer=up check_ms=%.1f", x->name,
 				 (unsigned)x->port, b->check_seconds * 1000.0);

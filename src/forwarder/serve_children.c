@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "../base/log.h"
+#include "../base/clock.h"
 
 static bool children_reserve(struct fwd_state *s)
 {
@@ -38,7 +39,7 @@ static bool pending(const struct fwd_child *c) { return !c->authed && !c->exited
 static enum admit_verdict admission(struct fwd_state *s, const struct admit_source *src, size_t *victim)
 {
 	const struct admit_limits *l = &s->opts->render.admit;
-	uint64_t now = fwd_mono_ms();
+	uint64_t now = now_mono_ms();
 	unsigned total = 0, mine = 0, best_count = 0;
 	uint64_t best_start = 0;
 	bool found = false;
@@ -76,7 +77,7 @@ static enum admit_verdict admission(struct fwd_state *s, const struct admit_sour
 static void note_drop(struct fwd_state *s, enum admit_verdict v, const char *peer)
 {
 	s->dropped_total[v]++;
-	uint64_t now = fwd_mono_ms();
+	uint64_t now = now_mono_ms();
 	if (s->drops_logged_ms && now - s->drops_logged_ms < 1000) {
 		s->drops_unlogged++;
 		return;
@@ -117,7 +118,7 @@ static bool spawn(struct loop *L, int cfd, const char *peer, const struct admit_
 	c->pid = pid;
 	c->err_fd = ep[0];
 	c->box = -1;
-	c->start_ms = fwd_mono_ms();
+	c->start_ms = now_mono_ms();
 	c->src = *src;
 	c->starttime = stale_starttime(pid);
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
@@ -201,8 +202,8 @@ void stop_children(struct loop *L)
 			session_kill(&s->children[i], SIGTERM);
 			session_kill(&s->children[i], SIGCONT); /* a held one */
 		}
-	uint64_t until = fwd_mono_ms() + STOP_GRACE_MS;
-	while (s->n_children && fwd_mono_ms() < until)
+	uint64_t until = now_mono_ms() + STOP_GRACE_MS;
+	while (s->n_children && now_mono_ms() < until)
 		loop_once(L);
 	for (size_t i = 0; i < s->n_children; i++)
 		if (!s->children[i].exited)

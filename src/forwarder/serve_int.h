@@ -73,8 +73,6 @@ struct loop {
 };
 
 /* serve.c */
-uint64_t fwd_mono_ms(void);  /* CLOCK_MONOTONIC */
-int64_t fwd_wall_ms(void);   /* CLOCK_REALTIME: ms since the epoch */
 /* One turn: poll everything, act on what is ready and on what is due. */
 void loop_once(struct loop *L);
 

@@ -11,6 +11,7 @@
 #include <signal.h>
 
 #include "../base/log.h"
+#include "../base/clock.h"
 
 #define HOLD_MAX_MS 2000
 
@@ -40,7 +41,7 @@ void takeover_begin(struct fwd_state *s, struct fwd_child *c)
 	s->takeovers_total++;
 	if (kill(c->pid, SIGSTOP) == 0) {
 		c->held = true;
-		c->held_until_ms = fwd_mono_ms() + HOLD_MAX_MS;
+		c->held_until_ms = now_mono_ms() + HOLD_MAX_MS;
 	}
 }
 

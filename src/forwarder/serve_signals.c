@@ -12,6 +12,7 @@
 
 #include "../base/log.h"
 #include "signers.h"
+#include "../base/clock.h"
 
 bool signals_setup(struct loop *L, struct err *e)
 {
@@ -40,7 +41,7 @@ static void reap(struct fwd_state *s)
 			if (c->pid != pid)
 				continue;
 			c->exited = true;
-			uint64_t secs = (fwd_mono_ms() - c->start_ms) / 1000;
+			uint64_t secs = (now_mono_ms() - c->start_ms) / 1000;
 			if (WIFEXITED(status))
 				log_info("event=session_end box=%s pid=%d peer=%s exit=%d seconds=%llu", box_name(s, c->box),
 					 (int)pid, c->peer, WEXITSTATUS(status), (unsigned long long)secs);
@@ -84,7 +85,7 @@ void reload(struct loop *L)
 	struct fwd_rendered old_r = s->r;
 	s->r = nr;
 	s->boxes = NULL;
-	if (!boxes_alloc(s, fwd_mono_ms())) {
+	if (!boxes_alloc(s, now_mono_ms())) {
 		log_error("event=reload_failed error=\"out of memory\"");
 		fwd_rendered_free(&s->r);
 		s->r = old_r;
@@ -98,7 +99,7 @@ void reload(struct loop *L)
 			boxprobe_close(&old[k].probe);
 			keep.sessions = 0;
 			boxprobe_init(&keep.probe);
-			keep.next_probe_ms = fwd_mono_ms() + 200;
+			keep.next_probe_ms = now_mono_ms() + 200;
 			s->boxes[i] = keep;
 		}
 	}

@@ -15,6 +15,7 @@
 
 #include "../base/log.h"
 #include "signers.h"
+#include "../base/clock.h"
 
 /* execve with PATH alone in the environment; exit status 127 when it fails.
  * Async-signal-safe (it runs between fork and exec). */
@@ -171,7 +172,7 @@ static void sshd_line(struct fwd_state *s, struct fwd_child *c, char *line)
 			b->sessions++;
 			b->logins_total++;
 			/* Check the tunnel soon: its forwards follow the login. */
-			uint64_t soon = fwd_mono_ms() + 1000;
+			uint64_t soon = now_mono_ms() + 1000;
 			if (!boxprobe_active(&b->probe) && b->next_probe_ms > soon)
 				b->next_probe_ms = soon;
 			log_info("event=box_login box=%s port=%u pid=%d peer=%s fingerprint=%s", box_name(s, c->box),

@@ -36,7 +36,7 @@ struct kh_answer {
 };
 
 /* Runs rq (decoded by kh_request_decode) received at start_ns
- * (monotonic_ns). Never fails: a refusal is an answer. */
+ * (now_mono_ns). Never fails: a refusal is an answer. */
 void kh_execute(const struct kh_context *c, const struct kh_request *rq, uint64_t start_ns,
 		struct kh_answer *out);
 

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "../base/log.h"
-#include "../server/clock.h"
+#include "../base/clock.h"
 
 #define KH_WORKERS_MAX 64u
 
@@ -138,7 +138,7 @@ static void take_frame(struct kh_server *s, const uint8_t *buf, ssize_t got)
 		return;
 	}
 	j->len = (size_t)got;
-	j->start_ns = monotonic_ns();
+	j->start_ns = now_mono_ns();
 	memcpy(j->frame, buf, j->len);
 	if (!kh_request_decode(j->frame, j->len, &j->rq, &e)) {
 		refuse_frame(s, j->rq.id, &e);

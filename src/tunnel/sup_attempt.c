@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "boxssh.h"
-#include "clock.h"
+#include "../base/clock.h"
 
 #define STALE_RETRY_MAX_MS 3000   /* retry period while a stale session holds P */
 #define FORWARDS_QUIET_MS 2000    /* after connect-timeout: see forwards_unconfirmed */
@@ -25,7 +25,7 @@ static uint32_t random_u32(void)
 {
 	uint32_t r = 0;
 	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
-		r = (uint32_t)tunnel_mono_ms() * 2654435761U ^ (uint32_t)getpid();
+		r = (uint32_t)now_mono_ms() * 2654435761U ^ (uint32_t)getpid();
 	return r;
 }
 
@@ -62,7 +62,7 @@ static bool spawn_ssh(struct sup *s, struct err *e)
 	s->have_conn_route = false;
 	s->probe_fails = 0;
 	probes_close(s);
-	uint64_t now = tunnel_mono_ms();
+	uint64_t now = now_mono_ms();
 	s->attempt_started = now;
 	s->attempt_deadline = now + 2000U * s->cfg->connect_timeout_s + 5000U +
 			      (s->probe_on ? 1000U * s->cfg->probe_timeout_s : 0);
@@ -163,13 +163,13 @@ static void check_box_ssh(struct sup *s)
 
 void go_up(struct sup *s)
 {
-	uint64_t now = tunnel_mono_ms();
+	uint64_t now = now_mono_ms();
 	s->phase = PH_UP;
 	s->stable_at = now + 1000ULL * s->cfg->stable_after_s;
 	if (s->ever_up)
 		s->st.reconnects++;
 	s->ever_up = true;
-	s->st.up_since_ms = tunnel_wall_ms();
+	s->st.up_since_ms = now_wall_ms();
 	set_state(s, "up");
 	s->next_probe_at = now + 1000ULL * s->cfg->probe_interval_s;
 	check_box_ssh(s);
@@ -183,7 +183,7 @@ void ssh_exited(struct sup *s, int status)
 {
 	char msg[400];
 	enum tunnel_error err;
-	uint64_t now = tunnel_mono_ms();
+	uint64_t now = now_mono_ms();
 	bool was_up = s->phase == PH_UP;
 	if (s->killing) {
 		err = s->kill_reason;
@@ -206,7 +206,7 @@ void ssh_exited(struct sup *s, int status)
 	s->last_err = err;
 	s->st.error_kind = tunnel_error_name(err);
 	snprintf(s->st.last_error, sizeof(s->st.last_error), "%s", msg);
-	s->st.last_error_ms = tunnel_wall_ms();
+	s->st.last_error_ms = now_wall_ms();
 
 	uint32_t delay = retry_delay_ms(s, err);
 	char m[sizeof(msg) + 16];
@@ -220,7 +220,7 @@ void ssh_exited(struct sup *s, int status)
 		 "event=tunnel_down kind=%s retry_in_ms=%u msg=%s", tunnel_error_name(err), delay,
 		 log_str(m, sizeof(m), msg));
 	s->next_attempt_at = now + delay;
-	s->st.next_attempt_ms = tunnel_wall_ms() + delay;
+	s->st.next_attempt_ms = now_wall_ms() + delay;
 	remember_fail_route(s);
 	set_state(s, "down");
 	publish(s);

@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "clock.h"
+#include "../base/clock.h"
 
 #define KILL_GRACE_MS 2000 /* SIGTERM, then SIGKILL */
 
@@ -68,7 +68,7 @@ void kill_ssh(struct sup *s, enum tunnel_error reason, const char *msg)
 	snprintf(s->kill_msg, sizeof(s->kill_msg), "%s", msg);
 	signal_ssh(s, SIGTERM);
 	kill(-s->ssh_pid, SIGCONT); /* a stopped ssh handles the TERM now */
-	s->kill_at = tunnel_mono_ms() + KILL_GRACE_MS;
+	s->kill_at = now_mono_ms() + KILL_GRACE_MS;
 }
 
 void kill_timer(struct sup *s, uint64_t now)

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "clock.h"
+#include "../base/clock.h"
 
 static void handle_line(struct sup *s, const char *line)
 {
@@ -100,9 +100,9 @@ void drain_stderr(struct sup *s)
 {
 	if (s->errfd < 0)
 		return;
-	uint64_t until = tunnel_mono_ms() + 500;
+	uint64_t until = now_mono_ms() + 500;
 	while (read_stderr(s)) {
-		uint64_t now = tunnel_mono_ms();
+		uint64_t now = now_mono_ms();
 		if (now >= until)
 			break;
 		struct pollfd p = { .fd = s->errfd, .events = POLLIN };

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "clock.h"
+#include "../base/clock.h"
 
 #define PROBE_RECHECK_MS 1000     /* after one failed probe, try again this soon */
 #define PROBE_FAILS_TO_RESTART 2
@@ -38,7 +38,7 @@ static void probe_settled(struct sup *s, uint64_t now, bool changed)
 void probe_start(struct sup *s)
 {
 	struct err e = { 0 };
-	uint64_t now = tunnel_mono_ms();
+	uint64_t now = now_mono_ms();
 	if (!http_check_start_unix(&s->tprobe, s->probe_sock, now, 1000U * s->cfg->probe_timeout_s,
 				   &e)) {
 		char m[ERR_MSG_MAX + 8];
@@ -55,7 +55,7 @@ static void probe_done_ok(struct sup *s)
 	s->st.probe = "ok";
 	s->st.signer = "ok";
 	log_debug("event=probe_ok");
-	probe_settled(s, tunnel_mono_ms(), changed);
+	probe_settled(s, now_mono_ms(), changed);
 }
 
 static void probe_refused(struct sup *s)
@@ -69,7 +69,7 @@ static void probe_refused(struct sup *s)
 			  s->cfg->remote_port);
 		s->probe_refused_logged = true;
 	}
-	probe_settled(s, tunnel_mono_ms(), true);
+	probe_settled(s, now_mono_ms(), true);
 }
 
 static void tunnel_probe_failed(struct sup *s, const struct err *pe)
@@ -83,17 +83,17 @@ static void tunnel_probe_failed(struct sup *s, const struct err *pe)
 	/* Is it the tunnel or the signer? Ask the signer directly. */
 	struct err e = { 0 };
 	if (!http_check_start_tcp(&s->dprobe, s->cfg->signer.host, s->cfg->signer.port,
-				  tunnel_mono_ms(), 1000U * s->cfg->probe_timeout_s, &e)) {
+				  now_mono_ms(), 1000U * s->cfg->probe_timeout_s, &e)) {
 		log_warn("event=probe_failed path=direct msg=%s", log_str(m, sizeof(m), e.msg));
 		s->st.signer = "unreachable";
-		probe_settled(s, tunnel_mono_ms(), false);
+		probe_settled(s, now_mono_ms(), false);
 	}
 }
 
 static void direct_probe_done(struct sup *s, bool signer_ok, const struct err *pe)
 {
 	char m[ERR_MSG_MAX + 8];
-	uint64_t now = tunnel_mono_ms();
+	uint64_t now = now_mono_ms();
 	if (!signer_ok) {
 		/* The signer itself does not answer: not the tunnel's fault. */
 		bool changed = !s->st.signer || strcmp(s->st.signer, "unreachable") != 0;

@@ -7,7 +7,7 @@
 
 #include <systemd/sd-daemon.h>
 
-#include "clock.h"
+#include "../base/clock.h"
 
 static void notify_status(struct sup *s)
 {
@@ -44,7 +44,7 @@ void publish(struct sup *s)
 void set_state(struct sup *s, const char *state)
 {
 	if (!s->st.state || strcmp(s->st.state, state) != 0)
-		s->st.since_ms = tunnel_wall_ms();
+		s->st.since_ms = now_wall_ms();
 	s->st.state = state;
 }
 

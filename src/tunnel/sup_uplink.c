@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "clock.h"
+#include "../base/clock.h"
 
 #define NETLINK_DEBOUNCE_MS 300
 #define EARLY_RETRY_MIN_GAP_MS 1000
@@ -61,7 +61,7 @@ static void uplink_check(struct sup *s)
 {
 	struct route_info now_route;
 	struct err e = { 0 };
-	uint64_t now = tunnel_mono_ms();
+	uint64_t now = now_mono_ms();
 	if (s->phase != PH_WAIT) {
 		if (!s->cfg->follow_uplink || !s->have_conn_route || !s->peer_ip[0] || s->killing)
 			return;
@@ -97,14 +97,14 @@ static void uplink_check(struct sup *s)
 	}
 	if (worth) {
 		s->next_attempt_at = now;
-		s->st.next_attempt_ms = tunnel_wall_ms();
+		s->st.next_attempt_ms = now_wall_ms();
 	}
 }
 
 void uplink_event(struct sup *s)
 {
 	if (uplink_monitor_drain(s->nlfd) && !s->nl_check_at)
-		s->nl_check_at = tunnel_mono_ms() + NETLINK_DEBOUNCE_MS;
+		s->nl_check_at = now_mono_ms() + NETLINK_DEBOUNCE_MS;
 }
 
 void uplink_timer(struct sup *s, uint64_t now)

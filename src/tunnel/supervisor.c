@@ -15,7 +15,7 @@
 
 #include <systemd/sd-daemon.h>
 
-#include "clock.h"
+#include "../base/clock.h"
 #include "sup.h"
 
 static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
@@ -75,7 +75,7 @@ static void handle_signals(struct sup *s)
 			if (s->ssh_pid > 0) {
 				kill_ssh(s, TERR_RECONNECT_REQUESTED, "reconnect requested (SIGHUP)");
 			} else {
-				s->next_attempt_at = tunnel_mono_ms();
+				s->next_attempt_at = now_mono_ms();
 			}
 			break;
 		case SIGTERM:
@@ -184,11 +184,11 @@ bool tunnel_supervise(const struct tunnel_config *cfg, const char *self_exe, str
 	sd_notify(0, "READY=1");
 	set_state(s, "starting");
 	s->phase = PH_WAIT;
-	s->next_attempt_at = tunnel_mono_ms();
-	s->watchdog_at = tunnel_mono_ms();
+	s->next_attempt_at = now_mono_ms();
+	s->watchdog_at = now_mono_ms();
 
 	for (;;) {
-		uint64_t now = tunnel_mono_ms();
+		uint64_t now = now_mono_ms();
 		if (s->stopping && s->ssh_pid <= 0)
 			break;
 		if (!run_timers(s, now))
