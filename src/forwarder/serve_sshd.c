@@ -61,7 +61,7 @@ bool fwd_sshd_test(const char *sshd_path, const char *config, struct err *e)
 	return true;
 }
 
-void child_exec(const struct loop *L, int cfd, int errfd, pid_t parent)
+void fwd_child_exec(const struct loop *L, int cfd, int errfd, pid_t parent)
 {
 	/* In the child: only async-signal-safe calls until execve. */
 	sigset_t none;
@@ -78,7 +78,7 @@ void child_exec(const struct loop *L, int cfd, int errfd, pid_t parent)
 	run_exec_clean(argv);
 }
 
-const char *box_name(const struct fwd_state *s, int box)
+const char *fwd_box_name(const struct fwd_state *s, int box)
 {
 	return box >= 0 && (size_t)box < s->r.signers.n ? s->r.signers.v[box].name : "-";
 }
@@ -121,9 +121,9 @@ static void sshd_line(struct fwd_state *s, struct fwd_child *c, char *line)
 			uint64_t soon = now_mono_ms() + 1000;
 			if (!boxprobe_active(&b->probe) && b->next_probe_ms > soon)
 				b->next_probe_ms = soon;
-			log_info("event=box_login box=%s port=%u pid=%d peer=%s fingerprint=%s", box_name(s, c->box),
+			log_info("event=box_login box=%s port=%u pid=%d peer=%s fingerprint=%s", fwd_box_name(s, c->box),
 				 (unsigned)s->r.signers.v[c->box].port, (int)c->pid, c->peer, fpb);
-			takeover_begin(s, c);
+			fwd_takeover_begin(s, c);
 		} else {
 			s->unknown_logins_total++;
 			log_warn("event=login_unknown_key pid=%d peer=%s fingerprint=%s", (int)c->pid, c->peer, fpb);
@@ -147,11 +147,11 @@ static void sshd_line(struct fwd_state *s, struct fwd_child *c, char *line)
 	    strstr(line, "refused streamlocal")) {
 		if (c->box >= 0)
 			s->boxes[c->box].forwards_refused_total++;
-		log_warn("event=forward_refused box=%s pid=%d peer=%s sshd=%s", box_name(s, c->box), (int)c->pid,
+		log_warn("event=forward_refused box=%s pid=%d peer=%s sshd=%s", fwd_box_name(s, c->box), (int)c->pid,
 			 c->peer, msg);
 		return;
 	}
-	log_info("event=sshd box=%s pid=%d peer=%s msg=%s", box_name(s, c->box), (int)c->pid, c->peer, msg);
+	log_info("event=sshd box=%s pid=%d peer=%s msg=%s", fwd_box_name(s, c->box), (int)c->pid, c->peer, msg);
 }
 
 /* The line gathered in c->line is complete. */
@@ -162,7 +162,7 @@ static void line_end(struct fwd_state *s, struct fwd_child *c)
 	c->line_len = 0;
 }
 
-void read_child(struct fwd_state *s, struct fwd_child *c)
+void fwd_read_child(struct fwd_state *s, struct fwd_child *c)
 {
 	for (;;) {
 		char buf[1024];

@@ -28,7 +28,7 @@ static void handle_line(struct sup *s, const char *line)
 	switch (ev) {
 	case LINE_OURS: return;
 	case LINE_PROXY_CONNECTED:
-		note_connection(s);
+		tunnel_note_connection(s);
 		return;
 	case LINE_CHATTER: log_debug("event=ssh msg=%s", log_str(m, sizeof(m), line)); return;
 	case LINE_AUTHENTICATED:
@@ -37,7 +37,7 @@ static void handle_line(struct sup *s, const char *line)
 	case LINE_FORWARD_OK:
 		log_info("event=forward_ok msg=%s", log_str(m, sizeof(m), line));
 		if (s->att.forwards_ok == tunnel_forward_count(s->cfg) && s->phase == PH_CONNECTING)
-			forwards_accepted(s);
+			tunnel_forwards_accepted(s);
 		return;
 	case LINE_PROBE_REFUSED:
 		log_debug("event=ssh msg=%s", log_str(m, sizeof(m), line));
@@ -90,13 +90,13 @@ static void close_stderr(struct sup *s)
 	s->errfd = -1;
 }
 
-void stderr_ready(struct sup *s)
+void tunnel_stderr_ready(struct sup *s)
 {
 	if (!read_stderr(s))
 		close_stderr(s); /* EOF: ssh and the proxy closed stderr; the exit follows. */
 }
 
-void drain_stderr(struct sup *s)
+void tunnel_drain_stderr(struct sup *s)
 {
 	if (s->errfd < 0)
 		return;

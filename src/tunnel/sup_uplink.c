@@ -14,7 +14,7 @@
 #define NETLINK_DEBOUNCE_MS 300
 #define EARLY_RETRY_MIN_GAP_MS 1000
 
-void note_connection(struct sup *s)
+void tunnel_note_connection(struct sup *s)
 {
 	snprintf(s->st.local, sizeof(s->st.local), "%s", s->att.local);
 	snprintf(s->st.peer, sizeof(s->st.peer), "%s", s->att.peer);
@@ -33,7 +33,7 @@ void note_connection(struct sup *s)
 		 s->st.uplink[0] ? s->st.uplink : "-");
 }
 
-void remember_fail_route(struct sup *s)
+void tunnel_remember_fail_route(struct sup *s)
 {
 	s->have_fail_route = false;
 	if (s->peer_ip[0]) {
@@ -78,7 +78,7 @@ static void uplink_check(struct sup *s)
 			 now_route.has_prefsrc ? now_route.prefsrc : "?");
 		log_info("event=uplink_changed from=%s to=%s peer=%s", s->conn_route.ifname,
 			 now_route.ifname, s->peer_ip);
-		kill_ssh(s, TERR_UPLINK_CHANGED, msg);
+		tunnel_kill_ssh(s, TERR_UPLINK_CHANGED, msg);
 		return;
 	}
 	/* Waiting: a network change may make the endpoint reachable now. */
@@ -101,13 +101,13 @@ static void uplink_check(struct sup *s)
 	}
 }
 
-void uplink_event(struct sup *s)
+void tunnel_uplink_event(struct sup *s)
 {
 	if (uplink_monitor_drain(s->nlfd) && !s->nl_check_at)
 		s->nl_check_at = now_mono_ms() + NETLINK_DEBOUNCE_MS;
 }
 
-void uplink_timer(struct sup *s, uint64_t now)
+void tunnel_uplink_timer(struct sup *s, uint64_t now)
 {
 	if (s->nl_check_at && now >= s->nl_check_at) {
 		s->nl_check_at = 0;
