@@ -35,7 +35,7 @@ static void gauge(struct strbuf *b, const char *name, const char *help, const ch
 	sb_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-char *fwd_metrics_text(const struct fwd_state *s)
+static char *fwd_metrics_text(const struct fwd_state *s)
 {
 	struct strbuf b = { 0 };
 	const struct signers *sg = &s->r.signers;
@@ -155,7 +155,7 @@ static char *dump(json_t *j)
 	return json_dump_line(j);
 }
 
-char *fwd_status_json(const struct fwd_state *s)
+static char *fwd_status_json(const struct fwd_state *s)
 {
 	json_t *boxes = json_array();
 	if (!boxes)

@@ -20,8 +20,11 @@ static bool is_tchar(uint8_t c)
 	       (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
 }
 
-bool http_percent_decode(const char *in, size_t n, bool plus_is_space, char *out, size_t cap,
-			 struct err *e)
+/* Percent-decodes n bytes of in into out (capacity cap, NUL-terminated).
+ * plus_is_space: '+' decodes to ' ' (query values). Refuses a bad escape,
+ * a decoded NUL or control byte (0x00-0x1f, 0x7f), and output over cap-1. */
+static bool http_percent_decode(const char *in, size_t n, bool plus_is_space, char *out, size_t cap,
+				struct err *e)
 {
 	size_t o = 0;
 	for (size_t i = 0; i < n; i++) {

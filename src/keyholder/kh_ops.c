@@ -24,7 +24,8 @@ static const char *transport_name(const struct kh_request *rq)
 	return rq->transport == KH_TRANSPORT_SOCKET ? "socket" : NULL;
 }
 
-void kh_answer_refusal(struct kh_answer *out, const struct err *e)
+/* Fills out with a refusal: kind and e's message. */
+static void kh_answer_refusal(struct kh_answer *out, const struct err *e)
 {
 	size_t n = strnlen(e->msg, sizeof(e->msg));
 	out->kind = e->kind == ERR_NONE ? ERR_INTERNAL : e->kind;

@@ -33,7 +33,8 @@ const char *tunnel_sockaddr_str(const struct sockaddr *sa, char *out, size_t cap
 	return out;
 }
 
-bool tunnel_tune_socket(int fd, const struct dial_opts *o, struct err *e)
+/* Sets the socket options tunnel_dial sets. */
+static bool tunnel_tune_socket(int fd, const struct dial_opts *o, struct err *e)
 {
 	int one = 1;
 	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0)
