@@ -31,6 +31,12 @@ static unsigned int char_to_nibble(unsigned char c)
 	return (val & 0xfU) | ((valid ^ 1U) << 8);
 }
 
+int hex_digit_value(char c)
+{
+	unsigned int v = char_to_nibble((unsigned char)c);
+	return v > 0xfU ? -1 : (int)v;
+}
+
 bool hex_decode(uint8_t *out, size_t out_cap, size_t *out_len, const char *hex,
 		size_t hex_len, struct err *e)
 {

@@ -18,4 +18,9 @@ void hex_encode(char *out, const uint8_t *in, size_t len);
 bool hex_decode(uint8_t *out, size_t out_cap, size_t *out_len, const char *hex,
 		size_t hex_len, struct err *e);
 
+/* The value 0..15 of one hex digit (upper or lower case), -1 for any other
+ * character. Also the digit value for bases 2, 8 and 10 (the caller checks
+ * it against its base). Constant-time like hex_decode. */
+int hex_digit_value(char c);
+
 #endif

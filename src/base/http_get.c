@@ -1,5 +1,6 @@
 /* http_get.c - a bounded, blocking HTTP GET over TCP. */
 #include "http_get.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <netdb.h>
@@ -31,19 +32,12 @@ bool http_response_split(const char *buf, size_t len, int *status, size_t *body_
 	return err_set(e, ERR_MALFORMED, "the HTTP answer's headers do not end (%zu bytes)", len);
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Waits for events on fd until deadline; false on timeout or error. */
 static bool wait_fd(int fd, short events, int64_t deadline)
 {
 	struct pollfd p = { .fd = fd, .events = events };
 	for (;;) {
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - (int64_t)now_mono_ms();
 		if (left <= 0)
 			return false;
 		int r = poll(&p, 1, (int)left);
@@ -92,7 +86,7 @@ static int connect_to(const char *host, uint16_t port, int64_t deadline, struct 
 bool http_get(const char *host, uint16_t port, const char *path, int timeout_ms, int *status,
 	      char **body, size_t *body_len, struct err *e)
 {
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = (int64_t)now_mono_ms() + timeout_ms;
 	char req[1024];
 	int n = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: %s:%u\r\nAccept: */*\r\n"
 			 "Connection: close\r\n\r\n", path, host, (unsigned)port);

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <signal.h>
 #include <sys/types.h>
 
@@ -50,6 +51,11 @@ struct serve_options {
 /* Parses serve's command line into o. Returns -1 to go on, else the exit
  * status (after --help, or a usage error already reported). */
 int serve_parse_options(int argc, char **argv, struct serve_options *o);
+
+/* serve_usage.c: the --help text, and the signature version table that
+ * follows it. */
+extern const char serve_usage[];
+void serve_print_versions(FILE *f);
 
 /* The running key holder: what start-up made and the teardown undoes. */
 struct serve_state {

@@ -14,7 +14,7 @@
 
 #include "../base/log.h"
 #include "../keyholder/kh_server.h"
-#include "../server/clock.h"
+#include "../base/clock.h"
 #include "serve.h"
 
 #define BACKOFF_MIN_MS 100u
@@ -129,7 +129,7 @@ static bool spawn(struct serve_front *f, struct err *e)
 		return err_errno(e, ERR_IO, "fork for the front");
 	}
 	f->pid = pid;
-	f->started_ns = monotonic_ns();
+	f->started_ns = now_mono_ns();
 	log_info("event=front_started pid=%ld", (long)pid);
 	return kh_server_start(&f->kh, sv[0], &f->ctx, f->st->opt->workers, e);
 }
@@ -174,7 +174,7 @@ bool serve_front_tend(struct serve_front *f)
 	if (gone == 0 && f->pid > 0 && f->kh && kh_server_peer_gone(f->kh))
 		kill(f->pid, SIGTERM); /* it closed its end of the socketpair: no use */
 	if (f->pid > 0 && gone == f->pid) {
-		uint64_t ran = monotonic_ns() - f->started_ns;
+		uint64_t ran = now_mono_ns() - f->started_ns;
 		if (ran > FRONT_STABLE_NS)
 			f->backoff_ms = BACKOFF_MIN_MS;
 		log_warn("event=front_exited pid=%ld %s=%d ran_ms=%llu restart_in_ms=%u", (long)f->pid,
@@ -184,14 +184,14 @@ bool serve_front_tend(struct serve_front *f)
 		f->pid = 0;
 		kh_server_stop(f->kh);
 		f->kh = NULL;
-		f->restart_at_ns = monotonic_ns() + (uint64_t)f->backoff_ms * 1000000u;
+		f->restart_at_ns = now_mono_ns() + (uint64_t)f->backoff_ms * 1000000u;
 		f->backoff_ms = f->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : f->backoff_ms * 2;
 	}
-	if (f->pid == 0 && monotonic_ns() >= f->restart_at_ns) {
+	if (f->pid == 0 && now_mono_ns() >= f->restart_at_ns) {
 		struct err e = { 0 };
 		if (!spawn(f, &e)) {
 			log_error("event=front_start_failed msg=\"%s\"", e.msg);
-			f->restart_at_ns = monotonic_ns() + (uint64_t)f->backoff_ms * 1000000u;
+			f->restart_at_ns = now_mono_ns() + (uint64_t)f->backoff_ms * 1000000u;
 		}
 	}
 	return true;

@@ -7,7 +7,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "../base/log.h"
-#include "../server/clock.h"
+#include "../base/clock.h"
 #include "cmd.h"
 #include "serve.h"
 #include "serve_reload.h"
@@ -77,7 +77,7 @@ int serve_loop(struct serve_state *st, const struct serve_listeners *l, struct s
 	uint64_t feed_every_ns = w.usec * 500u, fed_ns = 0; /* half the period */
 	for (;;) {
 		struct timespec tick = { .tv_nsec = TEND_NS };
-		uint64_t now = monotonic_ns();
+		uint64_t now = now_mono_ns();
 		if (w.enabled && now - fed_ns >= feed_every_ns) {
 			feed(&w, st->health);
 			fed_ns = now;

@@ -7,116 +7,8 @@
 
 #include "../base/log.h"
 #include "../base/parse.h"
-#include "../tezos/sig_version.h"
 #include "cmd.h"
 #include "serve.h"
-
-static const char usage[] =
-	"usage: tzsigner serve [options]\n"
-	"\n"
-	"Serve the octez remote-signer HTTP API (and, with --socket, octez's socket\n"
-	"signer protocol) with the keys of a base directory.\n"
-	"\n"
-	"  -d, --base-dir DIR               octez-format key directory (default ~/.tzsigner)\n"
-	"  -a, --address ADDR               listen address (default 127.0.0.1)\n"
-	"  -p, --port PORT                  listen port (default 6732; 0 picks a free one)\n"
-	"  -M, --magic-bytes LIST           magic bytes to sign (default 0x11,0x12,0x13);\n"
-	"                                   each item as octez reads it: 17 and 0x11 are\n"
-	"                                   both 0x11, 0x3 is 0x03 (also 0o21, 0b10001)\n"
-	"  -f, --password-filename FILE     passphrase for encrypted keys (first line; mode 0600)\n"
-	"      --passphrase-dir DIR         one passphrase file per key: DIR/NAME (or\n"
-	"                                   DIR/passphrase_NAME, DIR/passphrase), before -f;\n"
-	"                                   default $CREDENTIALS_DIRECTORY under systemd\n"
-	"  -A, --require-authentication     sign only requests authenticated by a key in\n"
-	"                                   <base-dir>/authorized_keys (see `keys authorize`)\n"
-	"      --chain CHAIN_ID             sign consensus operations of this chain only\n"
-	"                                   (repeatable; e.g. NetXdQprcVkpaWU)\n"
-	"  -W, --check-high-watermark       accepted for octez compatibility: high watermarks\n"
-	"                                   are always checked for 0x11, 0x12 and 0x13\n"
-	"      --durability MODE            reserve (default): each level is reserved on disk\n"
-	"                                   ahead of use, off the request path; sync: every\n"
-	"                                   signature's record is fsync'd before it is sent\n"
-	"      --reserve-ahead N            levels reserved ahead of the highest signed per\n"
-	"                                   (chain, key), for its three kinds (default 8; it\n"
-	"                                   doubles, up to 256, while levels come faster than\n"
-	"                                   the disk, and halves back after a calm minute; a\n"
-	"                                   crash costs at most that many levels)\n"
-	"      --init                       start although the watermark file is missing in a\n"
-	"                                   directory used before (only if nothing was signed\n"
-	"                                   since, or after restoring it by other means)\n"
-	"      --unsafe-no-high-watermark   benchmarks only: no watermark, double signing possible\n"
-	"      --allow-to-prove-possession  answer GET /bls_prove_possession/<tz4> (and the\n"
-	"                                   socket protocol's proof of possession)\n"
-	"      --allow-list-known-keys      answer GET /known_keys (and the socket's known keys)\n"
-	"      --max-connections N          concurrent connections (default 128; the same\n"
-	"                                   bound again for each --socket)\n"
-	"      --socket tcp://ADDR:PORT     also speak octez's socket signer protocol (what\n"
-	"      --socket unix:///PATH        octez-client and octez-baker use for tcp:// and\n"
-	"                                   unix: signer URIs): the same keys, checks and\n"
-	"                                   watermarks, plus deterministic nonces (repeatable)\n"
-	"      --socket-group GROUP         group of the unix sockets (mode 0660): make it the\n"
-	"                                   baker's group so only the baker connects\n"
-	"      --log-level LEVEL            error, warn, info (default) or debug\n"
-	"      --ledger-proxy HOST:PORT     reach the Ledger of ledger:// keys through the\n"
-	"                                   speculos APDU socket (else octez's\n"
-	"                                   LEDGER_PROXY_ADDRESS/PORT, else USB)\n"
-	"      --ledger-timeout MS          bound on each exchange with a Ledger (default 3000)\n"
-	"\n"
-	"Box health (GET /healthz, /statusz, /statusz/<pkh>, /metrics on the API port):\n"
-	"      --status-port PORT           also answer only those on a separate port\n"
-	"      --status-address ADDR        its address (default 127.0.0.1)\n"
-	"      --health-interval S          seconds between background checks of the Ledger,\n"
-	"                                   power, uplink and tunnel (default 2)\n"
-	"      --power-sysfs DIR            power supply class directory (default\n"
-	"                                   /sys/class/power_supply; 'none': do not read it)\n"
-	"      --power-gpio CHIP:LINE[:active-low]\n"
-	"                                   a UPS HAT's line that reads active while on mains\n"
-	"                                   (x728: gpiochip0:6:active-low, its pin is high on\n"
-	"                                   battery)\n"
-	"      --uplink-endpoint HOST[:PORT] the cloud endpoint whose route names the uplink\n"
-	"                                   (default: the uplink in the tunnel's state file)\n"
-	"      --uplink-primary IFACE[,…]   interfaces of the main line (repeatable)\n"
-	"      --uplink-backup IFACE[,…]    interfaces of the backup line, e.g. wwan0 (repeatable)\n"
-	"      --tunnel-state FILE          the tunnel's state file (tzsigner tunnel --state)\n"
-	"\n"
-	"Process split (design §2.6): this process holds the keys and the watermarks;\n"
-	"it binds every listening socket and starts `tzsigner front`, which speaks HTTP\n"
-	"and the socket protocol, holds no key and asks for each operation over a\n"
-	"socketpair (restarted if it dies).\n"
-	"      --front-user USER            user the front drops to when serve runs as\n"
-	"                                   root (default nobody)\n"
-	"      --workers N                  threads running the front's requests (default 4)\n"
-	"      --front-fd N                 tests only: serve key holder frames on the\n"
-	"                                   inherited SOCK_SEQPACKET fd N, bind nothing,\n"
-	"                                   start no front; exit when its peer closes it\n"
-	"  -h, --help                       this text\n"
-	"\n"
-	"Without -f, encrypted keys are unlocked by a passphrase asked on the terminal.\n"
-	"High watermarks live in <base-dir>/tzsigner_high_watermarks.json; octez's\n"
-	"<base-dir>/*_high_watermark files are read at start and honoured. At most 1024\n"
-	"chains get watermarks: give --chain.\n"
-	"Per-key magic byte overrides: <base-dir>/tzsigner_policy.json (see README).\n"
-	"/statusz/<pkh> answers 200 when that key can sign now (a Ledger key: device\n"
-	"present, Tezos Baking app open, unlocked, the key authorized), else 503 with\n"
-	"{\"reason\":…,\"msg\":…}; it is answered from state the background checks keep,\n"
-	"never from the device. It starts listening after the first check of every\n"
-	"key. Under systemd (Type=notify) it then reports readiness and\n"
-	"pings the watchdog (WatchdogSec) while its background checks keep running.\n"
-	"SIGTERM or SIGINT stop the signer after in-flight requests finish. SIGHUP\n"
-	"(systemctl reload) reads the base directory's keys again and logs the keys\n"
-	"added and removed; watermarks are kept, and the old keys keep serving when\n"
-	"the new set does not load (encrypted keys need -f for a reload).\n";
-
-/* The signature version table (src/tezos/sig_version.h), for --help. */
-static void print_versions(FILE *f)
-{
-	fputs("\nSignature versions (?version=N on POST /keys/<pkh>, octez's\n"
-	      "src/lib_crypto/signature.ml), checked against octez-client and octez-baker\n"
-	      "v24.4 (they send 2) and v25.1 (they send 3); none means the newest:\n", f);
-	for (unsigned v = 0; v <= SIG_VERSION_LATEST; v++)
-		fprintf(f, "  %s\n", sig_version_row(v));
-	fputs("A tz4 key on a Ledger signs version 1 only (the app's augmented scheme).\n", f);
-}
 
 enum { OPT_POP = 256, OPT_KNOWN, OPT_MAXCONN, OPT_LOGLEVEL, OPT_CHAIN, OPT_DURABILITY,
        OPT_AHEAD, OPT_INIT, OPT_NO_WM, OPT_LEDGER_PROXY, OPT_LEDGER_TIMEOUT, OPT_STATUS_PORT,
@@ -359,12 +251,12 @@ int serve_parse_options(int argc, char **argv, struct serve_options *o)
 			}
 			o->front_fd = (int)n;
 			break;
-		case 'h': fputs(usage, stdout); print_versions(stdout); return EXIT_SUCCESS;
-		default: fputs(usage, stderr); return EXIT_USAGE;
+		case 'h': fputs(serve_usage, stdout); serve_print_versions(stdout); return EXIT_SUCCESS;
+		default: fputs(serve_usage, stderr); return EXIT_USAGE;
 		}
 	}
 	if (optind != argc) {
-		fprintf(stderr, "tzsigner serve: unexpected argument '%s'\n%s", argv[optind], usage);
+		fprintf(stderr, "tzsigner serve: unexpected argument '%s'\n%s", argv[optind], serve_usage);
 		return EXIT_USAGE;
 	}
 	return -1;

@@ -22,6 +22,7 @@
 #include "../base/parse.h"
 #include "../base/file.h"
 #include "../base/log.h"
+#include "../base/run_capture.h"
 #include "../tunnel/config.h"
 #include "../tunnel/proxy.h"
 #include "../tunnel/sshargs.h"
@@ -289,47 +290,13 @@ static int cmd_tunnel_proxy(int argc, char **argv)
 
 /* ---- tzsigner tunnel keygen */
 
-/* Runs argv with stdin from /dev/null and stdout into out (cap bytes). */
-static bool run_tool(char *const argv[], char *out, size_t cap, struct err *e)
+/* Runs argv with stdin from /dev/null and stdout into out (cap bytes);
+ * fails unless it exits 0. */
+static bool run_tool(const char *const argv[], char *out, size_t cap, struct err *e)
 {
-	int pfd[2];
-	if (pipe2(pfd, O_CLOEXEC) != 0)
-		return err_errno(e, ERR_IO, "pipe");
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(pfd[0]);
-		close(pfd[1]);
-		return err_errno(e, ERR_IO, "fork");
-	}
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDONLY);
-		if (null >= 0)
-			dup2(null, STDIN_FILENO);
-		dup2(pfd[1], STDOUT_FILENO);
-		execvp(argv[0], argv);
-		dprintf(STDERR_FILENO, "exec %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	close(pfd[1]);
-	size_t got = 0;
-	for (;;) {
-		char sink[256];
-		char *dst = got + 1 < cap ? out + got : sink;
-		size_t room = got + 1 < cap ? cap - 1 - got : sizeof(sink);
-		ssize_t n = read(pfd[0], dst, room);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (dst != sink)
-			got += (size_t)n;
-	}
-	if (cap)
-		out[got < cap ? got : cap - 1] = '\0';
-	close(pfd[0]);
 	int status = 0;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	if (!run_capture(argv, RUN_STDIN_NULL, out, cap, &status, e))
+		return false;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return err_set(e, ERR_IO, "%s failed (exit %d)", argv[0],
 			       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
@@ -403,9 +370,8 @@ static int cmd_tunnel_keygen(int argc, char **argv)
 				goto out;
 			}
 		}
-		char *kg[] = { (char *)"ssh-keygen", (char *)"-q", (char *)"-t", (char *)"ed25519",
-			       (char *)"-N", (char *)"", (char *)"-C", comment, (char *)"-f",
-			       c->identity, NULL };
+		const char *kg[] = { "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment,
+				     "-f", c->identity, NULL };
 		if (!run_tool(kg, out, sizeof(out), &e)) {
 			err_wrap(&e, "creating %s", c->identity);
 			ret = cmd_fail("tunnel keygen", &e);
@@ -416,7 +382,7 @@ static int cmd_tunnel_keygen(int argc, char **argv)
 		fprintf(stderr, "tzsigner tunnel keygen: %s exists; keeping it\n", c->identity);
 	}
 	/* The public half, from the private key itself (the .pub may be stale). */
-	char *ky[] = { (char *)"ssh-keygen", (char *)"-y", (char *)"-f", c->identity, NULL };
+	const char *ky[] = { "ssh-keygen", "-y", "-f", c->identity, NULL };
 	if (!run_tool(ky, out, sizeof(out), &e)) {
 		err_wrap(&e, "reading the public key of %s", c->identity);
 		ret = cmd_fail("tunnel keygen", &e);

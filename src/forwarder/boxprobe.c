@@ -1,6 +1,7 @@
 /* boxprobe.c - non-blocking HTTP check of a box through its tunnel: the
  * forwarder's words over base/http_probe. */
 #include "boxprobe.h"
+#include "../base/clock.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -9,14 +10,7 @@
 /* The request as it was first built here had room for this much. */
 #define BOXPROBE_REQ_MAX 160
 
-static uint64_t mono_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-uint64_t boxprobe_elapsed_us(const struct boxprobe *p) { return mono_us() - p->started_us; }
+uint64_t boxprobe_elapsed_us(const struct boxprobe *p) { return now_mono_us() - p->started_us; }
 
 void boxprobe_init(struct boxprobe *p)
 {
@@ -83,7 +77,7 @@ enum probe_result boxprobe_start(struct boxprobe *p, uint16_t port, const char *
 	boxprobe_close(p);
 	p->status = 0;
 	p->error[0] = '\0';
-	p->started_us = mono_us();
+	p->started_us = now_mono_us();
 	char host[32];
 	snprintf(host, sizeof(host), "127.0.0.1:%u", (unsigned)port);
 	const struct http_probe_req req = {

@@ -13,6 +13,7 @@
 #include "serve_int.h"
 #include "status_page.h"
 #include "strbuf.h"
+#include "../base/clock.h"
 
 static const char *tri_name(int v) { return v == TRI_UP ? "up" : v == TRI_DOWN ? "down" : "unknown"; }
 
@@ -34,7 +35,7 @@ static void gauge(struct strbuf *b, const char *name, const char *help, const ch
 	sb_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-char *fwd_metrics_text(const struct fwd_state *s)
+static char *fwd_metrics_text(const struct fwd_state *s)
 {
 	struct strbuf b = { 0 };
 	const struct signers *sg = &s->r.signers;
@@ -154,7 +155,7 @@ static char *dump(json_t *j)
 	return json_dump_line(j);
 }
 
-char *fwd_status_json(const struct fwd_state *s)
+static char *fwd_status_json(const struct fwd_state *s)
 {
 	json_t *boxes = json_array();
 	if (!boxes)
@@ -240,7 +241,7 @@ bool fwd_http_route(const struct fwd_state *s, const char *method, const char *p
 		size_t len;
 		a->status = 200;
 		a->content_type = "text/html; charset=utf-8";
-		a->body = fwd_status_page_html(s, fwd_wall_ms(), &len);
+		a->body = fwd_status_page_html(s, now_wall_ms(), &len);
 		return a->body != NULL;
 	}
 	if (strcmp(path, "/healthz") == 0)

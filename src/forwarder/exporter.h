@@ -27,9 +27,6 @@ struct http_answer {
 bool fwd_http_route(const struct fwd_state *s, const char *method, const char *path,
 		    struct http_answer *a);
 
-char *fwd_metrics_text(const struct fwd_state *s);
-char *fwd_status_json(const struct fwd_state *s);
-
 /* Parses "METHOD SP PATH SP HTTP/1.x" from the start of a request into the
  * buffers; false when it is not a request line. */
 bool fwd_http_request_line(const char *req, size_t len, char *method, size_t mcap, char *path,

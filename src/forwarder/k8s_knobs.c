@@ -113,7 +113,9 @@ bool k8s_knob_add(struct k8s_knobs *k, const char *flag, const char *value, stru
 		ok = ok && strlen(value) < sizeof(k->priority_class) && !strchr(value, '_');
 		if (ok)
 			snprintf(k->priority_class, sizeof(k->priority_class), "%s", value);
-		return ok || err_set(e, ERR_MALFORMED, "--%s '%.80s' is not %s", flag, value, want);
+		if (!ok)
+			return err_set(e, ERR_MALFORMED, "--%s '%.80s' is not %s", flag, value, want);
+		return true;
 	} else {
 		return err_set(e, ERR_INTERNAL, "unknown knob --%s", flag);
 	}

@@ -29,7 +29,7 @@
 #include "../base/err.h"
 #include "admit.h"
 #include "signers.h"
-#include "sshkey.h"
+#include "../base/sshkey.h"
 
 /* The login account when root runs the forwarder without --user: the same
  * name as the tunnel's default `user` (tunnel/config.c), so neither side

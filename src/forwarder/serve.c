@@ -16,20 +16,7 @@
 
 #include "../base/log.h"
 #include "signers.h"
-
-uint64_t fwd_mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-int64_t fwd_wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "../base/clock.h"
 
 void fwd_run_opts_defaults(struct fwd_run_opts *o)
 {
@@ -45,7 +32,7 @@ void fwd_run_opts_defaults(struct fwd_run_opts *o)
 
 enum fd_kind { FD_SIGNAL, FD_LISTEN, FD_METRICS, FD_WATCH, FD_CHILD, FD_HTTP, FD_PROBE };
 
-void loop_once(struct loop *L)
+void fwd_loop_once(struct loop *L)
 {
 	struct fwd_state *s = &L->s;
 	size_t cap = 4 + s->n_children + L->n_http + s->r.signers.n;
@@ -86,7 +73,7 @@ void loop_once(struct loop *L)
 		kind[n] = FD_HTTP;
 		idx[n++] = i;
 	}
-	uint64_t now = fwd_mono_ms();
+	uint64_t now = now_mono_ms();
 	uint64_t wake = now + 1000;
 	if (L->watch.due_ms && L->watch.due_ms < wake)
 		wake = L->watch.due_ms;
@@ -107,20 +94,20 @@ void loop_once(struct loop *L)
 	}
 	int timeout = wake > now ? (int)(wake - now) : 0;
 	int rc = poll(pf, n, timeout);
-	now = fwd_mono_ms();
+	now = now_mono_ms();
 	/* HTTP connections are compacted when closed: walk them from the end. */
 	for (size_t k = n; rc > 0 && k-- > 0;) {
 		if (!pf[k].revents)
 			continue;
 		switch (kind[k]) {
 		case FD_SIGNAL: break; /* below, after the children's logs */
-		case FD_LISTEN: accept_ssh(L); break;
-		case FD_METRICS: accept_http(L, now); break;
+		case FD_LISTEN: fwd_accept_ssh(L); break;
+		case FD_METRICS: fwd_accept_http(L, now); break;
 		case FD_WATCH: watch_read(L, now); break;
-		case FD_CHILD: read_child(s, &s->children[idx[k]]); break;
+		case FD_CHILD: fwd_read_child(s, &s->children[idx[k]]); break;
 		case FD_HTTP:
-			if (!http_step(L, &L->http[idx[k]]))
-				http_close(L, idx[k]);
+			if (!fwd_http_step(L, &L->http[idx[k]]))
+				fwd_http_close(L, idx[k]);
 			break;
 		case FD_PROBE: {
 			struct fwd_box_state *b = &s->boxes[idx[k]];
@@ -128,19 +115,19 @@ void loop_once(struct loop *L)
 				break;
 			enum probe_result r = boxprobe_step(&b->probe, pf[k].revents);
 			if (r != PROBE_PENDING)
-				apply_probe(s, idx[k], r, now);
+				fwd_apply_probe(s, idx[k], r, now);
 			break;
 		}
 		}
 	}
 	if (rc > 0 && (pf[0].revents & POLLIN))
-		handle_signals(L);
+		fwd_handle_signals(L);
 	free(pf);
 	free(kind);
 	free(idx);
 	for (size_t i = L->n_http; i-- > 0;)
 		if (now >= L->http[i].deadline_ms)
-			http_close(L, i);
+			fwd_http_close(L, i);
 	for (size_t i = 0; i < s->n_children; i++) {
 		struct fwd_child *c = &s->children[i];
 		/* sshd's own LoginGraceTime alarm comes first; this is the backstop. */
@@ -148,16 +135,16 @@ void loop_once(struct loop *L)
 		if (!c->authed && !c->exited && !c->superseded && now > c->start_ms &&
 		    now - c->start_ms > limit) {
 			log_warn("event=preauth_timeout pid=%d peer=%s", (int)c->pid, c->peer);
-			session_kill(c, SIGKILL);
+			fwd_session_kill(c, SIGKILL);
 			c->superseded = true;
 		}
 	}
-	takeover_due(s, now);
+	fwd_takeover_due(s, now);
 	if (!L->stopping) {
 		watch_due(L, now);
-		probe_due(s, now);
+		fwd_probe_due(s, now);
 	}
-	sweep(s);
+	fwd_sweep(s);
 	stale_write(s);
 }
 
@@ -170,27 +157,27 @@ bool fwd_run(const struct fwd_run_opts *o, struct err *e)
 	L->sfd = L->lfd = L->mfd = L->watch.fd = -1;
 	struct fwd_state *s = &L->s;
 	s->opts = o;
-	s->start_ms = fwd_wall_ms();
+	s->start_ms = now_wall_ms();
 	if (!signals_setup(L, e))
 		goto out;
-	if (!render_and_test(s, &s->r, e))
+	if (!fwd_render_and_test(s, &s->r, e))
 		goto out;
 	stale_cleanup(s);
-	if (!boxes_alloc(s, fwd_mono_ms())) {
+	if (!fwd_boxes_alloc(s, now_mono_ms())) {
 		err_set(e, ERR_INTERNAL, "out of memory");
 		goto out;
 	}
-	if (!listen_on(o->render.listen_host, o->render.listen_port, &L->lfd, &L->listen_port, e))
+	if (!fwd_listen_on(o->render.listen_host, o->render.listen_port, &L->lfd, &L->listen_port, e))
 		goto out;
-	defer_accept(L->lfd, o->render.login_grace_s);
-	host_port_text(s->listen_text, sizeof(s->listen_text), o->render.listen_host, L->listen_port);
+	fwd_defer_accept(L->lfd, o->render.login_grace_s);
+	fwd_host_port_text(s->listen_text, sizeof(s->listen_text), o->render.listen_host, L->listen_port);
 	uint16_t mport = 0;
 	if (o->render.metrics_port) {
-		if (!listen_on(o->metrics_host, o->render.metrics_port, &L->mfd, &mport, e)) {
+		if (!fwd_listen_on(o->metrics_host, o->render.metrics_port, &L->mfd, &mport, e)) {
 			err_wrap(e, "metrics");
 			goto out;
 		}
-		host_port_text(s->metrics_text, sizeof(s->metrics_text), o->metrics_host, mport);
+		fwd_host_port_text(s->metrics_text, sizeof(s->metrics_text), o->metrics_host, mport);
 	}
 	watch_start(L);
 	s->ready = true;
@@ -198,7 +185,7 @@ bool fwd_run(const struct fwd_run_opts *o, struct err *e)
 		 "nodelay=1 user_timeout_ms=%u max_startups=%u:%u:%u per_source=%u netblock=%u:%u "
 		 "login_grace_s=%u",
 		 s->listen_text, (unsigned)L->listen_port, s->metrics_text[0] ? s->metrics_text : "off",
-		 s->r.signers.n, s->r.user, s->r.out_dir, s->r.host_key.fingerprint, user_timeout_ms(o),
+		 s->r.signers.n, s->r.user, s->r.out_dir, s->r.host_key.fingerprint, fwd_user_timeout_ms(o),
 		 o->render.admit.start, o->render.admit.rate, o->render.admit.full, o->render.admit.per_source,
 		 o->render.admit.v4_bits, o->render.admit.v6_bits, o->render.login_grace_s);
 	for (size_t i = 0; i < s->r.signers.n; i++)
@@ -209,10 +196,10 @@ bool fwd_run(const struct fwd_run_opts *o, struct err *e)
 			 sshkey_type_name(s->r.signers.v[i].key.type), s->r.signers.v[i].key.fingerprint,
 			 s->r.signers.v[i].line);
 	while (!L->stopping)
-		loop_once(L);
+		fwd_loop_once(L);
 	close(L->lfd);
 	L->lfd = -1;
-	stop_children(L);
+	fwd_stop_children(L);
 	stale_write(s);
 	log_info("event=stopped accepted=%llu", (unsigned long long)s->accepted_total);
 	ok = true;
@@ -221,8 +208,8 @@ out:
 		if (s->children[i].err_fd >= 0)
 			close(s->children[i].err_fd);
 	while (L->n_http)
-		http_close(L, L->n_http - 1);
-	boxes_free(s);
+		fwd_http_close(L, L->n_http - 1);
+	fwd_boxes_free(s);
 	free(s->children);
 	fwd_rendered_free(&s->r);
 	if (L->lfd >= 0)

@@ -8,6 +8,7 @@
 
 #include "../base/log.h"
 #include "signers.h"
+#include "../base/clock.h"
 
 /* The status page's latency chart: good checks per minute. */
 static void note_check_minute(struct fwd_box_state *b, int64_t minute, double ms)
@@ -21,7 +22,7 @@ static void note_check_minute(struct fwd_box_state *b, int64_t minute, double ms
 		m->max_ms = ms;
 }
 
-void apply_probe(struct fwd_state *s, size_t i, enum probe_result r, uint64_t now)
+void fwd_apply_probe(struct fwd_state *s, size_t i, enum probe_result r, uint64_t now)
 {
 	struct fwd_box_state *b = &s->boxes[i];
 	const struct signer *x = &s->r.signers.v[i];
@@ -32,7 +33,7 @@ void apply_probe(struct fwd_state *s, size_t i, enum probe_result r, uint64_t no
 	int signer = r == PROBE_OK ? TRI_UP : TRI_DOWN;
 	if (r == PROBE_OK) {
 		b->checks_ok++;
-		b->last_up_ms = fwd_wall_ms();
+		b->last_up_ms = now_wall_ms();
 		note_check_minute(b, b->last_up_ms / 60000, b->check_seconds * 1000.0);
 		b->error[0] = '\0';
 	} else {
@@ -44,7 +45,7 @@ void apply_probe(struct fwd_state *s, size_t i, enum probe_result r, uint64_t no
 	}
 	if (signer != b->signer || tunnel != b->tunnel) {
 		char err[200];
-		b->since_ms = fwd_wall_ms();
+		b->since_ms = now_wall_ms();
 		if (signer == TRI_UP)
 			log_info("event=box_state box=%s port=%u tunnel=up signer=up check_ms=%.1f", x->name,
 				 (unsigned)x->port, b->check_seconds * 1000.0);
@@ -57,14 +58,14 @@ void apply_probe(struct fwd_state *s, size_t i, enum probe_result r, uint64_t no
 	b->next_probe_ms = now + (uint64_t)s->opts->probe_interval_s * 1000u;
 }
 
-void probe_due(struct fwd_state *s, uint64_t now)
+void fwd_probe_due(struct fwd_state *s, uint64_t now)
 {
 	for (size_t i = 0; i < s->r.signers.n; i++) {
 		struct fwd_box_state *b = &s->boxes[i];
 		if (boxprobe_active(&b->probe)) {
 			enum probe_result r = boxprobe_expire(&b->probe, now);
 			if (r != PROBE_PENDING)
-				apply_probe(s, i, r, now);
+				fwd_apply_probe(s, i, r, now);
 			continue;
 		}
 		if (now < b->next_probe_ms)
@@ -74,11 +75,11 @@ void probe_due(struct fwd_state *s, uint64_t now)
 		enum probe_result r = boxprobe_start(&b->probe, x->port, signer_check_path(x, path, sizeof(path)),
 						     now, s->opts->probe_timeout_ms);
 		if (r != PROBE_PENDING)
-			apply_probe(s, i, r, now);
+			fwd_apply_probe(s, i, r, now);
 	}
 }
 
-bool boxes_alloc(struct fwd_state *s, uint64_t now)
+bool fwd_boxes_alloc(struct fwd_state *s, uint64_t now)
 {
 	s->boxes = calloc(s->r.signers.n ? s->r.signers.n : 1, sizeof(*s->boxes));
 	if (!s->boxes)
@@ -91,7 +92,7 @@ bool boxes_alloc(struct fwd_state *s, uint64_t now)
 	return true;
 }
 
-void boxes_free(struct fwd_state *s)
+void fwd_boxes_free(struct fwd_state *s)
 {
 	for (size_t i = 0; s->boxes && i < s->r.signers.n; i++)
 		boxprobe_close(&s->boxes[i].probe);

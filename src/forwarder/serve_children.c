@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "../base/log.h"
+#include "../base/clock.h"
 
 static bool children_reserve(struct fwd_state *s)
 {
@@ -38,7 +39,7 @@ static bool pending(const struct fwd_child *c) { return !c->authed && !c->exited
 static enum admit_verdict admission(struct fwd_state *s, const struct admit_source *src, size_t *victim)
 {
 	const struct admit_limits *l = &s->opts->render.admit;
-	uint64_t now = fwd_mono_ms();
+	uint64_t now = now_mono_ms();
 	unsigned total = 0, mine = 0, best_count = 0;
 	uint64_t best_start = 0;
 	bool found = false;
@@ -76,7 +77,7 @@ static enum admit_verdict admission(struct fwd_state *s, const struct admit_sour
 static void note_drop(struct fwd_state *s, enum admit_verdict v, const char *peer)
 {
 	s->dropped_total[v]++;
-	uint64_t now = fwd_mono_ms();
+	uint64_t now = now_mono_ms();
 	if (s->drops_logged_ms && now - s->drops_logged_ms < 1000) {
 		s->drops_unlogged++;
 		return;
@@ -94,7 +95,7 @@ static void note_drop(struct fwd_state *s, enum admit_verdict v, const char *pee
 static bool spawn(struct loop *L, int cfd, const char *peer, const struct admit_source *src)
 {
 	struct fwd_state *s = &L->s;
-	tune(cfd, s->opts);
+	fwd_tune(cfd, s->opts);
 	int ep[2];
 	if (pipe2(ep, O_CLOEXEC) != 0) {
 		log_error("event=pipe_failed error=\"%s\"", strerror(errno));
@@ -103,7 +104,7 @@ static bool spawn(struct loop *L, int cfd, const char *peer, const struct admit_
 	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid == 0)
-		child_exec(L, cfd, ep[1], parent);
+		fwd_child_exec(L, cfd, ep[1], parent);
 	close(ep[1]);
 	if (pid < 0) {
 		log_error("event=fork_failed error=\"%s\"", strerror(errno));
@@ -117,7 +118,7 @@ static bool spawn(struct loop *L, int cfd, const char *peer, const struct admit_
 	c->pid = pid;
 	c->err_fd = ep[0];
 	c->box = -1;
-	c->start_ms = fwd_mono_ms();
+	c->start_ms = now_mono_ms();
 	c->src = *src;
 	c->starttime = stale_starttime(pid);
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
@@ -128,7 +129,7 @@ static bool spawn(struct loop *L, int cfd, const char *peer, const struct admit_
 	return true;
 }
 
-void accept_ssh(struct loop *L)
+void fwd_accept_ssh(struct loop *L)
 {
 	struct fwd_state *s = &L->s;
 	const struct fwd_run_opts *o = s->opts;
@@ -142,7 +143,7 @@ void accept_ssh(struct loop *L)
 			return;
 		}
 		char peer[64];
-		addr_text(&ss, peer, sizeof(peer));
+		fwd_addr_text(&ss, peer, sizeof(peer));
 		struct admit_source src;
 		admit_source_of(&o->render.admit, &ss, &src);
 		size_t victim = 0;
@@ -161,7 +162,7 @@ void accept_ssh(struct loop *L)
 		if (v == ADMIT_EVICT) {
 			struct fwd_child *c = &s->children[victim];
 			note_drop(s, v, c->peer);
-			session_kill(c, SIGKILL);
+			fwd_session_kill(c, SIGKILL);
 			/* Counted as gone now: its slot is the newcomer's. */
 			c->superseded = true;
 		}
@@ -171,7 +172,7 @@ void accept_ssh(struct loop *L)
 	}
 }
 
-void sweep(struct fwd_state *s)
+void fwd_sweep(struct fwd_state *s)
 {
 	size_t j = 0;
 	for (size_t i = 0; i < s->n_children; i++) {
@@ -193,20 +194,20 @@ void sweep(struct fwd_state *s)
 	s->n_children = j;
 }
 
-void stop_children(struct loop *L)
+void fwd_stop_children(struct loop *L)
 {
 	struct fwd_state *s = &L->s;
 	for (size_t i = 0; i < s->n_children; i++)
 		if (!s->children[i].exited) {
-			session_kill(&s->children[i], SIGTERM);
-			session_kill(&s->children[i], SIGCONT); /* a held one */
+			fwd_session_kill(&s->children[i], SIGTERM);
+			fwd_session_kill(&s->children[i], SIGCONT); /* a held one */
 		}
-	uint64_t until = fwd_mono_ms() + STOP_GRACE_MS;
-	while (s->n_children && fwd_mono_ms() < until)
-		loop_once(L);
+	uint64_t until = now_mono_ms() + STOP_GRACE_MS;
+	while (s->n_children && now_mono_ms() < until)
+		fwd_loop_once(L);
 	for (size_t i = 0; i < s->n_children; i++)
 		if (!s->children[i].exited)
-			session_kill(&s->children[i], SIGKILL);
+			fwd_session_kill(&s->children[i], SIGKILL);
 	while (s->n_children) {
 		int status;
 		pid_t pid = waitpid(-1, &status, 0);
@@ -220,6 +221,6 @@ void stop_children(struct loop *L)
 				close(s->children[i].err_fd);
 				s->children[i].err_fd = -1;
 			}
-		sweep(s);
+		fwd_sweep(s);
 	}
 }

@@ -12,7 +12,7 @@
 
 #include "exporter.h"
 
-void http_close(struct loop *L, size_t i)
+void fwd_http_close(struct loop *L, size_t i)
 {
 	struct http_conn *h = &L->http[i];
 	close(h->fd);
@@ -20,7 +20,7 @@ void http_close(struct loop *L, size_t i)
 	L->http[i] = L->http[--L->n_http];
 }
 
-void accept_http(struct loop *L, uint64_t now)
+void fwd_accept_http(struct loop *L, uint64_t now)
 {
 	for (int k = 0; k < ACCEPT_BURST; k++) {
 		int fd = accept4(L->mfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -49,7 +49,7 @@ static const char *reason(int status)
 	}
 }
 
-bool http_step(struct loop *L, struct http_conn *h)
+bool fwd_http_step(struct loop *L, struct http_conn *h)
 {
 	if (!h->out) {
 		for (;;) {

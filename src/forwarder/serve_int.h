@@ -73,39 +73,37 @@ struct loop {
 };
 
 /* serve.c */
-uint64_t fwd_mono_ms(void);  /* CLOCK_MONOTONIC */
-int64_t fwd_wall_ms(void);   /* CLOCK_REALTIME: ms since the epoch */
 /* One turn: poll everything, act on what is ready and on what is due. */
-void loop_once(struct loop *L);
+void fwd_loop_once(struct loop *L);
 
 /* serve_net.c */
-bool listen_on(const char *host, uint16_t port, int *fd_out, uint16_t *actual, struct err *e);
+bool fwd_listen_on(const char *host, uint16_t port, int *fd_out, uint16_t *actual, struct err *e);
 /* "1.2.3.4:P" or "[::1]:P" of a peer. */
-void addr_text(const struct sockaddr_storage *ss, char *out, size_t cap);
+void fwd_addr_text(const struct sockaddr_storage *ss, char *out, size_t cap);
 /* The same for a numeric host and a port. */
-void host_port_text(char *out, size_t cap, const char *host, uint16_t port);
-unsigned user_timeout_ms(const struct fwd_run_opts *o);
+void fwd_host_port_text(char *out, size_t cap, const char *host, uint16_t port);
+unsigned fwd_user_timeout_ms(const struct fwd_run_opts *o);
 /* TCP_DEFER_ACCEPT on the SSH listener. */
-void defer_accept(int fd, unsigned secs);
+void fwd_defer_accept(int fd, unsigned secs);
 /* TCP_NODELAY, keepalive and TCP_USER_TIMEOUT on an accepted connection. */
-void tune(int fd, const struct fwd_run_opts *o);
+void fwd_tune(int fd, const struct fwd_run_opts *o);
 
 /* serve_children.c */
 /* The SSH listener is readable: accepts, and runs sshd -i on each. */
-void accept_ssh(struct loop *L);
+void fwd_accept_ssh(struct loop *L);
 /* Drops records whose process exited and whose log pipe closed. */
-void sweep(struct fwd_state *s);
+void fwd_sweep(struct fwd_state *s);
 /* At the end: SIGTERM, a grace period, SIGKILL, and wait. */
-void stop_children(struct loop *L);
+void fwd_stop_children(struct loop *L);
 
 /* serve_sessions.c */
 /* sig to the child's process group (its sshd processes). */
-void session_kill(const struct fwd_child *c, int sig);
+void fwd_session_kill(const struct fwd_child *c, int sig);
 /* c has just logged in with a box's key: ends that box's older sessions and
  * holds c until they are gone. */
-void takeover_begin(struct fwd_state *s, struct fwd_child *c);
+void fwd_takeover_begin(struct fwd_state *s, struct fwd_child *c);
 /* Resumes the held sessions whose predecessors are gone (or after 2 s). */
-void takeover_due(struct fwd_state *s, uint64_t now);
+void fwd_takeover_due(struct fwd_state *s, uint64_t now);
 
 /* serve_stale.c */
 /* Field 22 of /proc/PID/stat (0 when unknown). */
@@ -117,31 +115,31 @@ void stale_cleanup(const struct fwd_state *s);
 
 /* serve_sshd.c */
 /* In the forked child: sshd -i on cfd, its log on errfd. Does not return. */
-void child_exec(const struct loop *L, int cfd, int errfd, pid_t parent) __attribute__((noreturn));
+void fwd_child_exec(const struct loop *L, int cfd, int errfd, pid_t parent) __attribute__((noreturn));
 /* The box's name, or "-". */
-const char *box_name(const struct fwd_state *s, int box);
+const char *fwd_box_name(const struct fwd_state *s, int box);
 /* c->err_fd is readable: reads sshd's log lines, closes it at EOF. */
-void read_child(struct fwd_state *s, struct fwd_child *c);
+void fwd_read_child(struct fwd_state *s, struct fwd_child *c);
 
 /* serve_boxes.c */
-bool boxes_alloc(struct fwd_state *s, uint64_t now);
-void boxes_free(struct fwd_state *s);
+bool fwd_boxes_alloc(struct fwd_state *s, uint64_t now);
+void fwd_boxes_free(struct fwd_state *s);
 /* A box's check has a result. */
-void apply_probe(struct fwd_state *s, size_t i, enum probe_result r, uint64_t now);
+void fwd_apply_probe(struct fwd_state *s, size_t i, enum probe_result r, uint64_t now);
 /* Expires checks past their deadline and starts those that are due. */
-void probe_due(struct fwd_state *s, uint64_t now);
+void fwd_probe_due(struct fwd_state *s, uint64_t now);
 
 /* serve_signals.c */
 /* Blocks SIGCHLD, SIGTERM, SIGINT and SIGHUP into L->sfd (the old mask
  * in L->old_mask), ignores SIGPIPE. */
 bool signals_setup(struct loop *L, struct err *e);
 /* fwd_render, then sshd -t on the result; counts renders and failures. */
-bool render_and_test(struct fwd_state *s, struct fwd_rendered *r, struct err *e);
+bool fwd_render_and_test(struct fwd_state *s, struct fwd_rendered *r, struct err *e);
 /* L->sfd is readable. */
-void handle_signals(struct loop *L);
+void fwd_handle_signals(struct loop *L);
 /* Renders again from the same inputs (SIGHUP); ends the sessions of boxes
  * no longer listed, or whose P changed. */
-void reload(struct loop *L);
+void fwd_reload(struct loop *L);
 
 /* serve_watch.c */
 void watch_start(struct loop *L);
@@ -152,9 +150,9 @@ void watch_due(struct loop *L, uint64_t now);
 void watch_stop(struct loop *L);
 
 /* serve_http.c */
-void accept_http(struct loop *L, uint64_t now);
+void fwd_accept_http(struct loop *L, uint64_t now);
 /* Returns false when the connection is finished. */
-bool http_step(struct loop *L, struct http_conn *h);
-void http_close(struct loop *L, size_t i);
+bool fwd_http_step(struct loop *L, struct http_conn *h);
+void fwd_http_close(struct loop *L, size_t i);
 
 #endif

@@ -55,7 +55,7 @@ bool fwd_parse_addr(const char *text, char *host, size_t cap, uint16_t *port, st
 	return true;
 }
 
-bool listen_on(const char *host, uint16_t port, int *fd_out, uint16_t *actual, struct err *e)
+bool fwd_listen_on(const char *host, uint16_t port, int *fd_out, uint16_t *actual, struct err *e)
 {
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
 				  .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE };
@@ -89,7 +89,7 @@ bool listen_on(const char *host, uint16_t port, int *fd_out, uint16_t *actual, s
 	return true;
 }
 
-void addr_text(const struct sockaddr_storage *ss, char *out, size_t cap)
+void fwd_addr_text(const struct sockaddr_storage *ss, char *out, size_t cap)
 {
 	char h[INET6_ADDRSTRLEN] = "?";
 	unsigned port = 0;
@@ -108,13 +108,13 @@ void addr_text(const struct sockaddr_storage *ss, char *out, size_t cap)
 	}
 }
 
-void host_port_text(char *out, size_t cap, const char *host, uint16_t port)
+void fwd_host_port_text(char *out, size_t cap, const char *host, uint16_t port)
 {
 	snprintf(out, cap, "%s%s%s:%u", strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "",
 		 (unsigned)port);
 }
 
-unsigned user_timeout_ms(const struct fwd_run_opts *o)
+unsigned fwd_user_timeout_ms(const struct fwd_run_opts *o)
 {
 	if (o->user_timeout_ms)
 		return o->user_timeout_ms;
@@ -122,11 +122,11 @@ unsigned user_timeout_ms(const struct fwd_run_opts *o)
 }
 
 /* What this whole program exists for: TCP_NODELAY on the transport. */
-void tune(int fd, const struct fwd_run_opts *o)
+void fwd_tune(int fd, const struct fwd_run_opts *o)
 {
 	int one = 1;
 	int idle = (int)o->render.alive_interval_s, cnt = (int)o->render.alive_count;
-	unsigned uto = user_timeout_ms(o);
+	unsigned uto = fwd_user_timeout_ms(o);
 	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0)
 		log_warn("event=sockopt option=TCP_NODELAY error=%d", errno);
 	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
@@ -145,7 +145,7 @@ void tune(int fd, const struct fwd_run_opts *o)
  * string as soon as it connects, so boxes are not delayed; connections that
  * never send anything wait in the kernel's SYN queue instead of standing in
  * the accept queue in front of a box. */
-void defer_accept(int fd, unsigned secs)
+void fwd_defer_accept(int fd, unsigned secs)
 {
 	int s = (int)secs;
 	if (setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &s, sizeof(s)) != 0)

@@ -11,17 +11,18 @@
 #include <signal.h>
 
 #include "../base/log.h"
+#include "../base/clock.h"
 
 #define HOLD_MAX_MS 2000
 
-void session_kill(const struct fwd_child *c, int sig)
+void fwd_session_kill(const struct fwd_child *c, int sig)
 {
 	/* The group first: sshd's privilege-separated children are in it. */
 	if (kill(-c->pid, sig) != 0 && errno == ESRCH)
 		kill(c->pid, sig);
 }
 
-void takeover_begin(struct fwd_state *s, struct fwd_child *c)
+void fwd_takeover_begin(struct fwd_state *s, struct fwd_child *c)
 {
 	unsigned older = 0;
 	for (size_t i = 0; i < s->n_children; i++) {
@@ -30,8 +31,8 @@ void takeover_begin(struct fwd_state *s, struct fwd_child *c)
 		    (o->exited && o->err_fd < 0))
 			continue;
 		log_info("event=session_superseded box=%s pid=%d peer=%s new_pid=%d new_peer=%s",
-			 box_name(s, c->box), (int)o->pid, o->peer, (int)c->pid, c->peer);
-		session_kill(o, SIGKILL);
+			 fwd_box_name(s, c->box), (int)o->pid, o->peer, (int)c->pid, c->peer);
+		fwd_session_kill(o, SIGKILL);
 		o->superseded = true;
 		older++;
 	}
@@ -40,7 +41,7 @@ void takeover_begin(struct fwd_state *s, struct fwd_child *c)
 	s->takeovers_total++;
 	if (kill(c->pid, SIGSTOP) == 0) {
 		c->held = true;
-		c->held_until_ms = fwd_mono_ms() + HOLD_MAX_MS;
+		c->held_until_ms = now_mono_ms() + HOLD_MAX_MS;
 	}
 }
 
@@ -55,7 +56,7 @@ static bool old_session_left(const struct fwd_state *s, int box)
 	return false;
 }
 
-void takeover_due(struct fwd_state *s, uint64_t now)
+void fwd_takeover_due(struct fwd_state *s, uint64_t now)
 {
 	for (size_t i = 0; i < s->n_children; i++) {
 		struct fwd_child *c = &s->children[i];
@@ -66,7 +67,7 @@ void takeover_due(struct fwd_state *s, uint64_t now)
 			continue;
 		kill(c->pid, SIGCONT);
 		c->held = false;
-		log_info("event=takeover box=%s pid=%d peer=%s held_ms=%llu%s", box_name(s, c->box), (int)c->pid,
+		log_info("event=takeover box=%s pid=%d peer=%s held_ms=%llu%s", fwd_box_name(s, c->box), (int)c->pid,
 			 c->peer, (unsigned long long)(now + HOLD_MAX_MS - c->held_until_ms),
 			 waiting ? " warning=\"the old session still holds its log pipe\"" : "");
 	}

@@ -12,6 +12,7 @@
 
 #include "../base/log.h"
 #include "signers.h"
+#include "../base/clock.h"
 
 bool signals_setup(struct loop *L, struct err *e)
 {
@@ -40,19 +41,19 @@ static void reap(struct fwd_state *s)
 			if (c->pid != pid)
 				continue;
 			c->exited = true;
-			uint64_t secs = (fwd_mono_ms() - c->start_ms) / 1000;
+			uint64_t secs = (now_mono_ms() - c->start_ms) / 1000;
 			if (WIFEXITED(status))
-				log_info("event=session_end box=%s pid=%d peer=%s exit=%d seconds=%llu", box_name(s, c->box),
+				log_info("event=session_end box=%s pid=%d peer=%s exit=%d seconds=%llu", fwd_box_name(s, c->box),
 					 (int)pid, c->peer, WEXITSTATUS(status), (unsigned long long)secs);
 			else
 				log_info("event=session_end box=%s pid=%d peer=%s signal=%d seconds=%llu",
-					 box_name(s, c->box), (int)pid, c->peer, WTERMSIG(status), (unsigned long long)secs);
+					 fwd_box_name(s, c->box), (int)pid, c->peer, WTERMSIG(status), (unsigned long long)secs);
 			break;
 		}
 	}
 }
 
-bool render_and_test(struct fwd_state *s, struct fwd_rendered *r, struct err *e)
+bool fwd_render_and_test(struct fwd_state *s, struct fwd_rendered *r, struct err *e)
 {
 	if (!fwd_render(&s->opts->render, r, e)) {
 		s->render_failures_total++;
@@ -66,12 +67,12 @@ bool render_and_test(struct fwd_state *s, struct fwd_rendered *r, struct err *e)
 	return true;
 }
 
-void reload(struct loop *L)
+void fwd_reload(struct loop *L)
 {
 	struct fwd_state *s = &L->s;
 	struct fwd_rendered nr;
 	struct err e = { 0 };
-	if (!render_and_test(s, &nr, &e)) {
+	if (!fwd_render_and_test(s, &nr, &e)) {
 		char m[400];
 		log_error("event=reload_failed error=%s", log_str(m, sizeof(m), e.msg));
 		fwd_rendered_free(&nr);
@@ -84,7 +85,7 @@ void reload(struct loop *L)
 	struct fwd_rendered old_r = s->r;
 	s->r = nr;
 	s->boxes = NULL;
-	if (!boxes_alloc(s, fwd_mono_ms())) {
+	if (!fwd_boxes_alloc(s, now_mono_ms())) {
 		log_error("event=reload_failed error=\"out of memory\"");
 		fwd_rendered_free(&s->r);
 		s->r = old_r;
@@ -98,7 +99,7 @@ void reload(struct loop *L)
 			boxprobe_close(&old[k].probe);
 			keep.sessions = 0;
 			boxprobe_init(&keep.probe);
-			keep.next_probe_ms = fwd_mono_ms() + 200;
+			keep.next_probe_ms = now_mono_ms() + 200;
 			s->boxes[i] = keep;
 		}
 	}
@@ -115,7 +116,7 @@ void reload(struct loop *L)
 		    s->r.signers.v[nb].socket_port != old_r.signers.v[c->box].socket_port) {
 			log_info("event=session_ended_by_reload box=%s pid=%d", old_r.signers.v[c->box].name,
 				 (int)c->pid);
-			session_kill(c, SIGTERM);
+			fwd_session_kill(c, SIGTERM);
 			c->box = -1;
 			continue;
 		}
@@ -128,7 +129,7 @@ void reload(struct loop *L)
 	log_info("event=reloaded boxes=%zu", s->r.signers.n);
 }
 
-void handle_signals(struct loop *L)
+void fwd_handle_signals(struct loop *L)
 {
 	for (;;) {
 		struct signalfd_siginfo si;
@@ -139,7 +140,7 @@ void handle_signals(struct loop *L)
 		case SIGCHLD: reap(&L->s); break;
 		case SIGHUP:
 			log_info("event=sighup msg=\"rendering again\"");
-			reload(L);
+			fwd_reload(L);
 			break;
 		default:
 			if (!L->stopping)

@@ -14,62 +14,9 @@
 #include <unistd.h>
 
 #include "../base/log.h"
+#include "../base/run_capture.h"
 #include "signers.h"
-
-/* execve with PATH alone in the environment; exit status 127 when it fails.
- * Async-signal-safe (it runs between fork and exec). */
-static __attribute__((noreturn)) void exec_argv(const char *const argv[])
-{
-	char *const envp[] = { (char *)"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
-	execve(argv[0], (char *const *)argv, envp);
-	_exit(127);
-}
-
-/* Runs argv with stdout and stderr on a pipe; returns its exit status and
- * the first cap-1 bytes it wrote. */
-static bool run_capture(const char *const argv[], char *out, size_t cap, int *status, struct err *e)
-{
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) != 0)
-		return err_errno(e, ERR_IO, "pipe");
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(p[0]);
-		close(p[1]);
-		return err_errno(e, ERR_IO, "fork");
-	}
-	if (pid == 0) {
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		dup2(p[1], STDOUT_FILENO);
-		dup2(p[1], STDERR_FILENO);
-		exec_argv(argv);
-	}
-	close(p[1]);
-	size_t got = 0;
-	for (;;) {
-		char tmp[512];
-		ssize_t r = read(p[0], tmp, sizeof(tmp));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		size_t n = (size_t)r;
-		if (got + 1 < cap) {
-			size_t k = n < cap - 1 - got ? n : cap - 1 - got;
-			memcpy(out + got, tmp, k);
-			got += k;
-		}
-	}
-	out[got] = '\0';
-	close(p[0]);
-	while (waitpid(pid, status, 0) < 0) {
-		if (errno != EINTR)
-			return err_errno(e, ERR_IO, "waitpid");
-	}
-	return true;
-}
+#include "../base/clock.h"
 
 /* sshd run as root chroots its pre-authentication child into /run/sshd and
  * refuses to start (even `sshd -t`) without it. Debian's ssh.service makes it
@@ -100,7 +47,7 @@ bool fwd_sshd_test(const char *sshd_path, const char *config, struct err *e)
 	const char *argv[] = { sshd_path, "-t", "-f", config, NULL };
 	char out[1024];
 	int status = 0;
-	if (!run_capture(argv, out, sizeof(out), &status, e))
+	if (!run_capture(argv, RUN_STDERR_TOO | RUN_CLEAN_ENV, out, sizeof(out), &status, e))
 		return false;
 	for (char *c = out; *c; c++)
 		if (*c == '\n' || *c == '\r')
@@ -114,7 +61,7 @@ bool fwd_sshd_test(const char *sshd_path, const char *config, struct err *e)
 	return true;
 }
 
-void child_exec(const struct loop *L, int cfd, int errfd, pid_t parent)
+void fwd_child_exec(const struct loop *L, int cfd, int errfd, pid_t parent)
 {
 	/* In the child: only async-signal-safe calls until execve. */
 	sigset_t none;
@@ -128,10 +75,10 @@ void child_exec(const struct loop *L, int cfd, int errfd, pid_t parent)
 		_exit(126);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	const char *argv[] = { L->s.opts->sshd_path, "-i", "-e", "-f", L->s.r.config_path, NULL };
-	exec_argv(argv);
+	run_exec_clean(argv);
 }
 
-const char *box_name(const struct fwd_state *s, int box)
+const char *fwd_box_name(const struct fwd_state *s, int box)
 {
 	return box >= 0 && (size_t)box < s->r.signers.n ? s->r.signers.v[box].name : "-";
 }
@@ -171,12 +118,12 @@ static void sshd_line(struct fwd_state *s, struct fwd_child *c, char *line)
 			b->sessions++;
 			b->logins_total++;
 			/* Check the tunnel soon: its forwards follow the login. */
-			uint64_t soon = fwd_mono_ms() + 1000;
+			uint64_t soon = now_mono_ms() + 1000;
 			if (!boxprobe_active(&b->probe) && b->next_probe_ms > soon)
 				b->next_probe_ms = soon;
-			log_info("event=box_login box=%s port=%u pid=%d peer=%s fingerprint=%s", box_name(s, c->box),
+			log_info("event=box_login box=%s port=%u pid=%d peer=%s fingerprint=%s", fwd_box_name(s, c->box),
 				 (unsigned)s->r.signers.v[c->box].port, (int)c->pid, c->peer, fpb);
-			takeover_begin(s, c);
+			fwd_takeover_begin(s, c);
 		} else {
 			s->unknown_logins_total++;
 			log_warn("event=login_unknown_key pid=%d peer=%s fingerprint=%s", (int)c->pid, c->peer, fpb);
@@ -200,11 +147,11 @@ static void sshd_line(struct fwd_state *s, struct fwd_child *c, char *line)
 	    strstr(line, "refused streamlocal")) {
 		if (c->box >= 0)
 			s->boxes[c->box].forwards_refused_total++;
-		log_warn("event=forward_refused box=%s pid=%d peer=%s sshd=%s", box_name(s, c->box), (int)c->pid,
+		log_warn("event=forward_refused box=%s pid=%d peer=%s sshd=%s", fwd_box_name(s, c->box), (int)c->pid,
 			 c->peer, msg);
 		return;
 	}
-	log_info("event=sshd box=%s pid=%d peer=%s msg=%s", box_name(s, c->box), (int)c->pid, c->peer, msg);
+	log_info("event=sshd box=%s pid=%d peer=%s msg=%s", fwd_box_name(s, c->box), (int)c->pid, c->peer, msg);
 }
 
 /* The line gathered in c->line is complete. */
@@ -215,7 +162,7 @@ static void line_end(struct fwd_state *s, struct fwd_child *c)
 	c->line_len = 0;
 }
 
-void read_child(struct fwd_state *s, struct fwd_child *c)
+void fwd_read_child(struct fwd_state *s, struct fwd_child *c)
 {
 	for (;;) {
 		char buf[1024];

@@ -89,7 +89,7 @@ void watch_due(struct loop *L, uint64_t now)
 	memcpy(L->watch.hash, h, sizeof(h));
 	L->watch.known = true;
 	log_info("event=signers_changed file=%s msg=\"rendering again\"", L->s.opts->render.signers_path);
-	reload(L);
+	fwd_reload(L);
 }
 
 void watch_stop(struct loop *L)

@@ -35,7 +35,7 @@
 #include <stdint.h>
 
 #include "../base/err.h"
-#include "sshkey.h"
+#include "../base/sshkey.h"
 
 #define SIGNERS_MAX 256             /* boxes in one file */
 #define SIGNERS_FILE_MAX (1u << 20) /* bytes */

@@ -41,8 +41,9 @@ bool body_parse_hex_string(const char *body, size_t body_len, uint8_t **msg, siz
 	return true;
 }
 
-bool body_parse_octet_stream(const uint8_t *body, size_t body_len, uint8_t **msg, size_t *len,
-			     struct err *e)
+/* The octet-stream form: u32be n ‖ n bytes, nothing after. Same contract. */
+static bool body_parse_octet_stream(const uint8_t *body, size_t body_len, uint8_t **msg, size_t *len,
+				    struct err *e)
 {
 	*msg = NULL;
 	*len = 0;

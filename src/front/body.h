@@ -23,10 +23,6 @@
 bool body_parse_hex_string(const char *body, size_t body_len, uint8_t **msg, size_t *len,
 			   struct err *e);
 
-/* The octet-stream form: u32be n ‖ n bytes, nothing after. Same contract. */
-bool body_parse_octet_stream(const uint8_t *body, size_t body_len, uint8_t **msg, size_t *len,
-			     struct err *e);
-
 /* Picks the parser by the Content-Type header value (NULL when absent;
  * parameters such as "; charset=utf-8" are ignored, case does not matter). */
 bool body_parse(const char *content_type, const char *body, size_t body_len, uint8_t **msg,

@@ -10,6 +10,7 @@
 
 #include "../base/log.h"
 #include "front.h"
+#include "../base/clock.h"
 
 #define NS 1000000000ull
 #define LINGER_S 2u
@@ -42,7 +43,7 @@ struct conn_work *conn_work(struct conn *c)
 	if (!c->work) {
 		c->work = calloc(1, sizeof(*c->work));
 		if (c->work)
-			c->work->start_ns = front_now_ns();
+			c->work->start_ns = now_mono_ns();
 	}
 	return c->work;
 }
@@ -84,7 +85,7 @@ void conn_quiet(struct front *f, struct conn *c)
 void conn_set_state(struct front *f, struct conn *c, enum conn_state s)
 {
 	const struct front_config *cfg = &f->cfg;
-	uint64_t now = front_now_ns();
+	uint64_t now = now_mono_ns();
 	unsigned secs = 0;
 	switch (s) {
 	case CONN_IDLE: secs = cfg->idle_s; break;
@@ -255,7 +256,7 @@ static bool sheddable(const struct conn *c, uint64_t now)
 static struct conn *oldest_idle(struct front *f, size_t l)
 {
 	struct conn *best = NULL;
-	uint64_t now = front_now_ns();
+	uint64_t now = now_mono_ns();
 	for (size_t i = f->slot_base[l]; i < f->slot_base[l] + f->cap[l]; i++) {
 		struct conn *c = &f->conns[i];
 		if (c->state == CONN_IDLE && (!best || c->since_ns < best->since_ns) && sheddable(c, now))
@@ -285,7 +286,7 @@ static void pause_listener(struct front *f, size_t l, bool pause)
 	f->paused[l] = pause;
 	if (pause) {
 		/* look again once a fresh connection's grace is over (conn_expire) */
-		uint64_t again = front_now_ns() + SHED_GRACE_NS;
+		uint64_t again = now_mono_ns() + SHED_GRACE_NS;
 		if (again < f->next_scan_ns)
 			f->next_scan_ns = again;
 		f->stats.paused++;
@@ -309,7 +310,7 @@ void conn_accept(struct front *f, size_t l)
 			if (idle) {
 				f->stats.shed++;
 				log_debug("event=connection_shed slot=%zu idle_ms=%llu", slot_of(f, idle),
-					  (unsigned long long)((front_now_ns() - idle->since_ns) / 1000000u));
+					  (unsigned long long)((now_mono_ns() - idle->since_ns) / 1000000u));
 				conn_close(f, idle);
 				c = idle;
 			}

@@ -104,8 +104,6 @@ struct front {
 	bool stop;
 };
 
-uint64_t front_now_ns(void);
-
 /* Sets up epoll over cfg's fds. */
 bool front_init(struct front *f, const struct front_config *cfg, struct err *e);
 /* Runs until the key holder closes its socket or a SIGTERM/SIGINT (true),

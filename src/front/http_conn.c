@@ -13,10 +13,11 @@
 #include "../base/json_secure.h"
 #include "body.h"
 #include "front.h"
+#include "../base/clock.h"
 
 static unsigned long elapsed_us(const struct conn *c)
 {
-	return c->work ? (unsigned long)((front_now_ns() - c->work->start_ns) / 1000u) : 0;
+	return c->work ? (unsigned long)((now_mono_ns() - c->work->start_ns) / 1000u) : 0;
 }
 
 /* Answers a refusal the front makes itself, and logs it. */

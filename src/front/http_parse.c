@@ -4,6 +4,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../base/hex.h"
+
 static enum http_parse_result bad(unsigned *status, unsigned code, struct err *e, const char *msg,
 				  const char *detail)
 {
@@ -18,26 +20,18 @@ static bool is_tchar(uint8_t c)
 	       (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
 }
 
-static int hex_val(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-bool http_percent_decode(const char *in, size_t n, bool plus_is_space, char *out, size_t cap,
-			 struct err *e)
+/* Percent-decodes n bytes of in into out (capacity cap, NUL-terminated).
+ * plus_is_space: '+' decodes to ' ' (query values). Refuses a bad escape,
+ * a decoded NUL or control byte (0x00-0x1f, 0x7f), and output over cap-1. */
+static bool http_percent_decode(const char *in, size_t n, bool plus_is_space, char *out, size_t cap,
+				struct err *e)
 {
 	size_t o = 0;
 	for (size_t i = 0; i < n; i++) {
 		int c = (unsigned char)in[i];
 		if (c == '%') {
-			int hi = i + 2 < n ? hex_val(in[i + 1]) : -1;
-			int lo = i + 2 < n ? hex_val(in[i + 2]) : -1;
+			int hi = i + 2 < n ? hex_digit_value(in[i + 1]) : -1;
+			int lo = i + 2 < n ? hex_digit_value(in[i + 2]) : -1;
 			if (hi < 0 || lo < 0)
 				return err_set(e, ERR_MALFORMED, "bad percent escape at byte %zu of the URL", i);
 			c = hi * 16 + lo;

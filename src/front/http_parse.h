@@ -61,12 +61,6 @@ enum http_parse_result {
 enum http_parse_result http_parse_head(const uint8_t *buf, size_t len, struct http_head *h,
 				       size_t *head_len, unsigned *status, struct err *e);
 
-/* Percent-decodes n bytes of in into out (capacity cap, NUL-terminated).
- * plus_is_space: '+' decodes to ' ' (query values). Refuses a bad escape,
- * a decoded NUL or control byte (0x00-0x1f, 0x7f), and output over cap-1. */
-bool http_percent_decode(const char *in, size_t n, bool plus_is_space, char *out, size_t cap,
-			 struct err *e);
-
 /* The first value of parameter name in query (http_head.query), decoded
  * into out. *found false (and true returned) when absent; false with e
  * (ERR_MALFORMED) when its value does not decode or is over cap-1 bytes. */

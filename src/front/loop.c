@@ -12,18 +12,12 @@
 
 #include "../base/log.h"
 #include "front.h"
+#include "../base/clock.h"
 
 #define TAG_LISTENER 1ull
 #define TAG_KH 2ull
 #define TAG_SIGNAL 3ull
 #define EVENTS_MAX 256
-
-uint64_t front_now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static bool watch(struct front *f, int fd, uint64_t tag, struct err *e)
 {
@@ -71,7 +65,7 @@ bool front_init(struct front *f, const struct front_config *cfg, struct err *e)
 	for (size_t l = 0; l < cfg->listeners; l++)
 		if (!watch(f, cfg->listen_fd[l], TAG_LISTENER << 32 | l, e))
 			return false;
-	f->next_scan_ns = front_now_ns();
+	f->next_scan_ns = now_mono_ns();
 	return watch(f, cfg->kh_fd, TAG_KH << 32, e) && watch(f, f->sigfd, TAG_SIGNAL << 32, e);
 }
 
@@ -125,7 +119,7 @@ bool front_run(struct front *f, struct err *e)
 	struct epoll_event evs[EVENTS_MAX];
 	log_info("event=front_started listeners=%zu slots=%zu", f->cfg.listeners, f->n_conns);
 	while (!f->stop) {
-		uint64_t now = front_now_ns();
+		uint64_t now = now_mono_ns();
 		int timeout = f->next_scan_ns <= now ? 0 : (int)((f->next_scan_ns - now) / 1000000u) + 1;
 		if (timeout > 1000)
 			timeout = 1000;
@@ -149,7 +143,7 @@ bool front_run(struct front *f, struct err *e)
 				}
 			}
 		}
-		conn_expire(f, front_now_ns());
+		conn_expire(f, now_mono_ns());
 	}
 	return true;
 }

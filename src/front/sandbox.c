@@ -179,7 +179,9 @@ static bool drop_capabilities(struct err *e)
 		return err_errno(e, ERR_INTERNAL, "sandbox: dropping every capability");
 	if (!capabilities_empty(&empty, e))
 		return false;
-	return empty || err_set(e, ERR_INTERNAL, "sandbox: capabilities left after the drop");
+	if (!empty)
+		return err_set(e, ERR_INTERNAL, "sandbox: capabilities left after the drop");
+	return true;
 }
 
 bool sandbox_enter(const struct sandbox_config *c, struct err *e)

@@ -158,8 +158,9 @@ static bool pkh_list(const struct kh_reply *r, bool authorized, struct sock_repl
 	}
 	ok = ok && json_is_array(list);
 	json_decref(doc);
-	return (ok && sock_reply_pkh_list_end(out)) ||
-	       err_set(e, ERR_INTERNAL, "the key holder's key list does not fit a socket answer");
+	if (!ok || !sock_reply_pkh_list_end(out))
+		return err_set(e, ERR_INTERNAL, "the key holder's key list does not fit a socket answer");
+	return true;
 }
 
 static bool answer(const struct kh_reply *r, uint8_t kind, struct sock_reply *out, struct err *e)
@@ -181,11 +182,13 @@ static bool answer(const struct kh_reply *r, uint8_t kind, struct sock_reply *ou
 	case SOCK_KNOWN_KEYS: return pkh_list(r, false, out, e);
 	case SOCK_DETERMINISTIC_NONCE:
 	case SOCK_DETERMINISTIC_NONCE_HASH:
-		return (r->payload_len == 32 || err_set(e, ERR_INTERNAL, "a nonce of %u bytes", r->payload_len)) &&
-		       sock_reply_bytes(out, r->payload, 32);
+		if (r->payload_len != 32)
+			return err_set(e, ERR_INTERNAL, "a nonce of %u bytes", r->payload_len);
+		return sock_reply_bytes(out, r->payload, 32);
 	case SOCK_SUPPORTS_DETERMINISTIC_NONCES:
-		return (r->payload_len == 1 || err_set(e, ERR_INTERNAL, "a yes/no of %u bytes", r->payload_len)) &&
-		       sock_reply_bool(out, r->payload[0] != 0);
+		if (r->payload_len != 1)
+			return err_set(e, ERR_INTERNAL, "a yes/no of %u bytes", r->payload_len);
+		return sock_reply_bool(out, r->payload[0] != 0);
 	default: break;
 	}
 	return err_set(e, ERR_INTERNAL, "socket request kind %u", kind);

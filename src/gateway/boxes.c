@@ -1,5 +1,6 @@
 /* boxes.c - the box registry: state per (box, key) and the choice of box. */
 #include "boxes.h"
+#include "../base/clock.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -97,13 +98,6 @@ bool gw_boxes_holds(struct gw_boxes *b, const char *pkh)
 	return held;
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 void gw_boxes_report(struct gw_boxes *b, int box, const char *pkh, enum gw_box_outcome o,
 		     const char *why)
 {
@@ -141,7 +135,7 @@ void gw_boxes_report(struct gw_boxes *b, int box, const char *pkh, enum gw_box_o
 	case GW_BOX_FAILED:
 		x->failures++;
 		x->reachable = false;
-		x->checked_ms = now_ms();
+		x->checked_ms = (uint64_t)now_wall_ms();
 		snprintf(x->last_error, sizeof(x->last_error), "%s", why ? why : "failed");
 		break;
 	}
@@ -166,7 +160,7 @@ void gw_boxes_set_checked(struct gw_boxes *b, size_t box, bool reachable, const 
 	pthread_mutex_lock(&b->mu);
 	struct gw_box *x = &b->box[box];
 	x->reachable = reachable;
-	x->checked_ms = now_ms();
+	x->checked_ms = (uint64_t)now_wall_ms();
 	snprintf(x->last_error, sizeof(x->last_error), "%s", why ? why : "");
 	for (size_t i = 0; i < nlearned; i++) {
 		int k = key_index(b, learned[i], true);

@@ -13,13 +13,7 @@
 #include "../base/log.h"
 #include "../server/reply.h"
 #include "gateway.h"
-
-uint64_t gw_monotonic_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
+#include "../base/clock.h"
 
 struct pending {
 	uint64_t start_ns;
@@ -39,7 +33,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		p = calloc(1, sizeof(*p));
 		if (!p)
 			return MHD_NO;
-		p->start_ns = gw_monotonic_ns();
+		p->start_ns = now_mono_ns();
 		*con_cls = p;
 		return MHD_YES;
 	}

@@ -85,6 +85,4 @@ void gw_answer_free(struct gw_answer *a);
  * malloc'd. */
 char *gw_query_string(struct MHD_Connection *conn);
 
-uint64_t gw_monotonic_ns(void);
-
 #endif

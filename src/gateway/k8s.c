@@ -42,7 +42,9 @@ static bool dns_label(const char *s)
 	return true;
 }
 
-bool gw_k8s_check(const struct gw_k8s_opts *o, struct err *e)
+/* Checks names, image references, URLs and sizes for characters YAML or
+ * Kubernetes would read otherwise. */
+static bool gw_k8s_check(const struct gw_k8s_opts *o, struct err *e)
 {
 	if (o->namespace && !dns_label(o->namespace))
 		return err_set(e, ERR_MALFORMED, "namespace '%.80s' is not a DNS label", o->namespace);

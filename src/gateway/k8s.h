@@ -34,9 +34,6 @@ struct gw_k8s_opts {
 };
 
 void gw_k8s_defaults(struct gw_k8s_opts *o);
-/* Checks names, image references, URLs and sizes for characters YAML or
- * Kubernetes would read otherwise. */
-bool gw_k8s_check(const struct gw_k8s_opts *o, struct err *e);
 bool gw_k8s_render(const struct gw_k8s_opts *o, FILE *out, struct err *e);
 
 #endif

@@ -1,5 +1,6 @@
 /* metrics.c - the gateway's counters and their Prometheus text. */
 #include "metrics.h"
+#include "../base/clock.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -46,9 +47,7 @@ void gw_metrics_etcd(struct gw_metrics *m, bool ok, uint64_t ns, unsigned round_
 		     const char *error)
 {
 	double s = (double)ns / 1e9;
-	struct timespec now;
-	clock_gettime(CLOCK_REALTIME, &now);
-	uint64_t now_ms = (uint64_t)now.tv_sec * 1000u + (uint64_t)now.tv_nsec / 1000000u;
+	uint64_t now_ms = (uint64_t)now_wall_ms();
 	pthread_mutex_lock(&m->mu);
 	m->etcd_round_trips += round_trips;
 	if (ok) {

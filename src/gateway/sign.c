@@ -15,6 +15,7 @@
 #include "../tezos/operation.h"
 #include "gateway.h"
 #include "wm_txn.h"
+#include "../base/clock.h"
 
 static enum gw_outcome outcome_of(const struct err *e)
 {
@@ -36,7 +37,7 @@ static enum MHD_Result refuse(const struct gw_request *r, const char *pkh, const
 	log_info("event=refused pkh=%.40s kind=%s level=%u round=%u status=%u reason=%s why=%s us=%llu", pkh,
 		 op_kind_name(op->kind), op->level, op->round, reply_status_of(e->kind), gw_outcome_name(o),
 		 log_str(q, sizeof(q), e->msg),
-		 (unsigned long long)((gw_monotonic_ns() - r->start_ns) / 1000u));
+		 (unsigned long long)((now_mono_ns() - r->start_ns) / 1000u));
 	return reply_err(r->conn, e);
 }
 
@@ -51,10 +52,10 @@ static bool record_in_etcd(const struct gw_request *r, const char *pkh, const st
 	struct gw_wm req = { .level = op->level, .round = op->round };
 	blake2b_256(req.hash, msg, len);
 	struct gw_wm_result res;
-	uint64_t t0 = gw_monotonic_ns();
+	uint64_t t0 = now_mono_ns();
 	bool ok = gw_wm_reserve(r->gw->etcd, r->gw->wm_cache, key, op->kind, &req, &res, e);
 	bool answered = ok || e->kind == ERR_CONFLICT;
-	gw_metrics_etcd(r->gw->metrics, answered, gw_monotonic_ns() - t0, res.round_trips,
+	gw_metrics_etcd(r->gw->metrics, answered, now_mono_ns() - t0, res.round_trips,
 			answered ? NULL : e->msg);
 	return ok;
 }
@@ -128,7 +129,7 @@ enum MHD_Result gw_sign(const struct gw_request *r, const char *pkh)
 	log_info("event=%s pkh=%s kind=%s level=%u round=%u box=%s retries=%u status=%ld us=%llu",
 		 a.status == 200 ? "signed" : "box_refused", pkh, op_kind_name(op.kind), op.level, op.round,
 		 r->gw->boxes->box[a.box].url, a.retries, a.status,
-		 (unsigned long long)((gw_monotonic_ns() - r->start_ns) / 1000u));
+		 (unsigned long long)((now_mono_ns() - r->start_ns) / 1000u));
 	ret = pass_on(r, &a);
 	gw_answer_free(&a);
 out:

@@ -76,7 +76,9 @@ bool auth_keys_load(struct auth_keys *a, const char *base_dir, struct err *e)
 		return true;
 	bool ok = auth_keys_parse(a, buf, len, e);
 	file_free(buf, len);
-	return ok || err_wrap(e, "%s/%s", base_dir, AUTH_FILE);
+	if (!ok)
+		return err_wrap(e, "%s/%s", base_dir, AUTH_FILE);
+	return true;
 }
 
 void auth_keys_free(struct auth_keys *a)
@@ -164,7 +166,9 @@ bool auth_check_raw(const struct auth_keys *a, const struct pkh *pkh, const uint
 		}
 	}
 	free(msg);
-	return ok || err_set(e, ERR_AUTH,
-			     "authentication signature does not verify with any of the %zu authorized keys",
-			     a->count);
+	if (!ok)
+		return err_set(e, ERR_AUTH,
+			       "authentication signature does not verify with any of the %zu authorized keys",
+			       a->count);
+	return true;
 }

@@ -4,21 +4,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../base/hex.h"
+
 void policy_default(struct policy *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->magic_allowed[0x11] = p->magic_allowed[0x12] = p->magic_allowed[0x13] = true;
-}
-
-static int digit_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* OCaml's int_of_string on s[0..n), as octez reads each -M item
@@ -43,14 +34,14 @@ static bool ocaml_int_of_string(const char *s, size_t n, int *out)
 		default: break;
 		}
 	}
-	int d = i < n ? digit_value(s[i]) : -1;
+	int d = i < n ? hex_digit_value(s[i]) : -1;
 	if (d < 0 || (unsigned)d >= base)
 		return false;
 	unsigned value = (unsigned)d;
 	for (i++; i < n; i++) {
 		if (s[i] == '_')
 			continue;
-		d = digit_value(s[i]);
+		d = hex_digit_value(s[i]);
 		if (d < 0 || (unsigned)d >= base)
 			return false;
 		value = value > 255 ? 256 : value * base + (unsigned)d;

@@ -121,7 +121,8 @@ bool wm_store_check(struct wm_store *s, struct err *e)
 		bool chain_listed = false;
 		for (size_t c = 0; c < s->chain_count; c++)
 			chain_listed |= memcmp(s->chains[c], g->chain, 4) == 0;
-		ok = chain_listed || err_set(e, ERR_INTERNAL, "a group's chain is not in the chain list");
+		if (!chain_listed)
+			ok = err_set(e, ERR_INTERNAL, "a group's chain is not in the chain list");
 		for (size_t j = 0; ok && j < i; j++)
 			if (memcmp(s->groups[j]->chain, g->chain, 4) == 0 &&
 			    memcmp(&s->groups[j]->pkh, &g->pkh, sizeof(g->pkh)) == 0)

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "../base/log.h"
+#include "../base/clock.h"
 
 static void count_wait(struct wm_store *s)
 {
@@ -47,17 +48,10 @@ static bool check_identity(struct wm_store *s, struct err *e)
 	return ok;
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
-}
-
 static void grow_window_locked(struct wm_store *s, uint32_t level, const char *why)
 {
 	uint32_t w = atomic_load(&s->window);
-	s->window_changed_ms = now_ms();
+	s->window_changed_ms = now_mono_ms();
 	if (w >= WM_WINDOW_MAX)
 		return;
 	w = w * 2 > WM_WINDOW_MAX ? WM_WINDOW_MAX : w * 2;
@@ -72,7 +66,7 @@ static void grow_window_locked(struct wm_store *s, uint32_t level, const char *w
 static void calm_window_locked(struct wm_store *s, uint32_t level)
 {
 	uint32_t w = atomic_load(&s->window);
-	uint64_t now = now_ms();
+	uint64_t now = now_mono_ms();
 	if (w <= s->window_base || now - s->window_changed_ms < WM_WINDOW_CALM_MS)
 		return;
 	s->window_changed_ms = now;

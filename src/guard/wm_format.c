@@ -61,8 +61,10 @@ static bool record_fields(json_t *o, struct wm_record *r, const char *where, str
 	json_t *res = json_object_get(o, "reserved_level"), *scheme = json_object_get(o, "scheme");
 	if (res && !json_u32(res, &r->reserved))
 		return err_set(e, ERR_MALFORMED, "%s: reserved_level is not a 32-bit level", where);
+	if (!level && !res)
+		return err_set(e, ERR_MALFORMED, "%s: record without a level", where);
 	if (!level)
-		return res != NULL || err_set(e, ERR_MALFORMED, "%s: record without a level", where);
+		return true;
 	if (!json_u32(level, &w->level))
 		return err_set(e, ERR_MALFORMED, "%s: level is not a 32-bit number", where);
 	w->known = true;

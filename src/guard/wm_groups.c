@@ -65,7 +65,8 @@ struct wm_group *wm_group_get(struct wm_store *s, const uint8_t chain[static 4],
 	if (ok && s->count == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 16;
 		struct wm_group **grown = realloc(s->groups, cap * sizeof(*grown));
-		ok = grown != NULL || err_set(e, ERR_INTERNAL, "out of memory");
+		if (!grown)
+			ok = err_set(e, ERR_INTERNAL, "out of memory");
 		if (grown) {
 			s->groups = grown;
 			s->cap = cap;

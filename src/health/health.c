@@ -18,6 +18,7 @@
 #include "../base/uplink.h"
 #include "../vault/vault.h"
 #include "ledger_watch.h"
+#include "../base/clock.h"
 
 #define RESOLVE_EVERY_MS 60000
 #define NETLINK_SETTLE_MS 200 /* coalesce a burst of route changes */
@@ -50,20 +51,6 @@ struct health {
 	struct stat tunnel_st;
 	bool tunnel_st_known;
 };
-
-int64_t health_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void health_config_default(struct health_config *c)
 {
@@ -102,9 +89,9 @@ static void log_key_change(const struct vault_key *k, const struct health_key *n
 static void ledger_pass(struct health *h, struct health_device *devs, size_t ndev)
 {
 	for (size_t i = 0; i < ndev && !stopping(h); i++)
-		ledger_watch_check(h->ledger, h->cfg.ledger_timeout_ms, &devs[i], health_now_ms());
+		ledger_watch_check(h->ledger, h->cfg.ledger_timeout_ms, &devs[i], now_wall_ms());
 
-	int64_t now = health_now_ms();
+	int64_t now = now_wall_ms();
 	pthread_mutex_lock(&h->lock);
 	memcpy(h->snap.devices, devs, ndev * sizeof(*devs));
 	for (size_t i = 0; i < h->snap.nkeys; i++) {
@@ -126,7 +113,7 @@ static void ledger_pass(struct health *h, struct health_device *devs, size_t nde
 		if (changed && (d == NULL || d->checked))
 			log_key_change(k, cur);
 	}
-	h->ledger_beat_ms = mono_ms();
+	h->ledger_beat_ms = (int64_t)now_mono_ms();
 	h->ledger_first = true;
 	pthread_cond_broadcast(&h->first_cond);
 	pthread_mutex_unlock(&h->lock);
@@ -202,7 +189,7 @@ static void read_power(struct health *h, struct health_system *sys)
 		}
 	}
 	power_decide(ps);
-	sys->power_checked_ms = health_now_ms();
+	sys->power_checked_ms = now_wall_ms();
 }
 
 static void read_uplink(struct health *h, struct health_system *sys, bool force_resolve)
@@ -211,7 +198,7 @@ static void read_uplink(struct health *h, struct health_system *sys, bool force_
 	memset(&sys->uplink, 0, sizeof(sys->uplink));
 	if (nc->host[0]) {
 		sys->uplink_source = "route";
-		int64_t now = mono_ms();
+		int64_t now = (int64_t)now_mono_ms();
 		if (!h->endpoint_addr[0] || force_resolve || now >= h->resolve_at_ms) {
 			struct err e = { 0 };
 			char addr[48];
@@ -331,7 +318,7 @@ static void system_pass(struct health *h, struct health_system *sys, bool force_
 	read_power(h, sys);
 	read_tunnel(h, sys);
 	read_uplink(h, sys, force_resolve);
-	int64_t now = health_now_ms();
+	int64_t now = now_wall_ms();
 	bool first = sys->checked_ms == 0;
 	if (!first && (old.uplink.known != sys->uplink.known ||
 		       strcmp(old.uplink.ifname, sys->uplink.ifname) != 0)) {
@@ -344,7 +331,7 @@ static void system_pass(struct health *h, struct health_system *sys, bool force_
 	log_system_changes(&old, sys, first);
 	pthread_mutex_lock(&h->lock);
 	h->snap.sys = *sys;
-	h->system_beat_ms = mono_ms();
+	h->system_beat_ms = (int64_t)now_mono_ms();
 	h->system_first = true;
 	pthread_cond_broadcast(&h->first_cond);
 	pthread_mutex_unlock(&h->lock);
@@ -369,10 +356,10 @@ static void *system_main(void *arg)
 	for (;;) {
 		system_pass(h, &sys, force_resolve);
 		force_resolve = false;
-		int64_t deadline = mono_ms() + h->cfg.interval_ms;
+		int64_t deadline = (int64_t)now_mono_ms() + h->cfg.interval_ms;
 		bool woke_by_route = false;
 		for (;;) {
-			int64_t left = deadline - mono_ms();
+			int64_t left = deadline - (int64_t)now_mono_ms();
 			if (left <= 0)
 				break;
 			struct pollfd pfd[2] = { { .fd = h->stop_pipe[0], .events = POLLIN },
@@ -469,7 +456,7 @@ bool health_start(struct health **out, const struct health_config *cfg, const st
 		return err_set(e, ERR_INTERNAL, "out of memory");
 	}
 	h->snap.nkeys = nkeys;
-	int64_t now = health_now_ms();
+	int64_t now = now_wall_ms();
 	for (size_t i = 0; i < nkeys; i++) {
 		const struct vault_key *k = &v->keys[i];
 		struct health_key *hk = &h->snap.keys[i];
@@ -487,7 +474,7 @@ bool health_start(struct health **out, const struct health_config *cfg, const st
 			hk->device = device_index(h->snap.devices, &h->snap.ndevices, k->ledger.device);
 	}
 	h->snap.sys.uplink_source = "none";
-	h->ledger_beat_ms = h->system_beat_ms = mono_ms();
+	h->ledger_beat_ms = h->system_beat_ms = (int64_t)now_mono_ms();
 	if (pthread_create(&h->system_thread, NULL, system_main, h) != 0) {
 		free_health(h);
 		return err_set(e, ERR_INTERNAL, "health: cannot start the system watcher thread");
@@ -573,7 +560,7 @@ bool health_copy(struct health *h, struct health_snapshot *out)
 	memcpy(out->devices, h->snap.devices, out->ndevices * sizeof(*out->devices));
 	out->sys = h->snap.sys;
 	pthread_mutex_unlock(&h->lock);
-	out->now_ms = health_now_ms();
+	out->now_ms = now_wall_ms();
 	out->stale_ms = stale_after_ms(&h->cfg);
 	for (size_t i = 0; i < out->nkeys; i++)
 		apply_staleness(&out->keys[i], out->now_ms, out->stale_ms);
@@ -596,7 +583,7 @@ void health_key_view(struct health *h, size_t key, struct health_key *out,
 	if (dev && out->device >= 0)
 		*dev = h->snap.devices[out->device];
 	pthread_mutex_unlock(&h->lock);
-	apply_staleness(out, health_now_ms(), stale_after_ms(&h->cfg));
+	apply_staleness(out, now_wall_ms(), stale_after_ms(&h->cfg));
 }
 
 bool health_alive(struct health *h)
@@ -605,7 +592,7 @@ bool health_alive(struct health *h)
 	 * (resolver timeouts add up to tens of seconds): a wider bound. */
 	int64_t ledger_bound = stale_after_ms(&h->cfg) + 5000;
 	int64_t system_bound = 2 * (int64_t)h->cfg.interval_ms + 90000;
-	int64_t now = mono_ms();
+	int64_t now = (int64_t)now_mono_ms();
 	pthread_mutex_lock(&h->lock);
 	bool ok = now - h->system_beat_ms < system_bound &&
 		  (!h->ledger_started || now - h->ledger_beat_ms < ledger_bound);

@@ -131,7 +131,5 @@ bool health_wait_first_checks(struct health *h, int timeout_ms);
 /* True while both watchers keep looping (for the systemd watchdog). */
 bool health_alive(struct health *h);
 
-/* Wall clock in ms. */
-int64_t health_now_ms(void);
 
 #endif

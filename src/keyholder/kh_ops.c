@@ -14,7 +14,7 @@
 #include "../server/audit.h"
 #include "../server/metrics.h"
 #include "../server/reply.h"
-#include "../server/clock.h"
+#include "../base/clock.h"
 #include "../tezos/keycodec.h"
 #include "../tezos/sig_version.h"
 #include "kh_monitor.h"
@@ -24,7 +24,8 @@ static const char *transport_name(const struct kh_request *rq)
 	return rq->transport == KH_TRANSPORT_SOCKET ? "socket" : NULL;
 }
 
-void kh_answer_refusal(struct kh_answer *out, const struct err *e)
+/* Fills out with a refusal: kind and e's message. */
+static void kh_answer_refusal(struct kh_answer *out, const struct err *e)
 {
 	size_t n = strnlen(e->msg, sizeof(e->msg));
 	out->kind = e->kind == ERR_NONE ? ERR_INTERNAL : e->kind;
@@ -112,10 +113,10 @@ static void sign(const struct kh_context *c, const struct kh_request *rq, uint64
 	audit_sign(transport_name(rq), rq->pkh, &res, ok ? NULL : &e, rq->body_len, start);
 	metrics_observe_sign(c->metrics, res.key, res.classified, res.op.kind,
 			     metrics_outcome_of_status(ok ? 200 : reply_status_of(e.kind), res.reanswered),
-			     monotonic_ns() - start);
+			     now_mono_ns() - start);
 	if (ok && c->metrics && res.key)
 		recent_note(&c->metrics->recent, (size_t)(res.key - c->guard->vault->keys), &res.op,
-			    monotonic_ns() - start, health_now_ms());
+			    now_mono_ns() - start, now_wall_ms());
 	if (!ok || !kh_answer_bytes(out, res.signature, strlen(res.signature), &e))
 		kh_answer_refusal(out, &e);
 }

@@ -36,12 +36,10 @@ struct kh_answer {
 };
 
 /* Runs rq (decoded by kh_request_decode) received at start_ns
- * (monotonic_ns). Never fails: a refusal is an answer. */
+ * (now_mono_ns). Never fails: a refusal is an answer. */
 void kh_execute(const struct kh_context *c, const struct kh_request *rq, uint64_t start_ns,
 		struct kh_answer *out);
 
-/* Fills out with a refusal: kind and e's message. */
-void kh_answer_refusal(struct kh_answer *out, const struct err *e);
 /* Fills out with n bytes of payload (ERR_INTERNAL when over the frame). */
 bool kh_answer_bytes(struct kh_answer *out, const void *p, size_t n, struct err *e);
 /* Fills out with value as compact JSON; takes value's reference. */

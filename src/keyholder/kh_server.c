@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "../base/log.h"
-#include "../server/clock.h"
+#include "../base/clock.h"
 
 #define KH_WORKERS_MAX 64u
 
@@ -69,7 +69,7 @@ static void take_frame(struct kh_server *s, struct worker_buffers *b, ssize_t go
 {
 	struct err e = { 0 };
 	struct kh_request rq;
-	uint64_t start_ns = monotonic_ns();
+	uint64_t start_ns = now_mono_ns();
 	if ((size_t)got > KH_REQ_MAX) {
 		/* MSG_TRUNC: the frame was longer than any request may be. */
 		kh_request_decode(b->in, KH_REQ_HEADER, &rq, &e);

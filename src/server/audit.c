@@ -7,7 +7,7 @@
 
 #include "../base/log.h"
 #include "reply.h"
-#include "clock.h"
+#include "../base/clock.h"
 
 void audit_sign(const char *transport, const char *pkh, const struct sign_result *res,
 		const struct err *e, size_t len, uint64_t start_ns)
@@ -27,5 +27,5 @@ void audit_sign(const char *transport, const char *pkh, const struct sign_result
 		 res->authenticated_by ? res->authenticated_by : "", transport ? " transport=" : "",
 		 transport ? transport : "", e ? reply_status_of(e->kind) : 200u,
 		 e ? log_str(q, sizeof(q), e->msg) : "ok",
-		 (unsigned long)((monotonic_ns() - start_ns) / 1000u));
+		 (unsigned long)((now_mono_ns() - start_ns) / 1000u));
 }

@@ -13,6 +13,7 @@
 #include "../ledger/uri.h"
 #include "metrics.h"
 #include "status_page.h"
+#include "../base/clock.h"
 
 static json_t *iso_time(int64_t ms) { return recent_iso_json(ms); }
 
@@ -69,7 +70,7 @@ static void add_recent(const struct statusz_source *s, json_t *key_json, size_t 
 {
 	if (!key_json || !s->metrics)
 		return;
-	json_t *rec = recent_key_json(&s->metrics->recent, index, health_now_ms());
+	json_t *rec = recent_key_json(&s->metrics->recent, index, now_wall_ms());
 	if (rec)
 		json_object_update_new(key_json, rec);
 }

@@ -40,7 +40,7 @@ static void copy_text(char *dst, size_t cap, const char *src)
 	snprintf(dst, cap, "%s", src);
 }
 
-bool log_line_value(const char *line, const char *key, char *out, size_t cap)
+bool tunnel_log_line_value(const char *line, const char *key, char *out, size_t cap)
 {
 	size_t kl = strlen(key);
 	if (cap == 0)
@@ -79,15 +79,15 @@ enum line_event attempt_feed(struct attempt *a, const char *line)
 		/* One of ours: the ProxyCommand's log line. */
 		if (strstr(line, " event=proxy_connected")) {
 			a->proxy_connected = true;
-			log_line_value(line, "local", a->local, sizeof(a->local));
-			log_line_value(line, "peer", a->peer, sizeof(a->peer));
+			tunnel_log_line_value(line, "local", a->local, sizeof(a->local));
+			tunnel_log_line_value(line, "peer", a->peer, sizeof(a->peer));
 			return LINE_PROXY_CONNECTED;
 		}
 		if (strstr(line, " event=proxy_failed")) {
 			a->proxy_failed = true;
-			if (!log_line_value(line, "kind", a->proxy_kind, sizeof(a->proxy_kind)))
+			if (!tunnel_log_line_value(line, "kind", a->proxy_kind, sizeof(a->proxy_kind)))
 				copy_text(a->proxy_kind, sizeof(a->proxy_kind), "error");
-			if (!log_line_value(line, "error", a->proxy_error, sizeof(a->proxy_error)))
+			if (!tunnel_log_line_value(line, "error", a->proxy_error, sizeof(a->proxy_error)))
 				copy_text(a->proxy_error, sizeof(a->proxy_error), "connection failed");
 		}
 		return LINE_OURS;

@@ -101,6 +101,6 @@ enum tunnel_error attempt_classify(const struct attempt *a, const char *endpoint
 
 /* Copies the value of key from a key=value log line ("a=1 b=\"x y\"");
  * false when absent. */
-bool log_line_value(const char *line, const char *key, char *out, size_t cap);
+bool tunnel_log_line_value(const char *line, const char *key, char *out, size_t cap);
 
 #endif

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "../base/file.h"
+#include "../base/sshkey.h"
 
 enum key_id {
 	K_ENDPOINT,
@@ -248,84 +249,14 @@ const char *tunnel_host_port_str(const struct host_port *hp, char *out, size_t c
 
 /* ---- host keys */
 
-static const char *const key_types[] = {
-	"ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
-	"ssh-rsa",
-};
-
 static bool known_key_type(const char *s, size_t n)
 {
-	for (size_t i = 0; i < sizeof(key_types) / sizeof(key_types[0]); i++)
-		if (strlen(key_types[i]) == n && memcmp(key_types[i], s, n) == 0)
+	for (int t = SSHKEY_ED25519; t <= SSHKEY_RSA; t++) {
+		const char *name = sshkey_type_name((enum sshkey_type)t);
+		if (strlen(name) == n && memcmp(name, s, n) == 0)
 			return true;
-	return false;
-}
-
-static int b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* Strict standard base64 with padding; false on any stray character. */
-static bool b64_decode(const char *s, size_t n, uint8_t *out, size_t cap, size_t *outlen)
-{
-	if (n == 0 || n % 4 != 0)
-		return false;
-	size_t o = 0;
-	for (size_t i = 0; i < n; i += 4) {
-		int v[4];
-		int pad = 0;
-		for (int j = 0; j < 4; j++) {
-			unsigned char ch = (unsigned char)s[i + (size_t)j];
-			if (ch == '=' && i + 4 == n && j >= 2) {
-				v[j] = 0;
-				pad++;
-				continue;
-			}
-			if (pad)
-				return false; /* data after '=' */
-			v[j] = b64_value(ch);
-			if (v[j] < 0)
-				return false;
-		}
-		uint32_t w = ((uint32_t)v[0] << 18) | ((uint32_t)v[1] << 12) | ((uint32_t)v[2] << 6) |
-			     (uint32_t)v[3];
-		size_t take = (size_t)(3 - pad);
-		if (o + take > cap)
-			return false;
-		out[o++] = (uint8_t)(w >> 16);
-		if (take > 1)
-			out[o++] = (uint8_t)(w >> 8);
-		if (take > 2)
-			out[o++] = (uint8_t)w;
 	}
-	*outlen = o;
-	return true;
-}
-
-static bool blob_string(const uint8_t *b, size_t n, size_t *off, const uint8_t **s, size_t *len)
-{
-	if (n - *off < 4)
-		return false;
-	uint32_t l = ((uint32_t)b[*off] << 24) | ((uint32_t)b[*off + 1] << 16) |
-		     ((uint32_t)b[*off + 2] << 8) | b[*off + 3];
-	*off += 4;
-	if (l > n - *off)
-		return false;
-	*s = b + *off;
-	*len = l;
-	*off += l;
-	return true;
+	return false;
 }
 
 bool tunnel_host_key_parse(const char *text, char *out, size_t cap, struct err *e)
@@ -358,31 +289,9 @@ bool tunnel_host_key_parse(const char *text, char *out, size_t cap, struct err *
 		return err_set(e, ERR_MALFORMED, "host key '%.60s': the base64 key is missing", text);
 	const char *type = tok[t], *b64 = tok[t + 1];
 	size_t type_len = tl[t], b64_len = tl[t + 1];
-	uint8_t blob[TUNNEL_HOST_KEY_MAX];
-	size_t blen = 0;
-	if (!b64_decode(b64, b64_len, blob, sizeof(blob), &blen))
-		return err_set(e, ERR_MALFORMED, "host key '%.60s': the key is not valid base64", text);
-	size_t off = 0;
-	const uint8_t *s;
-	size_t sl;
-	if (!blob_string(blob, blen, &off, &s, &sl) || sl != type_len || memcmp(s, type, sl) != 0)
-		return err_set(e, ERR_MALFORMED,
-			       "host key '%.60s': the base64 blob is not a %.*s key", text,
-			       (int)type_len, type);
-	size_t fields = 0;
-	size_t last_len = 0;
-	while (off < blen) {
-		if (!blob_string(blob, blen, &off, &s, &sl))
-			return err_set(e, ERR_MALFORMED, "host key '%.60s': truncated key blob", text);
-		fields++;
-		last_len = sl;
-	}
-	bool shape_ok = fields == 2;
-	if (type_len == 11 && memcmp(type, "ssh-ed25519", 11) == 0)
-		shape_ok = fields == 1 && last_len == 32;
-	if (!shape_ok)
-		return err_set(e, ERR_MALFORMED, "host key '%.60s': malformed %.*s key blob", text,
-			       (int)type_len, type);
+	struct sshkey key;
+	if (!sshkey_parse_pinned(type, type_len, b64, b64_len, &key, e))
+		return err_wrap(e, "host key '%.60s'", text);
 	if (type_len + 1 + b64_len + 1 > cap)
 		return err_set(e, ERR_MALFORMED, "host key '%.60s': longer than %zu bytes", text, cap);
 	memcpy(out, type, type_len);

@@ -13,7 +13,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "clock.h"
+#include "../base/clock.h"
 #include "../base/uplink.h"
 
 const char *tunnel_sockaddr_str(const struct sockaddr *sa, char *out, size_t cap)
@@ -33,7 +33,8 @@ const char *tunnel_sockaddr_str(const struct sockaddr *sa, char *out, size_t cap
 	return out;
 }
 
-bool tunnel_tune_socket(int fd, const struct dial_opts *o, struct err *e)
+/* Sets the socket options tunnel_dial sets. */
+static bool tunnel_tune_socket(int fd, const struct dial_opts *o, struct err *e)
 {
 	int one = 1;
 	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0)
@@ -106,7 +107,7 @@ static int connect_one(const struct addrinfo *ai, uint64_t deadline, bool bind_u
 		return -1;
 	}
 	for (;;) {
-		uint64_t now = tunnel_mono_ms();
+		uint64_t now = now_mono_ms();
 		if (now >= deadline) {
 			*err_out = ETIMEDOUT;
 			close(fd);
@@ -149,7 +150,7 @@ bool tunnel_dial(const struct dial_opts *o, int *fd_out, struct dial_result *res
 	memset(res, 0, sizeof(*res));
 	res->kind = "error";
 	snprintf(port, sizeof(port), "%u", (unsigned)o->port);
-	uint64_t start = tunnel_mono_ms();
+	uint64_t start = now_mono_ms();
 	uint64_t deadline = start + (o->connect_timeout_ms ? o->connect_timeout_ms : 10000);
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
 				  .ai_protocol = IPPROTO_TCP, .ai_flags = AI_ADDRCONFIG };
@@ -187,7 +188,7 @@ bool tunnel_dial(const struct dial_opts *o, int *fd_out, struct dial_result *res
 		return err_errno(e, ERR_UNAVAILABLE, "connect %s", addr);
 	}
 	freeaddrinfo(list);
-	res->ms = (unsigned)(tunnel_mono_ms() - start);
+	res->ms = (unsigned)(now_mono_ms() - start);
 	if (!tunnel_tune_socket(fd, o, e)) {
 		close(fd);
 		return false;

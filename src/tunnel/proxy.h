@@ -46,9 +46,6 @@ struct dial_result {
 bool tunnel_dial(const struct dial_opts *o, int *fd_out, struct dial_result *res,
 		 struct err *e);
 
-/* Sets the socket options tunnel_dial sets (exposed for tests). */
-bool tunnel_tune_socket(int fd, const struct dial_opts *o, struct err *e);
-
 /* Sends fd over the UNIX socket sock (one '\0' byte + SCM_RIGHTS). */
 bool tunnel_fd_send(int sock, int fd, struct err *e);
 

@@ -53,8 +53,10 @@ bool tunnel_shell_quote(char *out, size_t cap, const char *s, bool for_ssh)
 	return true;
 }
 
-bool tunnel_proxy_command(const struct tunnel_config *c, const char *self_exe, char *out,
-			  size_t cap, struct err *e)
+/* The ProxyCommand value: shell-quoted, with % doubled for ssh's
+ * %-expansion. */
+static bool tunnel_proxy_command(const struct tunnel_config *c, const char *self_exe, char *out,
+				 size_t cap, struct err *e)
 {
 	char exe[3 * TUNNEL_PATH_MAX], host[3 * TUNNEL_HOST_MAX];
 	if (!tunnel_shell_quote(exe, sizeof(exe), self_exe, true) ||
@@ -77,8 +79,10 @@ static const char *algorithms_for(const char *key)
 	return NULL; /* the key's own type */
 }
 
-bool tunnel_host_key_algorithms(const struct tunnel_config *c, char *out, size_t cap,
-				struct err *e)
+/* HostKeyAlgorithms for the pinned keys ("ssh-ed25519", "rsa-sha2-512,
+ * rsa-sha2-256" for ssh-rsa, …), comma-separated without duplicates. */
+static bool tunnel_host_key_algorithms(const struct tunnel_config *c, char *out, size_t cap,
+				       struct err *e)
 {
 	size_t o = 0;
 	if (cap == 0)

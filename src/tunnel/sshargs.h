@@ -42,16 +42,6 @@ bool tunnel_ssh_argv_build(const struct tunnel_config *c, const struct ssh_plan 
 			   struct ssh_argv *out, struct err *e);
 void tunnel_ssh_argv_free(struct ssh_argv *a);
 
-/* The ProxyCommand value: shell-quoted, with % doubled for ssh's
- * %-expansion. */
-bool tunnel_proxy_command(const struct tunnel_config *c, const char *self_exe, char *out,
-			  size_t cap, struct err *e);
-
-/* HostKeyAlgorithms for the pinned keys ("ssh-ed25519", "rsa-sha2-512,
- * rsa-sha2-256" for ssh-rsa, …), comma-separated without duplicates. */
-bool tunnel_host_key_algorithms(const struct tunnel_config *c, char *out, size_t cap,
-				struct err *e);
-
 /* known_hosts text: one "ALIAS TYPE BASE64" line per pinned key. */
 bool tunnel_known_hosts_text(const struct tunnel_config *c, char *out, size_t cap,
 			     struct err *e);

@@ -87,65 +87,65 @@ struct sup {
  * loop runs them in order on each turn. */
 
 /* sup_setup.c */
-bool check_identity(const struct tunnel_config *c, struct err *e);
-bool prepare_run_dir(struct sup *s, struct err *e);
-void cleanup_run_dir(struct sup *s);
+bool tunnel_check_identity(const struct tunnel_config *c, struct err *e);
+bool tunnel_prepare_run_dir(struct sup *s, struct err *e);
+void tunnel_cleanup_run_dir(struct sup *s);
 /* Blocks SIGCHLD, SIGHUP, SIGTERM and SIGINT into s->sigfd, ignores
  * SIGPIPE, and makes us the subreaper of ssh's proxy. */
 bool setup_signals(struct sup *s, struct err *e);
 
 /* sup_child.c */
 /* Starts ssh in its own process group, its stderr on s->errfd. */
-bool ssh_child_start(struct sup *s, struct err *e);
+bool tunnel_ssh_child_start(struct sup *s, struct err *e);
 /* SIGTERM to ssh's process group; SIGKILL after a grace period
  * (kill_timer). ssh_exited reports reason and msg. */
-void kill_ssh(struct sup *s, enum tunnel_error reason, const char *msg);
-void kill_timer(struct sup *s, uint64_t now);
+void tunnel_kill_ssh(struct sup *s, enum tunnel_error reason, const char *msg);
+void tunnel_kill_timer(struct sup *s, uint64_t now);
 /* On SIGCHLD: collects ssh (then ssh_exited) and orphaned proxies. */
-void reap(struct sup *s);
+void tunnel_reap(struct sup *s);
 /* At the end: SIGKILL and wait. */
-void ssh_child_end(struct sup *s);
+void tunnel_ssh_child_end(struct sup *s);
 
 /* sup_lines.c */
 /* s->errfd is readable: reads the lines there, closes it at EOF. */
-void stderr_ready(struct sup *s);
+void tunnel_stderr_ready(struct sup *s);
 /* ssh has exited: reads what is left (for up to half a second), closes. */
-void drain_stderr(struct sup *s);
+void tunnel_drain_stderr(struct sup *s);
 
 /* sup_attempt.c */
-bool spawn_timer(struct sup *s, uint64_t now); /* false: ssh did not start */
-void connecting_timers(struct sup *s, uint64_t now);
-void stable_timer(struct sup *s, uint64_t now);
+bool tunnel_spawn_timer(struct sup *s, uint64_t now); /* false: ssh did not start */
+void tunnel_connecting_timers(struct sup *s, uint64_t now);
+void tunnel_stable_timer(struct sup *s, uint64_t now);
 /* When ssh, silent about the forwards, is taken to have them. */
-uint64_t forwards_quiet_at(const struct sup *s);
+uint64_t tunnel_forwards_quiet_at(const struct sup *s);
 /* Both forwards are accepted: probe, or up. */
-void forwards_accepted(struct sup *s);
-void go_up(struct sup *s);
-void ssh_exited(struct sup *s, int status);
+void tunnel_forwards_accepted(struct sup *s);
+void tunnel_go_up(struct sup *s);
+void tunnel_ssh_exited(struct sup *s, int status);
 
 /* sup_probe.c */
-void probe_start(struct sup *s);
-void probe_timers(struct sup *s, uint64_t now);
+void tunnel_probe_start(struct sup *s);
+void tunnel_probe_timers(struct sup *s, uint64_t now);
 /* Poll's revents for the probe through the tunnel, and the direct one. */
 void tunnel_probe_step(struct sup *s, short revents);
-void direct_probe_step(struct sup *s, short revents);
-void probes_close(struct sup *s);
+void tunnel_direct_probe_step(struct sup *s, short revents);
+void tunnel_probes_close(struct sup *s);
 
 /* sup_uplink.c */
 /* ssh's proxy connected: note the addresses and the uplink they use. */
-void note_connection(struct sup *s);
+void tunnel_note_connection(struct sup *s);
 /* The attempt ended: the route to the endpoint at that moment. */
-void remember_fail_route(struct sup *s);
+void tunnel_remember_fail_route(struct sup *s);
 /* The netlink socket is readable. */
-void uplink_event(struct sup *s);
-void uplink_timer(struct sup *s, uint64_t now);
+void tunnel_uplink_event(struct sup *s);
+void tunnel_uplink_timer(struct sup *s, uint64_t now);
 
 /* sup_report.c */
-void set_state(struct sup *s, const char *state);
+void tunnel_set_state(struct sup *s, const char *state);
 /* The state log line, sd_notify STATUS= and the state file. */
-void publish(struct sup *s);
+void tunnel_publish(struct sup *s);
 /* WatchdogSec= from systemd: WATCHDOG=1 at half the period. */
-void watchdog_setup(struct sup *s);
-void watchdog_timer(struct sup *s, uint64_t now);
+void tunnel_watchdog_setup(struct sup *s);
+void tunnel_watchdog_timer(struct sup *s, uint64_t now);
 
 #endif

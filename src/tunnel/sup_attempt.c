@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "boxssh.h"
-#include "clock.h"
+#include "../base/clock.h"
 
 #define STALE_RETRY_MAX_MS 3000   /* retry period while a stale session holds P */
 #define FORWARDS_QUIET_MS 2000    /* after connect-timeout: see forwards_unconfirmed */
@@ -25,7 +25,7 @@ static uint32_t random_u32(void)
 {
 	uint32_t r = 0;
 	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
-		r = (uint32_t)tunnel_mono_ms() * 2654435761U ^ (uint32_t)getpid();
+		r = (uint32_t)now_mono_ms() * 2654435761U ^ (uint32_t)getpid();
 	return r;
 }
 
@@ -55,14 +55,14 @@ static uint32_t retry_delay_ms(struct sup *s, enum tunnel_error err)
 
 static bool spawn_ssh(struct sup *s, struct err *e)
 {
-	if (!ssh_child_start(s, e))
+	if (!tunnel_ssh_child_start(s, e))
 		return false;
 	s->line_len = 0;
 	attempt_reset(&s->att);
 	s->have_conn_route = false;
 	s->probe_fails = 0;
-	probes_close(s);
-	uint64_t now = tunnel_mono_ms();
+	tunnel_probes_close(s);
+	uint64_t now = now_mono_ms();
 	s->attempt_started = now;
 	s->attempt_deadline = now + 2000U * s->cfg->connect_timeout_s + 5000U +
 			      (s->probe_on ? 1000U * s->cfg->probe_timeout_s : 0);
@@ -71,14 +71,14 @@ static bool spawn_ssh(struct sup *s, struct err *e)
 	s->st.next_attempt_ms = 0;
 	s->st.uplink[0] = s->st.local[0] = s->st.peer[0] = '\0';
 	s->st.probe = s->probe_on ? "pending" : "off";
-	set_state(s, "connecting");
+	tunnel_set_state(s, "connecting");
 	log_info("event=ssh_started pid=%ld attempt=%u endpoint=%s", (long)s->ssh_pid,
 		 s->st.attempts, s->endpoint);
-	publish(s);
+	tunnel_publish(s);
 	return true;
 }
 
-bool spawn_timer(struct sup *s, uint64_t now)
+bool tunnel_spawn_timer(struct sup *s, uint64_t now)
 {
 	if (s->phase == PH_WAIT && !s->stopping && s->ssh_pid <= 0 && now >= s->next_attempt_at) {
 		struct err se = { 0 };
@@ -94,12 +94,12 @@ bool spawn_timer(struct sup *s, uint64_t now)
 	return true;
 }
 
-uint64_t forwards_quiet_at(const struct sup *s)
+uint64_t tunnel_forwards_quiet_at(const struct sup *s)
 {
 	return s->attempt_started + 1000U * s->cfg->connect_timeout_s + FORWARDS_QUIET_MS;
 }
 
-void connecting_timers(struct sup *s, uint64_t now)
+void tunnel_connecting_timers(struct sup *s, uint64_t now)
 {
 	if (s->phase == PH_CONNECTING && !s->killing && now >= s->attempt_deadline) {
 		char msg[300];
@@ -109,23 +109,23 @@ void connecting_timers(struct sup *s, uint64_t now)
 							     : "the end-to-end probe";
 		snprintf(msg, sizeof(msg), "no tunnel within %.1f s of starting ssh: stuck at %s",
 			 (double)(s->attempt_deadline - s->attempt_started) / 1000.0, where);
-		kill_ssh(s, TERR_TIMEOUT, msg);
+		tunnel_kill_ssh(s, TERR_TIMEOUT, msg);
 	}
 	/* ssh said nothing about the forwards (its LogVerbose names functions
 	 * of OpenSSH 9.x's source; another version may not print them): alive
 	 * and quiet this long with ExitOnForwardFailure means they were
 	 * accepted. */
 	if (s->phase == PH_CONNECTING && !s->killing && s->att.proxy_connected &&
-	    s->att.forwards_ok == 0 && !s->att.forward_failed_port && now >= forwards_quiet_at(s)) {
+	    s->att.forwards_ok == 0 && !s->att.forward_failed_port && now >= tunnel_forwards_quiet_at(s)) {
 		loop_log(LOG_WARN, "event=forwards_unconfirmed seconds=%.1f msg=\"ssh did not report the "
 			 "remote forwards (an OpenSSH other than 9.x?); alive without an error, so taking "
 			 "them as accepted\"", (double)(now - s->attempt_started) / 1000.0);
 		s->att.forwards_ok = tunnel_forward_count(s->cfg);
-		forwards_accepted(s);
+		tunnel_forwards_accepted(s);
 	}
 }
 
-void stable_timer(struct sup *s, uint64_t now)
+void tunnel_stable_timer(struct sup *s, uint64_t now)
 {
 	if (s->phase == PH_UP && s->stable_at && now >= s->stable_at) {
 		s->stable_at = 0;
@@ -137,12 +137,12 @@ void stable_timer(struct sup *s, uint64_t now)
 	}
 }
 
-void forwards_accepted(struct sup *s)
+void tunnel_forwards_accepted(struct sup *s)
 {
 	if (s->probe_on)
-		probe_start(s);
+		tunnel_probe_start(s);
 	else
-		go_up(s);
+		tunnel_go_up(s);
 }
 
 /* ssh accepts the forward of P+1000 whatever its target: say when nothing
@@ -161,29 +161,29 @@ static void check_box_ssh(struct sup *s)
 			 s->cfg->remote_port + TUNNEL_PORT_OFFSET);
 }
 
-void go_up(struct sup *s)
+void tunnel_go_up(struct sup *s)
 {
-	uint64_t now = tunnel_mono_ms();
+	uint64_t now = now_mono_ms();
 	s->phase = PH_UP;
 	s->stable_at = now + 1000ULL * s->cfg->stable_after_s;
 	if (s->ever_up)
 		s->st.reconnects++;
 	s->ever_up = true;
-	s->st.up_since_ms = tunnel_wall_ms();
-	set_state(s, "up");
+	s->st.up_since_ms = now_wall_ms();
+	tunnel_set_state(s, "up");
 	s->next_probe_at = now + 1000ULL * s->cfg->probe_interval_s;
 	check_box_ssh(s);
 	log_info("event=tunnel_up endpoint=%s remote_port=%u uplink=%s seconds_to_connect=%.3f",
 		 s->endpoint, s->cfg->remote_port, s->st.uplink[0] ? s->st.uplink : "-",
 		 (double)(now - s->attempt_started) / 1000.0);
-	publish(s);
+	tunnel_publish(s);
 }
 
-void ssh_exited(struct sup *s, int status)
+void tunnel_ssh_exited(struct sup *s, int status)
 {
 	char msg[400];
 	enum tunnel_error err;
-	uint64_t now = tunnel_mono_ms();
+	uint64_t now = now_mono_ms();
 	bool was_up = s->phase == PH_UP;
 	if (s->killing) {
 		err = s->kill_reason;
@@ -198,15 +198,15 @@ void ssh_exited(struct sup *s, int status)
 	s->ssh_pid = 0;
 	s->killing = false;
 	s->phase = PH_WAIT;
-	probes_close(s);
+	tunnel_probes_close(s);
 	if (s->stopping) {
-		set_state(s, "stopped");
+		tunnel_set_state(s, "stopped");
 		return;
 	}
 	s->last_err = err;
 	s->st.error_kind = tunnel_error_name(err);
 	snprintf(s->st.last_error, sizeof(s->st.last_error), "%s", msg);
-	s->st.last_error_ms = tunnel_wall_ms();
+	s->st.last_error_ms = now_wall_ms();
 
 	uint32_t delay = retry_delay_ms(s, err);
 	char m[sizeof(msg) + 16];
@@ -220,8 +220,8 @@ void ssh_exited(struct sup *s, int status)
 		 "event=tunnel_down kind=%s retry_in_ms=%u msg=%s", tunnel_error_name(err), delay,
 		 log_str(m, sizeof(m), msg));
 	s->next_attempt_at = now + delay;
-	s->st.next_attempt_ms = tunnel_wall_ms() + delay;
-	remember_fail_route(s);
-	set_state(s, "down");
-	publish(s);
+	s->st.next_attempt_ms = now_wall_ms() + delay;
+	tunnel_remember_fail_route(s);
+	tunnel_set_state(s, "down");
+	tunnel_publish(s);
 }

@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "clock.h"
+#include "../base/clock.h"
 
 #define KILL_GRACE_MS 2000 /* SIGTERM, then SIGKILL */
 
@@ -23,7 +23,7 @@ static void signal_ssh(struct sup *s, int sig)
 	kill(s->ssh_pid, sig);
 }
 
-bool ssh_child_start(struct sup *s, struct err *e)
+bool tunnel_ssh_child_start(struct sup *s, struct err *e)
 {
 	int pipefd[2];
 	if (pipe2(pipefd, O_CLOEXEC) != 0)
@@ -59,7 +59,7 @@ bool ssh_child_start(struct sup *s, struct err *e)
 	return true;
 }
 
-void kill_ssh(struct sup *s, enum tunnel_error reason, const char *msg)
+void tunnel_kill_ssh(struct sup *s, enum tunnel_error reason, const char *msg)
 {
 	if (s->ssh_pid <= 0 || s->killing)
 		return;
@@ -68,10 +68,10 @@ void kill_ssh(struct sup *s, enum tunnel_error reason, const char *msg)
 	snprintf(s->kill_msg, sizeof(s->kill_msg), "%s", msg);
 	signal_ssh(s, SIGTERM);
 	kill(-s->ssh_pid, SIGCONT); /* a stopped ssh handles the TERM now */
-	s->kill_at = tunnel_mono_ms() + KILL_GRACE_MS;
+	s->kill_at = now_mono_ms() + KILL_GRACE_MS;
 }
 
-void kill_timer(struct sup *s, uint64_t now)
+void tunnel_kill_timer(struct sup *s, uint64_t now)
 {
 	if (s->killing && s->ssh_pid > 0 && now >= s->kill_at) {
 		loop_log(LOG_WARN, "event=ssh_kill pid=%ld msg=\"no exit after SIGTERM; sending SIGKILL\"",
@@ -81,7 +81,7 @@ void kill_timer(struct sup *s, uint64_t now)
 	}
 }
 
-void reap(struct sup *s)
+void tunnel_reap(struct sup *s)
 {
 	if (s->ssh_pid > 0) {
 		siginfo_t si;
@@ -93,8 +93,8 @@ void reap(struct sup *s)
 			int status = 0;
 			while (waitpid(s->ssh_pid, &status, 0) < 0 && errno == EINTR)
 				;
-			drain_stderr(s);
-			ssh_exited(s, status);
+			tunnel_drain_stderr(s);
+			tunnel_ssh_exited(s, status);
 		}
 	}
 	/* Orphans handed to us as the subreaper (a proxy outliving ssh). */
@@ -102,7 +102,7 @@ void reap(struct sup *s)
 		;
 }
 
-void ssh_child_end(struct sup *s)
+void tunnel_ssh_child_end(struct sup *s)
 {
 	if (s->ssh_pid > 0) {
 		signal_ssh(s, SIGKILL);

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "clock.h"
+#include "../base/clock.h"
 
 static void handle_line(struct sup *s, const char *line)
 {
@@ -28,7 +28,7 @@ static void handle_line(struct sup *s, const char *line)
 	switch (ev) {
 	case LINE_OURS: return;
 	case LINE_PROXY_CONNECTED:
-		note_connection(s);
+		tunnel_note_connection(s);
 		return;
 	case LINE_CHATTER: log_debug("event=ssh msg=%s", log_str(m, sizeof(m), line)); return;
 	case LINE_AUTHENTICATED:
@@ -37,7 +37,7 @@ static void handle_line(struct sup *s, const char *line)
 	case LINE_FORWARD_OK:
 		log_info("event=forward_ok msg=%s", log_str(m, sizeof(m), line));
 		if (s->att.forwards_ok == tunnel_forward_count(s->cfg) && s->phase == PH_CONNECTING)
-			forwards_accepted(s);
+			tunnel_forwards_accepted(s);
 		return;
 	case LINE_PROBE_REFUSED:
 		log_debug("event=ssh msg=%s", log_str(m, sizeof(m), line));
@@ -90,19 +90,19 @@ static void close_stderr(struct sup *s)
 	s->errfd = -1;
 }
 
-void stderr_ready(struct sup *s)
+void tunnel_stderr_ready(struct sup *s)
 {
 	if (!read_stderr(s))
 		close_stderr(s); /* EOF: ssh and the proxy closed stderr; the exit follows. */
 }
 
-void drain_stderr(struct sup *s)
+void tunnel_drain_stderr(struct sup *s)
 {
 	if (s->errfd < 0)
 		return;
-	uint64_t until = tunnel_mono_ms() + 500;
+	uint64_t until = now_mono_ms() + 500;
 	while (read_stderr(s)) {
-		uint64_t now = tunnel_mono_ms();
+		uint64_t now = now_mono_ms();
 		if (now >= until)
 			break;
 		struct pollfd p = { .fd = s->errfd, .events = POLLIN };

@@ -12,12 +12,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "clock.h"
+#include "../base/clock.h"
 
 #define PROBE_RECHECK_MS 1000     /* after one failed probe, try again this soon */
 #define PROBE_FAILS_TO_RESTART 2
 
-void probes_close(struct sup *s)
+void tunnel_probes_close(struct sup *s)
 {
 	http_check_close(&s->tprobe);
 	http_check_close(&s->dprobe);
@@ -30,15 +30,15 @@ static void probe_settled(struct sup *s, uint64_t now, bool changed)
 {
 	s->next_probe_at = now + 1000ULL * s->cfg->probe_interval_s;
 	if (s->phase == PH_CONNECTING)
-		go_up(s);
+		tunnel_go_up(s);
 	else if (changed)
-		publish(s);
+		tunnel_publish(s);
 }
 
-void probe_start(struct sup *s)
+void tunnel_probe_start(struct sup *s)
 {
 	struct err e = { 0 };
-	uint64_t now = tunnel_mono_ms();
+	uint64_t now = now_mono_ms();
 	if (!http_check_start_unix(&s->tprobe, s->probe_sock, now, 1000U * s->cfg->probe_timeout_s,
 				   &e)) {
 		char m[ERR_MSG_MAX + 8];
@@ -55,7 +55,7 @@ static void probe_done_ok(struct sup *s)
 	s->st.probe = "ok";
 	s->st.signer = "ok";
 	log_debug("event=probe_ok");
-	probe_settled(s, tunnel_mono_ms(), changed);
+	probe_settled(s, now_mono_ms(), changed);
 }
 
 static void probe_refused(struct sup *s)
@@ -69,7 +69,7 @@ static void probe_refused(struct sup *s)
 			  s->cfg->remote_port);
 		s->probe_refused_logged = true;
 	}
-	probe_settled(s, tunnel_mono_ms(), true);
+	probe_settled(s, now_mono_ms(), true);
 }
 
 static void tunnel_probe_failed(struct sup *s, const struct err *pe)
@@ -83,17 +83,17 @@ static void tunnel_probe_failed(struct sup *s, const struct err *pe)
 	/* Is it the tunnel or the signer? Ask the signer directly. */
 	struct err e = { 0 };
 	if (!http_check_start_tcp(&s->dprobe, s->cfg->signer.host, s->cfg->signer.port,
-				  tunnel_mono_ms(), 1000U * s->cfg->probe_timeout_s, &e)) {
+				  now_mono_ms(), 1000U * s->cfg->probe_timeout_s, &e)) {
 		log_warn("event=probe_failed path=direct msg=%s", log_str(m, sizeof(m), e.msg));
 		s->st.signer = "unreachable";
-		probe_settled(s, tunnel_mono_ms(), false);
+		probe_settled(s, now_mono_ms(), false);
 	}
 }
 
 static void direct_probe_done(struct sup *s, bool signer_ok, const struct err *pe)
 {
 	char m[ERR_MSG_MAX + 8];
-	uint64_t now = tunnel_mono_ms();
+	uint64_t now = now_mono_ms();
 	if (!signer_ok) {
 		/* The signer itself does not answer: not the tunnel's fault. */
 		bool changed = !s->st.signer || strcmp(s->st.signer, "unreachable") != 0;
@@ -114,20 +114,20 @@ static void direct_probe_done(struct sup *s, bool signer_ok, const struct err *p
 			 "end-to-end probe failed %u times: the signer answers directly but not "
 			 "through %s port %u",
 			 s->probe_fails, s->endpoint, s->cfg->remote_port);
-		kill_ssh(s, TERR_PROBE_FAILED, msg);
+		tunnel_kill_ssh(s, TERR_PROBE_FAILED, msg);
 		return;
 	}
 	s->next_probe_at = now + PROBE_RECHECK_MS;
 }
 
-void probe_timers(struct sup *s, uint64_t now)
+void tunnel_probe_timers(struct sup *s, uint64_t now)
 {
 	if (s->probe_on && !s->killing && s->ssh_pid > 0 &&
 	    (s->phase == PH_UP || (s->phase == PH_CONNECTING && s->att.forwards_ok >= tunnel_forward_count(s->cfg))) &&
 	    !http_check_active(&s->tprobe) && !http_check_active(&s->dprobe) &&
 	    s->next_probe_at && now >= s->next_probe_at) {
 		s->next_probe_at = 0;
-		probe_start(s);
+		tunnel_probe_start(s);
 	}
 	struct err pe = { 0 };
 	if (http_check_expire(&s->tprobe, now, &pe) < 0)
@@ -146,7 +146,7 @@ void tunnel_probe_step(struct sup *s, short revents)
 		tunnel_probe_failed(s, &pe);
 }
 
-void direct_probe_step(struct sup *s, short revents)
+void tunnel_direct_probe_step(struct sup *s, short revents)
 {
 	struct err pe = { 0 };
 	int rc = http_check_step(&s->dprobe, revents, &pe);

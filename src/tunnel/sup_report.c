@@ -7,7 +7,7 @@
 
 #include <systemd/sd-daemon.h>
 
-#include "clock.h"
+#include "../base/clock.h"
 
 static void notify_status(struct sup *s)
 {
@@ -25,7 +25,7 @@ static void notify_status(struct sup *s)
 	sd_notify(0, buf);
 }
 
-void publish(struct sup *s)
+void tunnel_publish(struct sup *s)
 {
 	s->st.failures = s->bo.failures;
 	s->st.ssh_pid = s->ssh_pid;
@@ -41,21 +41,21 @@ void publish(struct sup *s)
 	}
 }
 
-void set_state(struct sup *s, const char *state)
+void tunnel_set_state(struct sup *s, const char *state)
 {
 	if (!s->st.state || strcmp(s->st.state, state) != 0)
-		s->st.since_ms = tunnel_wall_ms();
+		s->st.since_ms = now_wall_ms();
 	s->st.state = state;
 }
 
-void watchdog_setup(struct sup *s)
+void tunnel_watchdog_setup(struct sup *s)
 {
 	uint64_t wd_usec = 0;
 	if (sd_watchdog_enabled(0, &wd_usec) > 0 && wd_usec > 0)
 		s->watchdog_ms = wd_usec / 2000U ? wd_usec / 2000U : 1;
 }
 
-void watchdog_timer(struct sup *s, uint64_t now)
+void tunnel_watchdog_timer(struct sup *s, uint64_t now)
 {
 	if (s->watchdog_ms && now >= s->watchdog_at) {
 		sd_notify(0, "WATCHDOG=1");

@@ -15,7 +15,7 @@
 
 #include "../base/file.h"
 
-bool check_identity(const struct tunnel_config *c, struct err *e)
+bool tunnel_check_identity(const struct tunnel_config *c, struct err *e)
 {
 	struct stat st;
 	if (stat(c->identity, &st) != 0) {
@@ -35,7 +35,7 @@ bool check_identity(const struct tunnel_config *c, struct err *e)
 	return true;
 }
 
-bool prepare_run_dir(struct sup *s, struct err *e)
+bool tunnel_prepare_run_dir(struct sup *s, struct err *e)
 {
 	const char *rd = s->cfg->run_dir;
 	char fromenv[TUNNEL_PATH_MAX];
@@ -72,7 +72,7 @@ bool prepare_run_dir(struct sup *s, struct err *e)
 	return true;
 }
 
-void cleanup_run_dir(struct sup *s)
+void tunnel_cleanup_run_dir(struct sup *s)
 {
 	if (!s->run_dir[0])
 		return;

@@ -9,12 +9,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "clock.h"
+#include "../base/clock.h"
 
 #define NETLINK_DEBOUNCE_MS 300
 #define EARLY_RETRY_MIN_GAP_MS 1000
 
-void note_connection(struct sup *s)
+void tunnel_note_connection(struct sup *s)
 {
 	snprintf(s->st.local, sizeof(s->st.local), "%s", s->att.local);
 	snprintf(s->st.peer, sizeof(s->st.peer), "%s", s->att.peer);
@@ -33,7 +33,7 @@ void note_connection(struct sup *s)
 		 s->st.uplink[0] ? s->st.uplink : "-");
 }
 
-void remember_fail_route(struct sup *s)
+void tunnel_remember_fail_route(struct sup *s)
 {
 	s->have_fail_route = false;
 	if (s->peer_ip[0]) {
@@ -61,7 +61,7 @@ static void uplink_check(struct sup *s)
 {
 	struct route_info now_route;
 	struct err e = { 0 };
-	uint64_t now = tunnel_mono_ms();
+	uint64_t now = now_mono_ms();
 	if (s->phase != PH_WAIT) {
 		if (!s->cfg->follow_uplink || !s->have_conn_route || !s->peer_ip[0] || s->killing)
 			return;
@@ -78,7 +78,7 @@ static void uplink_check(struct sup *s)
 			 now_route.has_prefsrc ? now_route.prefsrc : "?");
 		log_info("event=uplink_changed from=%s to=%s peer=%s", s->conn_route.ifname,
 			 now_route.ifname, s->peer_ip);
-		kill_ssh(s, TERR_UPLINK_CHANGED, msg);
+		tunnel_kill_ssh(s, TERR_UPLINK_CHANGED, msg);
 		return;
 	}
 	/* Waiting: a network change may make the endpoint reachable now. */
@@ -97,17 +97,17 @@ static void uplink_check(struct sup *s)
 	}
 	if (worth) {
 		s->next_attempt_at = now;
-		s->st.next_attempt_ms = tunnel_wall_ms();
+		s->st.next_attempt_ms = now_wall_ms();
 	}
 }
 
-void uplink_event(struct sup *s)
+void tunnel_uplink_event(struct sup *s)
 {
 	if (uplink_monitor_drain(s->nlfd) && !s->nl_check_at)
-		s->nl_check_at = tunnel_mono_ms() + NETLINK_DEBOUNCE_MS;
+		s->nl_check_at = now_mono_ms() + NETLINK_DEBOUNCE_MS;
 }
 
-void uplink_timer(struct sup *s, uint64_t now)
+void tunnel_uplink_timer(struct sup *s, uint64_t now)
 {
 	if (s->nl_check_at && now >= s->nl_check_at) {
 		s->nl_check_at = 0;

@@ -15,7 +15,7 @@
 
 #include <systemd/sd-daemon.h>
 
-#include "clock.h"
+#include "../base/clock.h"
 #include "sup.h"
 
 static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
@@ -23,14 +23,14 @@ static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 /* In this order; false when ssh failed to start (the loop starts over). */
 static bool run_timers(struct sup *s, uint64_t now)
 {
-	watchdog_timer(s, now);
-	if (!spawn_timer(s, now))
+	tunnel_watchdog_timer(s, now);
+	if (!tunnel_spawn_timer(s, now))
 		return false;
-	connecting_timers(s, now);
-	kill_timer(s, now);
-	stable_timer(s, now);
-	probe_timers(s, now);
-	uplink_timer(s, now);
+	tunnel_connecting_timers(s, now);
+	tunnel_kill_timer(s, now);
+	tunnel_stable_timer(s, now);
+	tunnel_probe_timers(s, now);
+	tunnel_uplink_timer(s, now);
 	return true;
 }
 
@@ -44,7 +44,7 @@ static uint64_t next_wake(const struct sup *s, uint64_t now)
 	if (s->phase == PH_CONNECTING && !s->killing) {
 		wake = min_u64(wake, s->attempt_deadline);
 		if (s->att.forwards_ok == 0)
-			wake = min_u64(wake, forwards_quiet_at(s));
+			wake = min_u64(wake, tunnel_forwards_quiet_at(s));
 	}
 	if (s->killing)
 		wake = min_u64(wake, s->kill_at);
@@ -73,9 +73,9 @@ static void handle_signals(struct sup *s)
 			loop_log(LOG_INFO, "event=sighup msg=\"reconnecting now\"");
 			backoff_reset(&s->bo);
 			if (s->ssh_pid > 0) {
-				kill_ssh(s, TERR_RECONNECT_REQUESTED, "reconnect requested (SIGHUP)");
+				tunnel_kill_ssh(s, TERR_RECONNECT_REQUESTED, "reconnect requested (SIGHUP)");
 			} else {
-				s->next_attempt_at = tunnel_mono_ms();
+				s->next_attempt_at = now_mono_ms();
 			}
 			break;
 		case SIGTERM:
@@ -86,13 +86,13 @@ static void handle_signals(struct sup *s)
 			s->stopping = true;
 			sd_notify(0, "STOPPING=1");
 			if (s->ssh_pid > 0)
-				kill_ssh(s, TERR_NONE, "stopping");
+				tunnel_kill_ssh(s, TERR_NONE, "stopping");
 			break;
 		default: break;
 		}
 	}
 	if (child)
-		reap(s);
+		tunnel_reap(s);
 }
 
 /* Waits until the next timer or event and dispatches what came; false
@@ -121,13 +121,13 @@ static bool wait_and_dispatch(struct sup *s, uint64_t now, struct err *e)
 	if (r <= 0)
 		return true;
 	if (i_err >= 0 && pfd[i_err].revents)
-		stderr_ready(s);
+		tunnel_stderr_ready(s);
 	if (i_tp >= 0 && pfd[i_tp].revents)
 		tunnel_probe_step(s, pfd[i_tp].revents);
 	if (i_dp >= 0 && pfd[i_dp].revents)
-		direct_probe_step(s, pfd[i_dp].revents);
+		tunnel_direct_probe_step(s, pfd[i_dp].revents);
 	if (i_nl >= 0 && pfd[i_nl].revents)
-		uplink_event(s);
+		tunnel_uplink_event(s);
 	if (pfd[i_sig].revents)
 		handle_signals(s);
 	return true;
@@ -154,7 +154,7 @@ bool tunnel_supervise(const struct tunnel_config *cfg, const char *self_exe, str
 	s->st.box_ssh = "unknown";
 	bool ok = false;
 
-	if (!check_identity(cfg, e) || !prepare_run_dir(s, e))
+	if (!tunnel_check_identity(cfg, e) || !tunnel_prepare_run_dir(s, e))
 		goto out;
 	struct ssh_plan plan = { .self_exe = self_exe, .known_hosts = s->known_hosts,
 				 .probe_socket = s->probe_on ? s->probe_sock : NULL };
@@ -171,7 +171,7 @@ bool tunnel_supervise(const struct tunnel_config *cfg, const char *self_exe, str
 		char m[ERR_MSG_MAX + 8];
 		log_warn("event=netlink_unavailable msg=%s", log_str(m, sizeof(m), ne.msg));
 	}
-	watchdog_setup(s);
+	tunnel_watchdog_setup(s);
 
 	char cmdline[8192];
 	if (tunnel_argv_to_text(&s->argv, cmdline, sizeof(cmdline)))
@@ -182,13 +182,13 @@ bool tunnel_supervise(const struct tunnel_config *cfg, const char *self_exe, str
 		 (unsigned)cfg->signer.port, cfg->box_ssh.host, (unsigned)cfg->box_ssh.port,
 		 cfg->probe_interval_s, s->run_dir, cfg->state_path[0] ? cfg->state_path : "-");
 	sd_notify(0, "READY=1");
-	set_state(s, "starting");
+	tunnel_set_state(s, "starting");
 	s->phase = PH_WAIT;
-	s->next_attempt_at = tunnel_mono_ms();
-	s->watchdog_at = tunnel_mono_ms();
+	s->next_attempt_at = now_mono_ms();
+	s->watchdog_at = now_mono_ms();
 
 	for (;;) {
-		uint64_t now = tunnel_mono_ms();
+		uint64_t now = now_mono_ms();
 		if (s->stopping && s->ssh_pid <= 0)
 			break;
 		if (!run_timers(s, now))
@@ -196,13 +196,13 @@ bool tunnel_supervise(const struct tunnel_config *cfg, const char *self_exe, str
 		if (!wait_and_dispatch(s, now, e))
 			goto out;
 	}
-	set_state(s, "stopped");
+	tunnel_set_state(s, "stopped");
 	s->st.next_attempt_ms = 0;
-	publish(s);
+	tunnel_publish(s);
 	ok = true;
 out:
-	ssh_child_end(s);
-	probes_close(s);
+	tunnel_ssh_child_end(s);
+	tunnel_probes_close(s);
 	if (s->errfd >= 0)
 		close(s->errfd);
 	if (s->nlfd >= 0)
@@ -210,6 +210,6 @@ out:
 	if (s->sigfd >= 0)
 		close(s->sigfd);
 	tunnel_ssh_argv_free(&s->argv);
-	cleanup_run_dir(s);
+	tunnel_cleanup_run_dir(s);
 	return ok;
 }

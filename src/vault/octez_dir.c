@@ -78,7 +78,9 @@ bool octez_dir_load_array(const char *dir, const char *file, enum file_flags fla
 		return false;
 	if (!buf) {
 		*out = json_array();
-		return *out != NULL || err_set(e, ERR_INTERNAL, "out of memory");
+		if (!*out)
+			return err_set(e, ERR_INTERNAL, "out of memory");
+		return true;
 	}
 	bool ok = parse_array(buf, len, path, out, e);
 	file_free(buf, len);

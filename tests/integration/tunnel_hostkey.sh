@@ -80,7 +80,7 @@ tl_wait_state "$STATE" error_kind host_key_mismatch 30 ||
 [ "$(tl_state_get "$STATE" state)" = down ] || tl_fail "state is not down: $(cat "$STATE")"
 last=$(tl_state_get "$STATE" last_error)
 case $last in "host key mismatch: "*"$fp_b"*) ;; *) tl_fail "last_error does not name the mismatch and $fp_b: $last" ;; esac
-grep -q 'level=error fn=ssh_exited event=host_key_mismatch .*host key mismatch' "$TLOG" ||
+grep -q 'level=error fn=tunnel_ssh_exited event=host_key_mismatch .*host key mismatch' "$TLOG" ||
 	tl_fail "no error log line saying host key mismatch"
 grep -qE 'level=error .*event=state state=down .*error_kind=host_key_mismatch' "$TLOG" ||
 	tl_fail "the state log line does not say host_key_mismatch"

@@ -30,6 +30,21 @@ TEST(base_hex_roundtrip_all_bytes)
 	CHECK_MEM(in, out, 256);
 }
 
+TEST(base_hex_digit_value_every_char)
+{
+	for (int c = -128; c < 128; c++) {
+		int v = hex_digit_value((char)c);
+		if (c >= '0' && c <= '9')
+			CHECK(v == c - '0');
+		else if (c >= 'a' && c <= 'f')
+			CHECK(v == c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			CHECK(v == c - 'A' + 10);
+		else
+			CHECK(v == -1);
+	}
+}
+
 TEST(base_hex_accepts_upper_case)
 {
 	uint8_t out[4];

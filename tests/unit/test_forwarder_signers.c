@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "../../src/forwarder/signers.h"
-#include "../../src/forwarder/sshkey.h"
+#include "../../src/base/sshkey.h"
 #include "harness.h"
 #include "test_forwarder_keys.h"
 

@@ -195,13 +195,13 @@ TEST(tunnel_classify_unreachable)
 TEST(tunnel_classify_log_values)
 {
 	char v[32];
-	CHECK(log_line_value("a=1 bb=two c=\"x \\\"y\\\"\" local=9", "bb", v, sizeof(v)));
+	CHECK(tunnel_log_line_value("a=1 bb=two c=\"x \\\"y\\\"\" local=9", "bb", v, sizeof(v)));
 	CHECK_STR(v, "two");
-	CHECK(log_line_value("a=1 bb=two c=\"x \\\"y\\\"\" local=9", "c", v, sizeof(v)));
+	CHECK(tunnel_log_line_value("a=1 bb=two c=\"x \\\"y\\\"\" local=9", "c", v, sizeof(v)));
 	CHECK_STR(v, "x \"y\"");
-	CHECK(log_line_value("nolocal=1 local=9", "local", v, sizeof(v)));
+	CHECK(tunnel_log_line_value("nolocal=1 local=9", "local", v, sizeof(v)));
 	CHECK_STR(v, "9");
-	CHECK(!log_line_value("a=1", "b", v, sizeof(v)));
-	CHECK(log_line_value("k=0123456789", "k", v, 4));
+	CHECK(!tunnel_log_line_value("a=1", "b", v, sizeof(v)));
+	CHECK(tunnel_log_line_value("k=0123456789", "k", v, 4));
 	CHECK_STR(v, "012");
 }

@@ -1,6 +1,7 @@
 /* sshkey.h - OpenSSH public keys as the forwarder meets them: one per box
  * in the signers file ("ssh-ed25519 AAAA… comment") and the endpoint's
- * host key (an unencrypted "openssh-key-v1" private key file).
+ * host key (an unencrypted "openssh-key-v1" private key file); and as the
+ * tunnel meets them: the endpoint's host key it pins.
  *
  * A key is checked down to its wire blob: the base64 decodes, the type
  * inside the blob is the type written before it, every field has the
@@ -10,14 +11,14 @@
  * certificates. The fingerprint is the one sshd logs ("SHA256:" and the
  * unpadded base64 of SHA-256 of the blob), which is how the forwarder
  * tells which box a session belongs to. */
-#ifndef TZS_FORWARDER_SSHKEY_H
-#define TZS_FORWARDER_SSHKEY_H
+#ifndef TZS_BASE_SSHKEY_H
+#define TZS_BASE_SSHKEY_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../base/err.h"
+#include "err.h"
 
 #define SSHKEY_BLOB_MAX 2304    /* an RSA 16384-bit key is ~2070 bytes */
 #define SSHKEY_B64_MAX 3080     /* base64 of the blob, NUL included */
@@ -57,6 +58,12 @@ const char *sshkey_file_tag(enum sshkey_type t);
  * not NUL-terminated), applying the policy above. Errors name the type
  * and say what is wrong; the caller adds where the key came from. */
 bool sshkey_parse_public(const char *type, size_t type_len, const char *b64, size_t b64_len,
+			 struct sshkey *out, struct err *e);
+
+/* The same checks for a key that is only compared, never trusted to log
+ * in (a host key the tunnel pins): RSA keys of any size are accepted, as
+ * ssh itself does for a host key. */
+bool sshkey_parse_pinned(const char *type, size_t type_len, const char *b64, size_t b64_len,
 			 struct sshkey *out, struct err *e);
 
 /* Reads an OpenSSH private key file's text ("-----BEGIN OPENSSH PRIVATE

@@ -101,8 +101,8 @@ static bool ec_point_ok(int nid, const uint8_t *p, size_t len)
 }
 
 /* Checks a blob whose type is already known and fills bits. */
-static bool check_blob(enum sshkey_type t, const uint8_t *b, size_t len, unsigned *bits,
-		       struct err *e)
+static bool check_blob(enum sshkey_type t, const uint8_t *b, size_t len, unsigned rsa_min_bits,
+		       unsigned *bits, struct err *e)
 {
 	const char *name = types[t].name;
 	size_t off = 0;
@@ -143,11 +143,11 @@ static bool check_blob(enum sshkey_type t, const uint8_t *b, size_t len, unsigne
 		if (nbits > SSHKEY_RSA_MAX_BITS)
 			return err_set(e, ERR_MALFORMED, "ssh-rsa key of %u bits: sshd refuses more than %u",
 				       nbits, SSHKEY_RSA_MAX_BITS);
-		if (nbits < SSHKEY_RSA_MIN_BITS)
+		if (nbits < rsa_min_bits)
 			return err_set(e, ERR_FORBIDDEN,
 				       "ssh-rsa key of %u bits is too weak: RSA keys must have at least %u bits "
 				       "(better: ssh-keygen -t ed25519)",
-				       nbits, SSHKEY_RSA_MIN_BITS);
+				       nbits, rsa_min_bits);
 		*bits = nbits;
 		break;
 	}
@@ -191,13 +191,13 @@ static void fingerprint(struct sshkey *k)
 	snprintf(k->fingerprint, sizeof(k->fingerprint), "SHA256:%s", b64);
 }
 
-static bool from_blob(enum sshkey_type t, const uint8_t *blob, size_t len, struct sshkey *out,
-		      struct err *e)
+static bool from_blob(enum sshkey_type t, const uint8_t *blob, size_t len, unsigned rsa_min_bits,
+		      struct sshkey *out, struct err *e)
 {
 	if (len > sizeof(out->blob))
 		return err_set(e, ERR_MALFORMED, "%s key blob of %zu bytes is too long", types[t].name, len);
 	unsigned bits = 0;
-	if (!check_blob(t, blob, len, &bits, e))
+	if (!check_blob(t, blob, len, rsa_min_bits, &bits, e))
 		return false;
 	memset(out, 0, sizeof(*out));
 	out->type = t;
@@ -209,8 +209,8 @@ static bool from_blob(enum sshkey_type t, const uint8_t *blob, size_t len, struc
 	return true;
 }
 
-bool sshkey_parse_public(const char *type, size_t type_len, const char *b64, size_t b64_len,
-			 struct sshkey *out, struct err *e)
+static bool parse_public(const char *type, size_t type_len, const char *b64, size_t b64_len,
+			 unsigned rsa_min_bits, struct sshkey *out, struct err *e)
 {
 	if (sodium_init() < 0)
 		return err_set(e, ERR_INTERNAL, "libsodium failed to initialise");
@@ -229,7 +229,19 @@ bool sshkey_parse_public(const char *type, size_t type_len, const char *b64, siz
 			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    end != b64 + b64_len)
 		return err_set(e, ERR_MALFORMED, "the %s key is not valid base64", types[t].name);
-	return from_blob(t, blob, blen, out, e);
+	return from_blob(t, blob, blen, rsa_min_bits, out, e);
+}
+
+bool sshkey_parse_public(const char *type, size_t type_len, const char *b64, size_t b64_len,
+			 struct sshkey *out, struct err *e)
+{
+	return parse_public(type, type_len, b64, b64_len, SSHKEY_RSA_MIN_BITS, out, e);
+}
+
+bool sshkey_parse_pinned(const char *type, size_t type_len, const char *b64, size_t b64_len,
+			 struct sshkey *out, struct err *e)
+{
+	return parse_public(type, type_len, b64, b64_len, 0, out, e);
 }
 
 #define PRIV_BEGIN "-----BEGIN OPENSSH PRIVATE KEY-----"
@@ -309,7 +321,7 @@ bool sshkey_parse_private_text(const char *text, size_t len, struct sshkey *pub,
 		err_wrap(e, "the host key's public half");
 		goto out;
 	}
-	if (!from_blob(t, pk, pkl, pub, e))
+	if (!from_blob(t, pk, pkl, SSHKEY_RSA_MIN_BITS, pub, e))
 		goto out;
 	/* The private section: checkint twice (equal when unencrypted), then
 	 * the same type name. */
