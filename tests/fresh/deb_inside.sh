@@ -85,6 +85,14 @@ u=$(getent passwd tzsigner tzsigner-tunnel | cut -d: -f1,6 | tr '\n' ' ')
 	ok "tzsigner-serve installed, not enabled nor started" ||
 	bad "tzsigner-serve after install: $(systemctl is-enabled tzsigner-serve.service) $(unit_state tzsigner-serve.service)"
 
+st=$(stat -c '%U %a' /var/lib/tzsigner /var/lib/tzsigner-tunnel 2>&1 | tr '\n' ' ')
+[ "$st" = "tzsigner 700 tzsigner-tunnel 700 " ] && ok "state directories made at install: /var/lib/tzsigner, /var/lib/tzsigner-tunnel ($st)" ||
+	bad "state directories: $st"
+runuser -u tzsigner-tunnel -- tzsigner tunnel keygen --name box1 --remote-port 7001 >/tmp/boxline 2>/tmp/tkeygen.log &&
+	[ "$(stat -c %U /var/lib/tzsigner-tunnel/id_ed25519)" = tzsigner-tunnel ] &&
+	ok "tunnel keygen as tzsigner-tunnel (the README's command): $(cut -c1-40 /tmp/boxline)…" ||
+	bad "tunnel keygen as tzsigner-tunnel: $(cat /tmp/tkeygen.log)"
+
 # As the README says: the key imported as the signer's user, the baker's
 # client key authorized (serve.env: -A), then the unit enabled.
 as_signer() { runuser -u tzsigner -- "$@"; }
@@ -127,4 +135,9 @@ r="$(prop tzsigner-serve.service ActiveState) $(prop tzsigner-serve.service Resu
 [ "$r" = "inactive success" ] && ok "systemctl stop tzsigner-serve: inactive, result success" || bad "stop: $r"
 purge tzsigner /usr/bin/tzsigner /lib/systemd/system/tzsigner-serve.service /lib/systemd/system/tzsigner-tunnel.service \
 	/etc/tzsigner /lib/udev/rules.d/70-tzsigner-ledger.rules /usr/lib/sysusers.d/tzsigner.conf
+# Keys and watermarks are the baker's: purge leaves them (a reinstall keeps
+# the key's history, no double signature).
+grep -q "$BAKER_PKH" /var/lib/tzsigner/public_key_hashs 2>/dev/null && [ -n "$(ls /var/lib/tzsigner/*watermark* 2>/dev/null)" ] &&
+	ok "after the purge the keys and watermarks in /var/lib/tzsigner are still there: $(ls /var/lib/tzsigner | tr '\n' ' ')" ||
+	bad "after the purge /var/lib/tzsigner holds: $(ls -la /var/lib/tzsigner 2>&1 | tr '\n' ' ')"
 exit 0
