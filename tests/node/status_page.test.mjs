@@ -38,7 +38,7 @@ async function signerWithHistory() {
 	await sign(s.port, alpha.pkh, consensusOp({ magic: 0x13, level: 4242, round: 1, chainId }));
 	await sign(s.port, beta.pkh, blockHeader({ level: 776, round: 0, chainId }));
 	await sign(s.port, beta.pkh, blockHeader({ level: 777, round: 2, chainId }));
-	return { s, alpha, beta };
+	return { s, alpha, beta, dir };
 }
 
 test('tzsigner status: one screen, and --json is /statusz with the last signatures', async () => {
@@ -68,6 +68,31 @@ test('tzsigner status: one screen, and --json is /statusz with the last signatur
 		const down = await runCli(['status', '--url', '127.0.0.1:1']);
 		assert.equal(down.code, 3, 'no signer: exit 3');
 		assert.match(down.stderr, /cannot connect to 127\.0\.0\.1:1.*--status-port/);
+	} finally {
+		await s.stop();
+	}
+});
+
+test('a reload (SIGHUP) keeps what the status shows of the keys it keeps; a key added shows nothing yet', async () => {
+	const { s, alpha, beta, dir } = await signerWithHistory();
+	try {
+		const gamma = await genKey(dir, 'gamma', 'tz1');
+		s.kill('SIGHUP');
+		for (let i = 0; !/event=keys_reloaded /.test(s.stderr()); i++) {
+			assert.ok(i < 200, `no event=keys_reloaded: ${s.stderr().slice(-2000)}`);
+			await new Promise((r) => setTimeout(r, 25));
+		}
+		const j = JSON.parse((await cli(['status', '--url', `127.0.0.1:${s.statusPort}`, '--json'])).stdout);
+		assert.equal(j.keys.length, 3);
+		const last = (pkh, kind) => {
+			const l = j.keys.find((k) => k.pkh === pkh).last_signed[kind];
+			return l && `${l.level}/${l.round}`;
+		};
+		assert.equal(last(alpha.pkh, 'attestation'), '4242/1');
+		assert.equal(last(alpha.pkh, 'preattestation'), '4241/0');
+		assert.equal(last(beta.pkh, 'block'), '777/2');
+		assert.equal(j.keys.find((k) => k.pkh === alpha.pkh).latency.reduce((n, m) => n + m.count, 0), 3);
+		for (const kind of ['block', 'preattestation', 'attestation']) assert.equal(last(gamma.pkh, kind), null);
 	} finally {
 		await s.stop();
 	}
