@@ -3,7 +3,8 @@
 # need, with the paths of a package, and lintian has nothing to say:
 #   - tzsigner: /usr/bin/tzsigner (it runs), the two units naming it, the
 #     sysusers.d file (parsed by systemd-sysusers in a scratch root), the udev
-#     rules, NetworkManager files, conffiles without install-box placeholders,
+#     rules, the tmpfiles.d file of its state directories, NetworkManager
+#     files, conffiles without install-box placeholders,
 #     /etc/tzsigner/passphrases;
 #   - tzsigner-forwarder: its own copy of the binary behind
 #     /usr/bin/tzsigner-forwarder (it runs), its unit, the login account.
@@ -21,7 +22,7 @@ if grep -E '^[EWIXP]: ' "$tmp/out/lintian.txt"; then fail "lintian has tags"; fi
 
 dpkg-deb -c "$box" | awk '{print $6}' | sed 's|^\./|/|' >"$tmp/box.list"
 for f in /usr/bin/tzsigner /lib/systemd/system/tzsigner-serve.service /lib/systemd/system/tzsigner-tunnel.service \
-	/usr/lib/sysusers.d/tzsigner.conf /lib/udev/rules.d/70-tzsigner-ledger.rules \
+	/usr/lib/sysusers.d/tzsigner.conf /usr/lib/tmpfiles.d/tzsigner.conf /lib/udev/rules.d/70-tzsigner-ledger.rules \
 	/usr/lib/NetworkManager/conf.d/90-tzsigner-connectivity.conf \
 	/usr/lib/NetworkManager/dispatcher.d/90-tzsigner-uplink /etc/tzsigner/serve.env /etc/tzsigner/tunnel.conf \
 	/etc/tzsigner/passphrases/ /usr/share/man/man1/tzsigner.1.gz; do
