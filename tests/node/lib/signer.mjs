@@ -185,7 +185,7 @@ process.on('exit', () => {
 	// Never leave a daemon behind when a test died before stopping it.
 	for (const child of running) {
 		try {
-			child.kill('SIGKILL');
+			process.kill(-child.pid, 'SIGKILL');
 		} catch {
 			/* already gone */
 		}
@@ -198,7 +198,9 @@ process.on('exit', () => {
 // Rejects when the daemon exits first or does not listen within timeoutMs.
 export function startSigner(dir, extra = [], { timeoutMs = 30_000 } = {}) {
 	const args = ['serve', '-d', dir, '-a', '127.0.0.1', '-p', '0', ...extra];
-	const child = spawn(TZSIGNER, args, { env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+	// Its own process group: whatever serve starts (its front) can be
+	// killed with it if it outlives serve.
+	const child = spawn(TZSIGNER, args, { env: ENV, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
 	running.add(child);
 	let stderr = '';
 	let stdout = '';
@@ -208,8 +210,23 @@ export function startSigner(dir, extra = [], { timeoutMs = 30_000 } = {}) {
 			resolve({ code, signal });
 		});
 	});
-	// 'close' fires after the exit and once the pipes are drained.
-	const closed = new Promise((resolve) => child.on('close', resolve));
+	// 'close' fires after the exit and once the pipes are drained: when
+	// every process that holds them (serve's front too) has gone. A front
+	// that outlives serve is a bug, reported, and killed with its group.
+	const closedPromise = new Promise((resolve) => child.on('close', resolve));
+	const closed = (async () => {
+		await exited;
+		let t;
+		const ok = await Promise.race([closedPromise.then(() => true), new Promise((r) => (t = setTimeout(() => r(false), 10_000)))]);
+		clearTimeout(t);
+		if (ok) return;
+		try {
+			process.kill(-child.pid, 'SIGKILL');
+		} catch {}
+		await closedPromise;
+		throw new Error(`a process tzsigner serve started (its front?) kept its stderr open 10 s after serve exited\nstderr: ${stderr.slice(-4000)}`);
+	})();
+	closed.catch(() => {}); // awaited where it matters
 	child.stdout.setEncoding('utf8');
 	child.stderr.setEncoding('utf8');
 	child.stdout.on('data', (d) => (stdout += d));
