@@ -107,7 +107,7 @@ out:
 bool file_read_optional(const char *dir, const char *name, size_t max_size,
 			enum file_flags flags, char **out, size_t *len, struct err *e)
 {
-	char path[4096];
+	char path[FILE_PATH_MAX];
 	struct err fe = { 0 };
 	*out = NULL;
 	*len = 0;

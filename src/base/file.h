@@ -16,6 +16,10 @@
 
 #include "err.h"
 
+/* The one size of a buffer that holds a file-system path we build or are
+ * given (Linux's PATH_MAX); a longer one is refused where it is copied. */
+#define FILE_PATH_MAX 4096
+
 enum file_flags {
 	FILE_PUBLIC = 0,
 	FILE_SECRET = 1,  /* owner only (0600 or stricter), owned by us */

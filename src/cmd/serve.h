@@ -31,6 +31,8 @@ struct serve_options {
 	const char *status_address;
 	uint16_t status_port;
 	unsigned max_connections;
+	/* --idle/head/body/write-timeout in seconds for the front; 0: its default */
+	unsigned front_timeouts[4];
 	bool allow_prove_possession, allow_list_known_keys;
 	const char *log_level; /* as given, for the front */
 	struct guard guard;    /* policy, -A and --chain; bound at start-up */
@@ -47,6 +49,14 @@ struct serve_options {
 	unsigned workers;
 	int front_fd; /* --front-fd (tests): serve frames on it, spawn no front; -1 */
 };
+
+/* The front's deadlines serve passes on (front_timeouts[i]): the option of
+ * both commands and the largest value `tzsigner front` takes. */
+struct serve_front_timeout {
+	const char *name;
+	unsigned long max;
+};
+extern const struct serve_front_timeout serve_front_timeout[4];
 
 /* Parses serve's command line into o. Returns -1 to go on, else the exit
  * status (after --help, or a usage error already reported). */

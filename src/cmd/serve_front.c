@@ -24,7 +24,7 @@
 #define FRONT_STABLE_NS (30ull * 1000000000ull)
 /* fds 3, 4, 5 and one per --socket. */
 #define FRONT_FDS (3 + SERVE_MAX_SOCKETS)
-#define FRONT_ARGS (16 + 2 * SERVE_MAX_SOCKETS)
+#define FRONT_ARGS (24 + 2 * SERVE_MAX_SOCKETS)
 
 struct serve_front {
 	struct serve_state *st;
@@ -42,6 +42,7 @@ struct front_exec {
 	char *argv[FRONT_ARGS];
 	char *envp[5];
 	char numbers[FRONT_FDS + 1][16];
+	char timeouts[4][16];
 	int src[FRONT_FDS];
 	int count;
 };
@@ -74,6 +75,13 @@ static void build_exec(const struct serve_front *f, int kh_fd, struct front_exec
 	snprintf(x->numbers[FRONT_FDS], sizeof(x->numbers[FRONT_FDS]), "%u", o->max_connections);
 	x->argv[argc++] = (char *)"--max-connections";
 	x->argv[argc++] = x->numbers[FRONT_FDS];
+	for (size_t i = 0; i < 4; i++) {
+		if (!o->front_timeouts[i])
+			continue;
+		snprintf(x->timeouts[i], sizeof(x->timeouts[i]), "%u", o->front_timeouts[i]);
+		x->argv[argc++] = (char *)serve_front_timeout[i].name;
+		x->argv[argc++] = x->timeouts[i];
+	}
 	x->argv[argc++] = (char *)"--log-level";
 	x->argv[argc++] = (char *)o->log_level;
 	if (o->front_user) {

@@ -14,7 +14,11 @@ enum { OPT_POP = 256, OPT_KNOWN, OPT_MAXCONN, OPT_LOGLEVEL, OPT_CHAIN, OPT_DURAB
        OPT_AHEAD, OPT_INIT, OPT_NO_WM, OPT_LEDGER_PROXY, OPT_LEDGER_TIMEOUT, OPT_STATUS_PORT,
        OPT_STATUS_ADDRESS, OPT_HEALTH_INTERVAL, OPT_POWER_SYSFS, OPT_POWER_GPIO,
        OPT_UPLINK_ENDPOINT, OPT_UPLINK_PRIMARY, OPT_UPLINK_BACKUP, OPT_TUNNEL_STATE, OPT_SOCKET, OPT_SOCKET_GROUP,
-       OPT_PASS_DIR, OPT_FRONT_USER, OPT_WORKERS, OPT_FRONT_FD };
+       OPT_PASS_DIR, OPT_FRONT_USER, OPT_WORKERS, OPT_FRONT_FD, OPT_IDLE_TIMEOUT, OPT_HEAD_TIMEOUT,
+       OPT_BODY_TIMEOUT, OPT_WRITE_TIMEOUT };
+
+const struct serve_front_timeout serve_front_timeout[4] = { { "--idle-timeout", 86400 }, { "--head-timeout", 3600 },
+		       { "--body-timeout", 3600 }, { "--write-timeout", 3600 } };
 
 static const struct option options[] = {
 	{ "base-dir", required_argument, NULL, 'd' },
@@ -26,6 +30,10 @@ static const struct option options[] = {
 	{ "allow-to-prove-possession", no_argument, NULL, OPT_POP },
 	{ "allow-list-known-keys", no_argument, NULL, OPT_KNOWN },
 	{ "max-connections", required_argument, NULL, OPT_MAXCONN },
+	{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
+	{ "head-timeout", required_argument, NULL, OPT_HEAD_TIMEOUT },
+	{ "body-timeout", required_argument, NULL, OPT_BODY_TIMEOUT },
+	{ "write-timeout", required_argument, NULL, OPT_WRITE_TIMEOUT },
 	{ "log-level", required_argument, NULL, OPT_LOGLEVEL },
 	{ "require-authentication", no_argument, NULL, 'A' },
 	{ "chain", required_argument, NULL, OPT_CHAIN },
@@ -121,6 +129,19 @@ int serve_parse_options(int argc, char **argv, struct serve_options *o)
 			}
 			o->max_connections = (unsigned int)n;
 			break;
+		case OPT_IDLE_TIMEOUT:
+		case OPT_HEAD_TIMEOUT:
+		case OPT_BODY_TIMEOUT:
+		case OPT_WRITE_TIMEOUT: {
+			size_t i = (size_t)(c - OPT_IDLE_TIMEOUT);
+			if (!parse_ulong(optarg, 0, serve_front_timeout[i].max, &n) || n == 0) {
+				fprintf(stderr, "tzsigner serve: %s '%s' is not 1 to %lu seconds\n",
+					serve_front_timeout[i].name, optarg, serve_front_timeout[i].max);
+				return EXIT_USAGE;
+			}
+			o->front_timeouts[i] = (unsigned)n;
+			break;
+		}
 		case OPT_LOGLEVEL: {
 			enum log_level lvl;
 			if (!log_parse_level(optarg, &lvl)) {

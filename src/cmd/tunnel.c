@@ -314,7 +314,7 @@ static bool default_identity(struct tunnel_config *c, struct err *e)
 		return err_set(e, ERR_NOT_FOUND,
 			       "uid %u has no home directory for the default identity: give --identity FILE",
 			       (unsigned)geteuid());
-	char path[TUNNEL_PATH_MAX];
+	char path[FILE_PATH_MAX];
 	int n = snprintf(path, sizeof(path), "%s/id_ed25519", strcmp(pw->pw_dir, "/") == 0 ? "" : pw->pw_dir);
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return err_set(e, ERR_MALFORMED, "home directory %s is too long: give --identity FILE", pw->pw_dir);
@@ -351,7 +351,7 @@ static int cmd_tunnel_keygen(int argc, char **argv)
 		if (!tunnel_config_set(c, "name", host, &e))
 			snprintf(c->name, sizeof(c->name), "box");
 	}
-	char pub[TUNNEL_PATH_MAX + 8];
+	char pub[FILE_PATH_MAX + 8];
 	snprintf(pub, sizeof(pub), "%s.pub", c->identity);
 	struct stat st;
 	bool exists = stat(c->identity, &st) == 0;
@@ -360,7 +360,7 @@ static int cmd_tunnel_keygen(int argc, char **argv)
 	char out[8192];
 	if (!exists) {
 		/* The directory of the key: private to us. */
-		char dir[TUNNEL_PATH_MAX];
+		char dir[FILE_PATH_MAX];
 		snprintf(dir, sizeof(dir), "%s", c->identity);
 		char *slash = strrchr(dir, '/');
 		if (slash && slash != dir) {

@@ -417,7 +417,7 @@ bool k8s_write(const struct k8s_output *out, const char *dir, struct err *e)
 	if (!dir_ensure_parents(dir, 0755, e))
 		return err_wrap(e, "output directory");
 	for (size_t i = 0; i < out->n; i++) {
-		char path[4096];
+		char path[FILE_PATH_MAX];
 		if (!path_join(path, sizeof(path), dir, out->files[i].name, e) ||
 		    !file_write_durable(path, out->files[i].text, strlen(out->files[i].text),
 					(mode_t)out->files[i].mode, e))

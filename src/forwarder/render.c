@@ -350,7 +350,7 @@ static bool port_clash(const struct signers *s, uint16_t port, const char *what,
 
 static bool out_path(char *dst, const char *dir, const char *name, struct err *e)
 {
-	return path_join(dst, FWD_PATH_MAX, dir, name, e);
+	return path_join(dst, FILE_PATH_MAX, dir, name, e);
 }
 
 bool fwd_render(const struct fwd_render_opts *o, struct fwd_rendered *r, struct err *e)

@@ -27,6 +27,7 @@
 #include <sys/types.h>
 
 #include "../base/err.h"
+#include "../base/file.h"
 #include "admit.h"
 #include "signers.h"
 #include "../base/sshkey.h"
@@ -35,7 +36,6 @@
  * name as the tunnel's default `user` (tunnel/config.c), so neither side
  * needs to say it. */
 #define FWD_DEFAULT_USER "tzsigner"
-#define FWD_PATH_MAX 1024
 #define FWD_HOST_MAX 64
 
 /* Where the boxes' remote forwards listen on the endpoint. */
@@ -70,11 +70,11 @@ struct fwd_rendered {
 	struct sshkey host_key;       /* public half */
 	char user[64];
 	uid_t uid;
-	char out_dir[FWD_PATH_MAX];   /* absolute */
-	char config_path[FWD_PATH_MAX];
-	char authorized_keys_path[FWD_PATH_MAX];
-	char host_key_out[FWD_PATH_MAX];
-	char host_pub_out[FWD_PATH_MAX];
+	char out_dir[FILE_PATH_MAX];   /* absolute */
+	char config_path[FILE_PATH_MAX];
+	char authorized_keys_path[FILE_PATH_MAX];
+	char host_key_out[FILE_PATH_MAX];
+	char host_pub_out[FILE_PATH_MAX];
 };
 
 void fwd_render_opts_defaults(struct fwd_render_opts *o);

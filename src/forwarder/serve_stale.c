@@ -84,7 +84,7 @@ void stale_write(struct fwd_state *s)
 	if (!s->sessions_dirty || !s->r.out_dir[0])
 		return;
 	s->sessions_dirty = false;
-	char path[FWD_PATH_MAX + 16], tmp[FWD_PATH_MAX + 32];
+	char path[FILE_PATH_MAX + 16], tmp[FILE_PATH_MAX + 32];
 	snprintf(path, sizeof(path), "%s/sessions", s->r.out_dir);
 	snprintf(tmp, sizeof(tmp), "%s/.sessions.tmp", s->r.out_dir);
 	FILE *f = fopen(tmp, "we");
@@ -167,7 +167,7 @@ static unsigned kill_groups(const struct group *g, size_t n, const char *sshd_re
 
 void stale_cleanup(const struct fwd_state *s)
 {
-	char path[FWD_PATH_MAX + 16], sshd_real[PATH_MAX];
+	char path[FILE_PATH_MAX + 16], sshd_real[PATH_MAX];
 	snprintf(path, sizeof(path), "%s/sessions", s->r.out_dir);
 	if (!realpath(s->opts->sshd_path, sshd_real))
 		return;

@@ -92,7 +92,7 @@ bool auth_keys_add(const char *base_dir, const char *name, const char *public_ke
 		   struct err *e)
 {
 	struct public_key pk;
-	char path[4096];
+	char path[FILE_PATH_MAX];
 	char *buf;
 	size_t len;
 	if (!public_key_decode(public_key, &pk, e) || !path_join(path, sizeof(path), base_dir, AUTH_FILE, e) ||

@@ -22,7 +22,7 @@ static void count_wait(struct wm_store *s)
 static bool check_identity(struct wm_store *s, struct err *e)
 {
 	struct file_id snap, journal;
-	char path[4200];
+	char path[FILE_PATH_MAX + 104];
 	file_id_of(s->path, &snap);
 	snprintf(path, sizeof(path), "%s/%s", s->dir, WM_JOURNAL_FILE);
 	file_id_of(path, &journal);

@@ -65,7 +65,7 @@ static bool load_file(struct wm_store *s, const char *name, int kind, size_t *co
 
 static bool exists(const char *dir, const char *name)
 {
-	char path[4200];
+	char path[FILE_PATH_MAX + 104];
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	return access(path, F_OK) == 0;
 }

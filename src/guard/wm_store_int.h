@@ -34,7 +34,7 @@ struct wm_group {
 
 struct wm_store {
 	char dir[4096];
-	char path[4096];
+	char path[FILE_PATH_MAX];
 	enum wm_durability mode;
 	pthread_mutex_t mem_lock;
 	pthread_mutex_t lock;

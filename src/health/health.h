@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "../base/err.h"
+#include "../base/file.h"
 #include "../ledger/device.h"
 #include "netpath.h"
 #include "power.h"
@@ -33,14 +34,13 @@
 struct vault; /* the key table (vault/vault.h): health.c reads its ledger:// keys */
 
 #define HEALTH_INTERVAL_DEFAULT_MS 2000
-#define HEALTH_PATH_MAX 4096
 
 struct health_config {
 	unsigned interval_ms;  /* between checks */
 	int ledger_timeout_ms; /* bound on each exchange of a check */
 	struct power_config power;
 	struct netpath_config uplink; /* uplink.host "" : the tunnel's view, if any */
-	char tunnel_state[HEALTH_PATH_MAX]; /* "" : no tunnel state file */
+	char tunnel_state[FILE_PATH_MAX]; /* "" : no tunnel state file */
 };
 
 /* 2 s, 1 s exchanges, /sys/class/power_supply, no GPIO, no endpoint, no state file. */

@@ -22,9 +22,9 @@
 #include <stdint.h>
 
 #include "../base/err.h"
+#include "../base/file.h"
 
 #define POWER_SYSFS_DEFAULT "/sys/class/power_supply"
-#define POWER_PATH_MAX 512
 #define POWER_NAME_MAX 64
 #define POWER_SUPPLIES_MAX 8
 #define POWER_GPIO_CHIP_MAX 64
@@ -50,7 +50,7 @@ struct power_gpio {
 };
 
 struct power_config {
-	char sysfs_root[POWER_PATH_MAX]; /* "" : no sysfs */
+	char sysfs_root[FILE_PATH_MAX]; /* "" : no sysfs */
 	struct power_gpio gpio;
 };
 

@@ -13,9 +13,9 @@
 #include <stdint.h>
 
 #include "../base/err.h"
+#include "../base/file.h"
 
 #define TUNNEL_HOST_MAX 256       /* host names and literals, NUL included */
-#define TUNNEL_PATH_MAX 1024
 #define TUNNEL_MAX_HOST_KEYS 8
 #define TUNNEL_HOST_KEY_MAX 2048  /* "type base64", NUL included (RSA 8192 fits) */
 #define TUNNEL_CONFIG_MAX 65536   /* bytes in a config file */
@@ -30,10 +30,10 @@ struct host_port {
 struct tunnel_config {
 	struct host_port endpoint;   /* required; port 22 by default */
 	char user[64];               /* account on the endpoint (default "tzsigner") */
-	char identity[TUNNEL_PATH_MAX];
+	char identity[FILE_PATH_MAX];
 	char host_keys[TUNNEL_MAX_HOST_KEYS][TUNNEL_HOST_KEY_MAX]; /* "type base64" */
 	size_t n_host_keys;
-	char host_key_files[TUNNEL_MAX_HOST_KEYS][TUNNEL_PATH_MAX];
+	char host_key_files[TUNNEL_MAX_HOST_KEYS][FILE_PATH_MAX];
 	size_t n_host_key_files;
 	char host_key_alias[64];     /* name the pinned key is filed under */
 	uint16_t remote_port;        /* P: the signer; P + 1000: the box's sshd */
@@ -45,9 +45,9 @@ struct tunnel_config {
 	 * from remote port socket_remote_port when set (0: not forwarded). */
 	uint16_t socket_remote_port;
 	struct host_port socket_signer; /* 127.0.0.1:7732 */
-	char state_path[TUNNEL_PATH_MAX]; /* optional JSON state file */
-	char run_dir[TUNNEL_PATH_MAX];    /* known_hosts and the probe socket; default temp */
-	char ssh_command[TUNNEL_PATH_MAX]; /* "ssh" (looked up in PATH) */
+	char state_path[FILE_PATH_MAX]; /* optional JSON state file */
+	char run_dir[FILE_PATH_MAX];    /* known_hosts and the probe socket; default temp */
+	char ssh_command[FILE_PATH_MAX]; /* "ssh" (looked up in PATH) */
 	unsigned alive_interval_s;   /* ServerAliveInterval (5) */
 	unsigned alive_count;        /* ServerAliveCountMax (3) */
 	unsigned connect_timeout_s;  /* TCP connect and SSH handshake (10) */

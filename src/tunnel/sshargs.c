@@ -58,7 +58,7 @@ bool tunnel_shell_quote(char *out, size_t cap, const char *s, bool for_ssh)
 static bool tunnel_proxy_command(const struct tunnel_config *c, const char *self_exe, char *out,
 				 size_t cap, struct err *e)
 {
-	char exe[3 * TUNNEL_PATH_MAX], host[3 * TUNNEL_HOST_MAX];
+	char exe[3 * FILE_PATH_MAX], host[3 * TUNNEL_HOST_MAX];
 	if (!tunnel_shell_quote(exe, sizeof(exe), self_exe, true) ||
 	    !tunnel_shell_quote(host, sizeof(host), c->endpoint.host, true))
 		return err_set(e, ERR_INTERNAL, "ProxyCommand: path or host too long");
@@ -202,7 +202,7 @@ void tunnel_ssh_argv_free(struct ssh_argv *a)
 bool tunnel_ssh_argv_build(const struct tunnel_config *c, const struct ssh_plan *plan,
 			   struct ssh_argv *out, struct err *e)
 {
-	char proxy[4 * TUNNEL_PATH_MAX], algs[256], b1[TUNNEL_HOST_MAX + 2], b2[TUNNEL_HOST_MAX + 2];
+	char proxy[4 * FILE_PATH_MAX], algs[256], b1[TUNNEL_HOST_MAX + 2], b2[TUNNEL_HOST_MAX + 2];
 	char bind[TUNNEL_HOST_MAX + 4] = "";
 	out->n = 0;
 	out->v[0] = NULL;

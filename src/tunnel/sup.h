@@ -40,9 +40,9 @@ enum phase { PH_WAIT, PH_CONNECTING, PH_UP };
 struct sup {
 	const struct tunnel_config *cfg;
 	const char *self_exe;
-	char run_dir[TUNNEL_PATH_MAX];
-	char known_hosts[TUNNEL_PATH_MAX + 32];
-	char probe_sock[TUNNEL_PATH_MAX + 32];
+	char run_dir[FILE_PATH_MAX];
+	char known_hosts[FILE_PATH_MAX + 32];
+	char probe_sock[FILE_PATH_MAX + 32];
 	bool own_run_dir;
 	char endpoint[TUNNEL_HOST_MAX + 16];
 	struct ssh_argv argv;

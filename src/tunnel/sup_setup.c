@@ -38,7 +38,7 @@ bool tunnel_check_identity(const struct tunnel_config *c, struct err *e)
 bool tunnel_prepare_run_dir(struct sup *s, struct err *e)
 {
 	const char *rd = s->cfg->run_dir;
-	char fromenv[TUNNEL_PATH_MAX];
+	char fromenv[FILE_PATH_MAX];
 	if (!rd[0]) {
 		const char *env = getenv("RUNTIME_DIRECTORY");
 		if (env && *env) {

@@ -70,7 +70,7 @@ static bool parse_array(const char *text, size_t len, const char *what, json_t *
 bool octez_dir_load_array(const char *dir, const char *file, enum file_flags flags, json_t **out,
 			  struct err *e)
 {
-	char path[4096];
+	char path[FILE_PATH_MAX];
 	char *buf;
 	size_t len;
 	if (!path_join(path, sizeof(path), dir, file, e) ||

@@ -61,7 +61,7 @@ static bool append(json_t *arr, const char *name, json_t *value, struct err *e)
 
 static bool save_array(const char *dir, const char *file, json_t *arr, mode_t mode, struct err *e)
 {
-	char path[4096];
+	char path[FILE_PATH_MAX];
 	if (!path_join(path, sizeof(path), dir, file, e))
 		return false;
 	char *text = json_dumps(arr, JSON_INDENT(2));

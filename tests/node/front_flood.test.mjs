@@ -7,7 +7,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { makeBaseDir, genKey, startSigner, postSign, request, consensusOp, randomChainId } from './lib/signer.mjs';
+import { spawnSync } from 'node:child_process';
+import { makeBaseDir, genKey, startSigner, postSign, request, consensusOp, randomChainId, TZSIGNER } from './lib/signer.mjs';
 
 function open(port) {
 	return new Promise((resolve, reject) => {
@@ -143,4 +144,30 @@ test('a NUL or other control byte in the URL is refused (400), never routed', as
 	} finally {
 		await s.stop();
 	}
+});
+
+test("serve passes its front's deadlines on: --idle-timeout 1 closes an idle connection, --head-timeout 1 cuts a trickled head; the defaults keep both", async () => {
+	const closedWithin = (sock, ms) => until(() => sock.closedByServer, ms);
+	const quick = await startSigner(dir, ['--idle-timeout', '1', '--head-timeout', '1']);
+	const slow = await startSigner(await makeBaseDir('front-defaults'));
+	try {
+		const idle = await open(quick.port);
+		const trickle = await open(quick.port);
+		trickle.write('GET /keys/');
+		const keep = await open(slow.port);
+		keep.write('GET /keys/');
+		// 1 s deadlines, checked by the front's scan: closed well within 5 s
+		assert.ok(await closedWithin(idle, 5000), 'an idle connection outlived --idle-timeout 1');
+		assert.ok(await closedWithin(trickle, 5000), 'a trickled head outlived --head-timeout 1');
+		assert.equal(keep.closedByServer, false, 'the default head deadline (10 s) cut a head after 5 s');
+		keep.destroy();
+		// the options reach the front, not just serve's parser: it still signs
+		assert.equal((await postSign(quick.port, key.pkh, consensusOp({ magic: 0x13, tag: 21, level: 7, round: 0 }))).status, 200);
+	} finally {
+		await quick.stop();
+		await slow.stop();
+	}
+	const bad = spawnSync(TZSIGNER, ['serve', '-d', dir, '--write-timeout', '3601']);
+	assert.equal(bad.status, 2);
+	assert.match(bad.stderr.toString(), /--write-timeout '3601' is not 1 to 3600 seconds/);
 });
