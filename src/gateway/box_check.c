@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../base/clock.h"
 #include "../base/log.h"
 #include "http_client.h"
 #include "known_keys.h"
@@ -85,14 +86,7 @@ static void *checker(void *arg)
 		pthread_mutex_unlock(&b->mu);
 		gw_boxes_check_all(b);
 		pthread_mutex_lock(&b->mu);
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += b->interval_ms / 1000;
-		until.tv_nsec += (long)(b->interval_ms % 1000) * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
+		struct timespec until = clock_after_ms(CLOCK_REALTIME, (uint64_t)b->interval_ms);
 		while (!b->stop && pthread_cond_timedwait(&b->wake, &b->mu, &until) != ETIMEDOUT)
 			;
 	}

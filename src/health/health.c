@@ -134,14 +134,7 @@ static void *ledger_main(void *arg)
 	}
 	for (;;) {
 		ledger_pass(h, devs, ndev);
-		struct timespec until;
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_sec += h->cfg.interval_ms / 1000;
-		until.tv_nsec += (long)(h->cfg.interval_ms % 1000) * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
+		struct timespec until = clock_after_ms(CLOCK_MONOTONIC, (uint64_t)h->cfg.interval_ms);
 		pthread_mutex_lock(&h->stop_lock);
 		while (!h->stopping && pthread_cond_timedwait(&h->stop_cond, &h->stop_lock, &until) == 0)
 			;
@@ -514,14 +507,7 @@ void health_stop(struct health *h)
 
 bool health_wait_first_checks(struct health *h, int timeout_ms)
 {
-	struct timespec until;
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	struct timespec until = clock_after_ms(CLOCK_MONOTONIC, (uint64_t)timeout_ms);
 	pthread_mutex_lock(&h->lock);
 	bool done;
 	while (!(done = h->system_first && (h->ledger_first || !h->ledger_started)))

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../base/clock.h"
 #include "../base/log.h"
 #include "../tezos/keycodec.h"
 #include "names.h"
@@ -263,14 +264,7 @@ static bool lock_slot(struct ledger_backend *b, struct slot *s, const char *labe
 			return err_set(e, ERR_INTERNAL, "%s: lock failed (%d)", label, rc);
 		return true;
 	}
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += b->cfg.timeout_ms / 1000;
-	ts.tv_nsec += (long)(b->cfg.timeout_ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	struct timespec ts = clock_after_ms(CLOCK_REALTIME, (uint64_t)b->cfg.timeout_ms);
 	int rc = pthread_mutex_timedlock(&s->lock, &ts);
 	if (rc == ETIMEDOUT)
 		return err_set(e, ERR_UNAVAILABLE, "%s is busy: another exchange has not finished within %d ms",
