@@ -12,7 +12,7 @@
 #include "serve.h"
 #include "serve_int.h"
 #include "status_page.h"
-#include "strbuf.h"
+#include "../base/strbuf.h"
 #include "../base/clock.h"
 
 static const char *tri_name(int v) { return v == TRI_UP ? "up" : v == TRI_DOWN ? "down" : "unknown"; }

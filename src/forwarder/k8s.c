@@ -75,7 +75,7 @@ static void secret(struct strbuf *b, const struct k8s_opts *o)
 	size_t cap = sodium_base64_ENCODED_LEN(o->host_key_len, sodium_base64_VARIANT_ORIGINAL);
 	char *b64 = sodium_malloc(cap);
 	if (!b64) {
-		b->oom = true;
+		b->failed = true;
 		return;
 	}
 	sodium_bin2base64(b64, cap, (const unsigned char *)o->host_key_text, o->host_key_len,

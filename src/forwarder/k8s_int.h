@@ -9,7 +9,7 @@
 #define TZS_FORWARDER_K8S_INT_H
 
 #include "k8s.h"
-#include "strbuf.h"
+#include "../base/strbuf.h"
 
 #define K8S_APP "tzsigner-forwarder"
 

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "../base/file.h"
-#include "strbuf.h"
+#include "../base/strbuf.h"
 
 #define HOST_KEY_FILE_MAX (64 * 1024)
 

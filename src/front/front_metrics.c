@@ -6,43 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/strbuf.h"
 #include "front.h"
 
-struct text {
-	char *buf;
-	size_t len, cap;
-	bool failed;
-};
-
-__attribute__((format(printf, 2, 3))) static void put(struct text *t, const char *fmt, ...)
+static void counter(struct strbuf *t, const char *name, const char *help, uint64_t v)
 {
-	va_list ap;
-	for (;;) {
-		va_start(ap, fmt);
-		int n = t->failed ? -1 : vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			t->failed = true;
-			return;
-		}
-		if ((size_t)n < t->cap - t->len) {
-			t->len += (size_t)n;
-			return;
-		}
-		size_t cap = t->cap * 2 + (size_t)n;
-		char *grown = realloc(t->buf, cap);
-		if (!grown) {
-			t->failed = true;
-			return;
-		}
-		t->buf = grown;
-		t->cap = cap;
-	}
-}
-
-static void counter(struct text *t, const char *name, const char *help, uint64_t v)
-{
-	put(t, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", name, help, name, name,
+	sb_printf(t, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", name, help, name, name,
 	    (unsigned long long)v);
 }
 
@@ -50,27 +19,23 @@ char *front_metrics_append(const struct front *f, const uint8_t *kh_text, size_t
 			   size_t *len)
 {
 	static const char *const classes[6] = { "1xx", "2xx", "3xx", "4xx", "5xx", "other" };
-	struct text t = { .cap = kh_len + 4096 };
-	t.buf = malloc(t.cap);
-	if (!t.buf)
-		return NULL;
-	memcpy(t.buf, kh_text, kh_len);
-	t.len = kh_len;
-	put(&t, "# HELP tzsigner_http_requests_total HTTP requests by route and status class.\n"
+	struct strbuf t = { 0 };
+	sb_put(&t, (const char *)kh_text, kh_len);
+	sb_printf(&t, "# HELP tzsigner_http_requests_total HTTP requests by route and status class.\n"
 		"# TYPE tzsigner_http_requests_total counter\n");
 	for (size_t r = 0; r < LABEL_COUNT; r++)
 		for (size_t c = 0; c < 6; c++)
 			if (f->stats.http[r][c])
-				put(&t, "tzsigner_http_requests_total{route=\"%s\",code=\"%s\"} %llu\n",
+				sb_printf(&t, "tzsigner_http_requests_total{route=\"%s\",code=\"%s\"} %llu\n",
 				    route_label_name((enum route_label)r), classes[c],
 				    (unsigned long long)f->stats.http[r][c]);
 	unsigned by_state[CONN_STATES] = { 0 };
 	for (size_t i = 0; i < f->n_conns; i++)
 		by_state[f->conns[i].state]++;
-	put(&t, "# HELP tzsigner_front_connections Open connections of the network front by state.\n"
+	sb_printf(&t, "# HELP tzsigner_front_connections Open connections of the network front by state.\n"
 		"# TYPE tzsigner_front_connections gauge\n");
 	for (size_t s = CONN_IDLE; s < CONN_STATES; s++)
-		put(&t, "tzsigner_front_connections{state=\"%s\"} %u\n",
+		sb_printf(&t, "tzsigner_front_connections{state=\"%s\"} %u\n",
 		    conn_state_name((enum conn_state)s), by_state[s]);
 	counter(&t, "tzsigner_front_connections_accepted_total", "Connections accepted.",
 		f->stats.accepted);
@@ -80,18 +45,17 @@ char *front_metrics_append(const struct front *f, const uint8_t *kh_text, size_t
 	counter(&t, "tzsigner_front_accept_paused_total",
 		"Times a listener stopped accepting (its table full, none idle): new connections wait in the kernel's queue.",
 		f->stats.paused);
-	put(&t, "# HELP tzsigner_front_deadline_expired_total Connections closed at their absolute deadline, by what they were doing.\n"
+	sb_printf(&t, "# HELP tzsigner_front_deadline_expired_total Connections closed at their absolute deadline, by what they were doing.\n"
 		"# TYPE tzsigner_front_deadline_expired_total counter\n");
 	for (size_t s = CONN_IDLE; s < CONN_STATES; s++)
 		if (s != CONN_WAIT)
-			put(&t, "tzsigner_front_deadline_expired_total{state=\"%s\"} %llu\n",
+			sb_printf(&t, "tzsigner_front_deadline_expired_total{state=\"%s\"} %llu\n",
 			    conn_state_name((enum conn_state)s), (unsigned long long)f->stats.expired[s]);
 	counter(&t, "tzsigner_front_socket_requests_total",
 		"Requests of octez's socket signer protocol.", f->stats.socket_requests);
-	if (t.failed) {
-		free(t.buf);
-		return NULL;
-	}
-	*len = t.len;
-	return t.buf;
+	size_t n = t.len;
+	char *text = sb_take(&t);
+	if (text)
+		*len = n;
+	return text;
 }

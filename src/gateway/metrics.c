@@ -1,6 +1,7 @@
 /* metrics.c - the gateway's counters and their Prometheus text. */
 #include "metrics.h"
 #include "../base/clock.h"
+#include "../base/strbuf.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -74,61 +75,29 @@ void gw_metrics_copy(struct gw_metrics *m, struct gw_metrics *out)
 	pthread_mutex_unlock(&m->mu);
 }
 
-struct text {
-	char *buf;
-	size_t len, cap;
-	bool failed;
-};
-
-__attribute__((format(printf, 2, 3))) static void put(struct text *t, const char *fmt, ...)
+static void render_boxes(struct strbuf *t, const struct gw_boxes_view *v)
 {
-	for (int tries = 0; tries < 2 && !t->failed; tries++) {
-		va_list ap;
-		va_start(ap, fmt);
-		int n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			t->failed = true;
-			return;
-		}
-		if ((size_t)n < t->cap - t->len) {
-			t->len += (size_t)n;
-			return;
-		}
-		size_t cap = (t->cap + (size_t)n) * 2;
-		char *grown = realloc(t->buf, cap);
-		if (!grown) {
-			t->failed = true;
-			return;
-		}
-		t->buf = grown;
-		t->cap = cap;
-	}
-}
-
-static void render_boxes(struct text *t, const struct gw_boxes_view *v)
-{
-	put(t, "# HELP tzsigner_gateway_box_up Whether the box answered its last check or request.\n"
+	sb_printf(t, "# HELP tzsigner_gateway_box_up Whether the box answered its last check or request.\n"
 	       "# TYPE tzsigner_gateway_box_up gauge\n");
 	for (size_t i = 0; i < v->nbox; i++)
-		put(t, "tzsigner_gateway_box_up{box=\"%s\"} %d\n", v->box[i].url, v->box[i].reachable);
-	put(t, "# HELP tzsigner_gateway_box_failures_total Forwarded requests that failed at the box (retried elsewhere).\n"
+		sb_printf(t, "tzsigner_gateway_box_up{box=\"%s\"} %d\n", v->box[i].url, v->box[i].reachable);
+	sb_printf(t, "# HELP tzsigner_gateway_box_failures_total Forwarded requests that failed at the box (retried elsewhere).\n"
 	       "# TYPE tzsigner_gateway_box_failures_total counter\n");
 	for (size_t i = 0; i < v->nbox; i++)
-		put(t, "tzsigner_gateway_box_failures_total{box=\"%s\"} %llu\n", v->box[i].url,
+		sb_printf(t, "tzsigner_gateway_box_failures_total{box=\"%s\"} %llu\n", v->box[i].url,
 		    (unsigned long long)v->box[i].failures);
-	put(t, "# HELP tzsigner_gateway_key_ready Whether the box can sign the key now (its /statusz/<pkh>).\n"
+	sb_printf(t, "# HELP tzsigner_gateway_key_ready Whether the box can sign the key now (its /statusz/<pkh>).\n"
 	       "# TYPE tzsigner_gateway_key_ready gauge\n");
 	for (size_t k = 0; k < v->nkey; k++)
 		for (size_t i = 0; i < v->nbox; i++)
 			if (v->box[i].key[k] != GW_KEY_ABSENT && v->box[i].key[k] != GW_KEY_UNKNOWN)
-				put(t, "tzsigner_gateway_key_ready{pkh=\"%s\",box=\"%s\"} %d\n", v->key[k],
+				sb_printf(t, "tzsigner_gateway_key_ready{pkh=\"%s\",box=\"%s\"} %d\n", v->key[k],
 				    v->box[i].url, v->box[i].reachable && v->box[i].key[k] == GW_KEY_READY);
-	put(t, "# HELP tzsigner_gateway_key_signer The box that signed the key last (preferred while healthy).\n"
+	sb_printf(t, "# HELP tzsigner_gateway_key_signer The box that signed the key last (preferred while healthy).\n"
 	       "# TYPE tzsigner_gateway_key_signer gauge\n");
 	for (size_t k = 0; k < v->nkey; k++)
 		if (v->signer[k] >= 0)
-			put(t, "tzsigner_gateway_key_signer{pkh=\"%s\",box=\"%s\"} 1\n", v->key[k],
+			sb_printf(t, "tzsigner_gateway_key_signer{pkh=\"%s\",box=\"%s\"} 1\n", v->key[k],
 			    v->box[v->signer[k]].url);
 }
 
@@ -136,38 +105,37 @@ char *gw_metrics_render(struct gw_metrics *m, const struct gw_boxes_view *v, siz
 {
 	struct gw_metrics c;
 	gw_metrics_copy(m, &c);
-	struct text t = { 0 };
-	put(&t, "# HELP tzsigner_gateway_sign_requests_total Sign requests by outcome (refusals by reason).\n"
+	struct strbuf t = { 0 };
+	sb_printf(&t, "# HELP tzsigner_gateway_sign_requests_total Sign requests by outcome (refusals by reason).\n"
 		"# TYPE tzsigner_gateway_sign_requests_total counter\n");
 	for (int o = 0; o < GW_OUTCOMES; o++)
-		put(&t, "tzsigner_gateway_sign_requests_total{outcome=\"%s\"} %llu\n",
+		sb_printf(&t, "tzsigner_gateway_sign_requests_total{outcome=\"%s\"} %llu\n",
 		    gw_outcome_name((enum gw_outcome)o), (unsigned long long)c.outcome[o]);
-	put(&t, "# HELP tzsigner_gateway_retries_total Sign requests sent again, same bytes, to another box.\n"
+	sb_printf(&t, "# HELP tzsigner_gateway_retries_total Sign requests sent again, same bytes, to another box.\n"
 		"# TYPE tzsigner_gateway_retries_total counter\n"
 		"tzsigner_gateway_retries_total %llu\n", (unsigned long long)c.retries);
-	put(&t, "# HELP tzsigner_gateway_etcd_txn_seconds The shared watermark's decision in etcd, all its round trips.\n"
+	sb_printf(&t, "# HELP tzsigner_gateway_etcd_txn_seconds The shared watermark's decision in etcd, all its round trips.\n"
 		"# TYPE tzsigner_gateway_etcd_txn_seconds histogram\n");
 	uint64_t cum = 0;
 	for (int i = 0; i < GW_ETCD_BUCKETS; i++) {
 		cum += c.etcd_bucket[i];
-		put(&t, "tzsigner_gateway_etcd_txn_seconds_bucket{le=\"%g\"} %llu\n", etcd_bounds_s[i],
+		sb_printf(&t, "tzsigner_gateway_etcd_txn_seconds_bucket{le=\"%g\"} %llu\n", etcd_bounds_s[i],
 		    (unsigned long long)cum);
 	}
-	put(&t, "tzsigner_gateway_etcd_txn_seconds_bucket{le=\"+Inf\"} %llu\n"
+	sb_printf(&t, "tzsigner_gateway_etcd_txn_seconds_bucket{le=\"+Inf\"} %llu\n"
 		"tzsigner_gateway_etcd_txn_seconds_sum %.6f\n"
 		"tzsigner_gateway_etcd_txn_seconds_count %llu\n",
 	    (unsigned long long)c.etcd_count, c.etcd_sum_s, (unsigned long long)c.etcd_count);
-	put(&t, "# HELP tzsigner_gateway_etcd_errors_total Watermark transactions etcd gave no answer to.\n"
+	sb_printf(&t, "# HELP tzsigner_gateway_etcd_errors_total Watermark transactions etcd gave no answer to.\n"
 		"# TYPE tzsigner_gateway_etcd_errors_total counter\n"
 		"tzsigner_gateway_etcd_errors_total %llu\n", (unsigned long long)c.etcd_errors);
-	put(&t, "# HELP tzsigner_gateway_etcd_round_trips_total Swaps sent to etcd (one per decision when the cached record is current).\n"
+	sb_printf(&t, "# HELP tzsigner_gateway_etcd_round_trips_total Swaps sent to etcd (one per decision when the cached record is current).\n"
 		"# TYPE tzsigner_gateway_etcd_round_trips_total counter\n"
 		"tzsigner_gateway_etcd_round_trips_total %llu\n", (unsigned long long)c.etcd_round_trips);
 	render_boxes(&t, v);
-	if (t.failed) {
-		free(t.buf);
-		return NULL;
-	}
-	*len = t.len;
-	return t.buf;
+	size_t n = t.len;
+	char *text = sb_take(&t);
+	if (text)
+		*len = n;
+	return text;
 }

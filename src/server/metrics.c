@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../base/strbuf.h"
 #include "../health/health.h"
 
 static const double bucket_le[METRICS_BUCKETS] = {
@@ -87,40 +88,6 @@ void metrics_observe_http(struct metrics *m, enum http_route route, unsigned int
 	atomic_fetch_add_explicit(&m->http[route][cls], 1, memory_order_relaxed);
 }
 
-struct text {
-	char *buf;
-	size_t len, cap;
-	bool failed;
-};
-
-__attribute__((format(printf, 2, 3))) static void put(struct text *t, const char *fmt, ...)
-{
-	if (t->failed)
-		return;
-	for (;;) {
-		va_list ap;
-		va_start(ap, fmt);
-		int n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			t->failed = true;
-			return;
-		}
-		if ((size_t)n < t->cap - t->len) {
-			t->len += (size_t)n;
-			return;
-		}
-		size_t cap = (t->cap + (size_t)n + 1) * 2;
-		char *grown = realloc(t->buf, cap);
-		if (!grown) {
-			t->failed = true;
-			return;
-		}
-		t->buf = grown;
-		t->cap = cap;
-	}
-}
-
 /* A label value with \\, \" and newlines escaped, as the text format wants. */
 static const char *label(char *out, size_t cap, const char *s)
 {
@@ -140,7 +107,7 @@ static const char *label(char *out, size_t cap, const char *s)
 	return out;
 }
 
-static void render_key(struct text *t, const struct key_metrics *k, const char *pkh,
+static void render_key(struct strbuf *t, const struct key_metrics *k, const char *pkh,
 		       const char *raw_name)
 {
 	char name[2 * KEY_NAME_MAX + 4];
@@ -149,45 +116,45 @@ static void render_key(struct text *t, const struct key_metrics *k, const char *
 		for (size_t o = 0; o < OUTCOME_COUNT; o++) {
 			uint64_t v = atomic_load_explicit(&k->outcomes[kind][o], memory_order_relaxed);
 			if (v)
-				put(t, "tzsigner_sign_requests_total{pkh=\"%s\",name=\"%s\",kind=\"%s\",outcome=\"%s\"} %llu\n",
+				sb_printf(t, "tzsigner_sign_requests_total{pkh=\"%s\",name=\"%s\",kind=\"%s\",outcome=\"%s\"} %llu\n",
 				    pkh, name, kind_names[kind], outcome_names[o], (unsigned long long)v);
 		}
 }
 
-static void render_latency(struct text *t, const struct key_metrics *k, const char *pkh)
+static void render_latency(struct strbuf *t, const struct key_metrics *k, const char *pkh)
 {
 	uint64_t cum = 0;
 	for (size_t b = 0; b < METRICS_BUCKETS; b++) {
 		cum += atomic_load_explicit(&k->latency_buckets[b], memory_order_relaxed);
-		put(t, "tzsigner_sign_duration_seconds_bucket{pkh=\"%s\",le=\"%g\"} %llu\n", pkh,
+		sb_printf(t, "tzsigner_sign_duration_seconds_bucket{pkh=\"%s\",le=\"%g\"} %llu\n", pkh,
 		    bucket_le[b], (unsigned long long)cum);
 	}
 	uint64_t count = atomic_load_explicit(&k->latency_count, memory_order_relaxed);
-	put(t, "tzsigner_sign_duration_seconds_bucket{pkh=\"%s\",le=\"+Inf\"} %llu\n", pkh,
+	sb_printf(t, "tzsigner_sign_duration_seconds_bucket{pkh=\"%s\",le=\"+Inf\"} %llu\n", pkh,
 	    (unsigned long long)count);
-	put(t, "tzsigner_sign_duration_seconds_sum{pkh=\"%s\"} %.9f\n", pkh,
+	sb_printf(t, "tzsigner_sign_duration_seconds_sum{pkh=\"%s\"} %.9f\n", pkh,
 	    (double)atomic_load_explicit(&k->latency_sum_ns, memory_order_relaxed) / 1e9);
-	put(t, "tzsigner_sign_duration_seconds_count{pkh=\"%s\"} %llu\n", pkh,
+	sb_printf(t, "tzsigner_sign_duration_seconds_count{pkh=\"%s\"} %llu\n", pkh,
 	    (unsigned long long)count);
 }
 
 /* From the store's snapshot of its last durable write: never the lock a
  * watermarked signature takes. */
-static void render_watermarks(struct text *t, struct wm_store *s)
+static void render_watermarks(struct strbuf *t, struct wm_store *s)
 {
 	struct wm_records r;
 	struct wm_stats st;
 	if (!wm_store_snapshot(s, &r, &st, NULL))
 		return;
-	put(t, "# HELP tzsigner_high_watermark_level Level of the last committed high watermark.\n"
+	sb_printf(t, "# HELP tzsigner_high_watermark_level Level of the last committed high watermark.\n"
 	       "# TYPE tzsigner_high_watermark_level gauge\n");
 	/* One family at a time: the text format wants each metric's lines together. */
 	for (int pass = 0; pass < 3; pass++) {
 		if (pass == 1)
-			put(t, "# HELP tzsigner_high_watermark_round Round of the last committed high watermark.\n"
+			sb_printf(t, "# HELP tzsigner_high_watermark_round Round of the last committed high watermark.\n"
 			       "# TYPE tzsigner_high_watermark_round gauge\n");
 		if (pass == 2)
-			put(t, "# HELP tzsigner_watermark_reserved_level Every level up to this one is durably "
+			sb_printf(t, "# HELP tzsigner_watermark_reserved_level Every level up to this one is durably "
 			       "taken, for the three kinds of the (chain, key).\n"
 			       "# TYPE tzsigner_watermark_reserved_level gauge\n");
 		for (size_t i = 0; i < r.n; i++) {
@@ -196,17 +163,17 @@ static void render_watermarks(struct text *t, struct wm_store *s)
 			if (!chain_id_encode(chain, x->chain, NULL) || !pkh_encode(pkh, &x->pkh, NULL))
 				continue;
 			if (pass == 0 && x->w.known)
-				put(t, "tzsigner_high_watermark_level{chain=\"%s\",pkh=\"%s\",kind=\"%s\"} %u\n",
+				sb_printf(t, "tzsigner_high_watermark_level{chain=\"%s\",pkh=\"%s\",kind=\"%s\"} %u\n",
 				    chain, pkh, op_kind_name(x->kind), x->w.level);
 			else if (pass == 1 && x->w.known && x->w.round != WM_WHOLE_LEVEL)
-				put(t, "tzsigner_high_watermark_round{chain=\"%s\",pkh=\"%s\",kind=\"%s\"} %u\n",
+				sb_printf(t, "tzsigner_high_watermark_round{chain=\"%s\",pkh=\"%s\",kind=\"%s\"} %u\n",
 				    chain, pkh, op_kind_name(x->kind), x->w.round);
 			else if (pass == 2 && x->reserved)
-				put(t, "tzsigner_watermark_reserved_level{chain=\"%s\",pkh=\"%s\",kind=\"%s\"} %u\n",
+				sb_printf(t, "tzsigner_watermark_reserved_level{chain=\"%s\",pkh=\"%s\",kind=\"%s\"} %u\n",
 				    chain, pkh, op_kind_name(x->kind), x->reserved);
 		}
 	}
-	put(t, "# TYPE tzsigner_watermark_writes_total counter\ntzsigner_watermark_writes_total %llu\n"
+	sb_printf(t, "# TYPE tzsigner_watermark_writes_total counter\ntzsigner_watermark_writes_total %llu\n"
 	       "# TYPE tzsigner_watermark_write_failures_total counter\n"
 	       "tzsigner_watermark_write_failures_total %llu\n"
 	       "# HELP tzsigner_watermark_file_replaced_total Times the watermark file was found deleted or replaced and written again.\n"
@@ -223,9 +190,9 @@ static void render_watermarks(struct text *t, struct wm_store *s)
 
 /* ---- the box's health (src/health): Ledger, power, uplink, tunnel */
 
-static void family(struct text *t, const char *name, const char *type, const char *help)
+static void family(struct strbuf *t, const char *name, const char *type, const char *help)
 {
-	put(t, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	sb_printf(t, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
 static double secs(int64_t ms)
@@ -233,24 +200,24 @@ static double secs(int64_t ms)
 	return (double)ms / 1000.0;
 }
 
-static void render_health_keys(struct text *t, const struct vault *v, const struct health_snapshot *s)
+static void render_health_keys(struct strbuf *t, const struct vault *v, const struct health_snapshot *s)
 {
 	family(t, "tzsigner_key_can_sign", "gauge",
 	       "1 when the key can sign right now (what /statusz/<pkh> answers 200 for).");
 	for (size_t i = 0; i < s->nkeys; i++) {
 		char name[2 * KEY_NAME_MAX + 4];
-		put(t, "tzsigner_key_can_sign{pkh=\"%s\",name=\"%s\",storage=\"%s\"} %d\n", v->keys[i].pkh_text,
+		sb_printf(t, "tzsigner_key_can_sign{pkh=\"%s\",name=\"%s\",storage=\"%s\"} %d\n", v->keys[i].pkh_text,
 		    label(name, sizeof(name), v->keys[i].name), key_storage_name(v->keys[i].storage),
 		    s->keys[i].can_sign ? 1 : 0);
 	}
 	family(t, "tzsigner_key_status", "gauge", "The reason a key can or cannot sign (1 for the current one).");
 	for (size_t i = 0; i < s->nkeys; i++)
-		put(t, "tzsigner_key_status{pkh=\"%s\",reason=\"%s\"} 1\n", v->keys[i].pkh_text,
+		sb_printf(t, "tzsigner_key_status{pkh=\"%s\",reason=\"%s\"} 1\n", v->keys[i].pkh_text,
 		    s->keys[i].reason);
 	family(t, "tzsigner_key_status_since_timestamp_seconds", "gauge",
 	       "When the key's current status began (Unix time).");
 	for (size_t i = 0; i < s->nkeys; i++)
-		put(t, "tzsigner_key_status_since_timestamp_seconds{pkh=\"%s\"} %.3f\n", v->keys[i].pkh_text,
+		sb_printf(t, "tzsigner_key_status_since_timestamp_seconds{pkh=\"%s\"} %.3f\n", v->keys[i].pkh_text,
 		    secs(s->keys[i].since_ms));
 }
 
@@ -261,7 +228,7 @@ static const char *device_state(const struct health_device *d)
 	return d->fault == LEDGER_FAULT_NONE ? "ready" : ledger_fault_name(d->fault);
 }
 
-static void render_health_ledger(struct text *t, const struct health_snapshot *s)
+static void render_health_ledger(struct strbuf *t, const struct health_snapshot *s)
 {
 	static const char *const states[] = {
 		"unchecked", "ready", "unreachable", "locked", "app_closed", "other_app", "wrong_device", "error",
@@ -272,14 +239,14 @@ static void render_health_ledger(struct text *t, const struct health_snapshot *s
 	family(t, "tzsigner_ledger_up", "gauge",
 	       "1 when the Ledger answers with the Tezos Baking app open and unlocked.");
 	for (size_t i = 0; i < s->ndevices; i++)
-		put(t, "tzsigner_ledger_up{device=\"%s\"} %d\n", label(l1, sizeof(l1), s->devices[i].device),
+		sb_printf(t, "tzsigner_ledger_up{device=\"%s\"} %d\n", label(l1, sizeof(l1), s->devices[i].device),
 		    s->devices[i].checked && s->devices[i].fault == LEDGER_FAULT_NONE ? 1 : 0);
 	family(t, "tzsigner_ledger_state", "gauge", "The Ledger's state (1 for the current one).");
 	for (size_t i = 0; i < s->ndevices; i++) {
 		const char *cur = device_state(&s->devices[i]);
 		label(l1, sizeof(l1), s->devices[i].device);
 		for (size_t k = 0; k < sizeof(states) / sizeof(states[0]); k++)
-			put(t, "tzsigner_ledger_state{device=\"%s\",state=\"%s\"} %d\n", l1, states[k],
+			sb_printf(t, "tzsigner_ledger_state{device=\"%s\",state=\"%s\"} %d\n", l1, states[k],
 			    strcmp(cur, states[k]) == 0 ? 1 : 0);
 	}
 	family(t, "tzsigner_ledger_info", "gauge", "The device last identified under that name.");
@@ -287,7 +254,7 @@ static void render_health_ledger(struct text *t, const struct health_snapshot *s
 		const struct health_device *d = &s->devices[i];
 		if (!d->identified)
 			continue;
-		put(t, "tzsigner_ledger_info{device=\"%s\",name=\"%s\",app=\"%s\",version=\"%u.%u.%u\",where=\"%s\"} 1\n",
+		sb_printf(t, "tzsigner_ledger_info{device=\"%s\",name=\"%s\",app=\"%s\",version=\"%u.%u.%u\",where=\"%s\"} 1\n",
 		    label(l1, sizeof(l1), d->device), label(l3, sizeof(l3), d->name),
 		    ledger_app_name(d->version.app_class), d->version.major, d->version.minor,
 		    d->version.patch, label(l2, sizeof(l2), d->where));
@@ -301,26 +268,26 @@ static void render_health_ledger(struct text *t, const struct health_snapshot *s
 			continue;
 		if (d->authorized)
 			ledger_path_format(&d->auth_path, path, sizeof(path));
-		put(t, "tzsigner_ledger_authorized_key_info{device=\"%s\",curve=\"%s\",path=\"%s\"} 1\n",
+		sb_printf(t, "tzsigner_ledger_authorized_key_info{device=\"%s\",curve=\"%s\",path=\"%s\"} 1\n",
 		    label(l1, sizeof(l1), d->device), d->authorized ? ledger_curve_name(d->auth_curve) : "none",
 		    path);
 	}
 	family(t, "tzsigner_ledger_high_watermark_level", "gauge", "The baking app's own high watermark (main chain).");
 	for (size_t i = 0; i < s->ndevices; i++)
 		if (s->devices[i].hwm_known)
-			put(t, "tzsigner_ledger_high_watermark_level{device=\"%s\"} %" PRIu32 "\n",
+			sb_printf(t, "tzsigner_ledger_high_watermark_level{device=\"%s\"} %" PRIu32 "\n",
 			    label(l1, sizeof(l1), s->devices[i].device), s->devices[i].hwm.main_level);
 	family(t, "tzsigner_ledger_high_watermark_round", "gauge", "The baking app's own high watermark round (main chain).");
 	for (size_t i = 0; i < s->ndevices; i++)
 		if (s->devices[i].hwm_known)
-			put(t, "tzsigner_ledger_high_watermark_round{device=\"%s\"} %" PRIu32 "\n",
+			sb_printf(t, "tzsigner_ledger_high_watermark_round{device=\"%s\"} %" PRIu32 "\n",
 			    label(l1, sizeof(l1), s->devices[i].device), s->devices[i].hwm.main_round);
 	family(t, "tzsigner_ledger_checks_total", "counter",
 	       "Background checks of the device: ok, failed, or skipped because a signature held it.");
 	for (size_t i = 0; i < s->ndevices; i++) {
 		const struct health_device *d = &s->devices[i];
 		label(l1, sizeof(l1), d->device);
-		put(t, "tzsigner_ledger_checks_total{device=\"%s\",outcome=\"ok\"} %llu\n"
+		sb_printf(t, "tzsigner_ledger_checks_total{device=\"%s\",outcome=\"ok\"} %llu\n"
 		       "tzsigner_ledger_checks_total{device=\"%s\",outcome=\"failed\"} %llu\n"
 		       "tzsigner_ledger_checks_total{device=\"%s\",outcome=\"busy\"} %llu\n",
 		    l1, (unsigned long long)(d->checks - d->failures), l1, (unsigned long long)d->failures, l1,
@@ -329,11 +296,11 @@ static void render_health_ledger(struct text *t, const struct health_snapshot *s
 	family(t, "tzsigner_ledger_last_check_timestamp_seconds", "gauge", "When the device was last checked (Unix time).");
 	for (size_t i = 0; i < s->ndevices; i++)
 		if (s->devices[i].checked)
-			put(t, "tzsigner_ledger_last_check_timestamp_seconds{device=\"%s\"} %.3f\n",
+			sb_printf(t, "tzsigner_ledger_last_check_timestamp_seconds{device=\"%s\"} %.3f\n",
 			    label(l1, sizeof(l1), s->devices[i].device), secs(s->devices[i].checked_ms));
 }
 
-static void render_health_power(struct text *t, const struct health_system *sys)
+static void render_health_power(struct strbuf *t, const struct health_system *sys)
 {
 	const struct power_status *p = &sys->power;
 	static const enum power_source sources[] = { POWER_MAINS, POWER_BATTERY, POWER_UNKNOWN };
@@ -342,27 +309,27 @@ static void render_health_power(struct text *t, const struct health_system *sys)
 		return;
 	family(t, "tzsigner_power_source", "gauge", "What the box runs on now (1 for the current one).");
 	for (size_t i = 0; i < 3; i++)
-		put(t, "tzsigner_power_source{source=\"%s\"} %d\n", power_source_name(sources[i]),
+		sb_printf(t, "tzsigner_power_source{source=\"%s\"} %d\n", power_source_name(sources[i]),
 		    p->source == sources[i] ? 1 : 0);
 	if (p->source != POWER_UNKNOWN) {
 		family(t, "tzsigner_power_on_mains", "gauge", "1 on wall power, 0 on battery.");
-		put(t, "tzsigner_power_on_mains %d\n", p->source == POWER_MAINS ? 1 : 0);
+		sb_printf(t, "tzsigner_power_on_mains %d\n", p->source == POWER_MAINS ? 1 : 0);
 	}
 	if (p->battery_known) {
 		family(t, "tzsigner_battery_level_percent", "gauge", "Charge of the box's battery (the first one that reports it).");
-		put(t, "tzsigner_battery_level_percent %u\n", p->battery_percent);
+		sb_printf(t, "tzsigner_battery_level_percent %u\n", p->battery_percent);
 	}
 	family(t, "tzsigner_power_sysfs_up", "gauge", "1 when the power supply directory could be read.");
-	put(t, "tzsigner_power_sysfs_up %d\n", p->sysfs_ok ? 1 : 0);
+	sb_printf(t, "tzsigner_power_sysfs_up %d\n", p->sysfs_ok ? 1 : 0);
 	family(t, "tzsigner_power_supply_online", "gauge", "External supplies (mains, USB): 1 when online.");
 	for (size_t i = 0; i < p->nsupplies; i++)
 		if (p->supplies[i].kind == SUPPLY_EXTERNAL && p->supplies[i].online_known)
-			put(t, "tzsigner_power_supply_online{supply=\"%s\"} %d\n",
+			sb_printf(t, "tzsigner_power_supply_online{supply=\"%s\"} %d\n",
 			    label(l1, sizeof(l1), p->supplies[i].name), p->supplies[i].online ? 1 : 0);
 	family(t, "tzsigner_battery_capacity_percent", "gauge", "Each battery's charge.");
 	for (size_t i = 0; i < p->nsupplies; i++)
 		if (p->supplies[i].kind == SUPPLY_BATTERY && p->supplies[i].capacity_known)
-			put(t, "tzsigner_battery_capacity_percent{supply=\"%s\"} %u\n",
+			sb_printf(t, "tzsigner_battery_capacity_percent{supply=\"%s\"} %u\n",
 			    label(l1, sizeof(l1), p->supplies[i].name), p->supplies[i].capacity);
 	family(t, "tzsigner_battery_status", "gauge", "Each battery's status (1 for the current one).");
 	for (size_t i = 0; i < p->nsupplies; i++) {
@@ -371,24 +338,24 @@ static void render_health_power(struct text *t, const struct health_system *sys)
 			continue;
 		label(l1, sizeof(l1), s->name);
 		for (size_t k = 0; k < BATTERY_STATUS_COUNT; k++)
-			put(t, "tzsigner_battery_status{supply=\"%s\",status=\"%s\"} %d\n", l1,
+			sb_printf(t, "tzsigner_battery_status{supply=\"%s\",status=\"%s\"} %d\n", l1,
 			    battery_status_name((enum battery_status)k), s->status == (enum battery_status)k ? 1 : 0);
 	}
 	family(t, "tzsigner_power_supply_readable", "gauge", "0 when a supply's values could not be read or parsed (see the log).");
 	for (size_t i = 0; i < p->nsupplies; i++)
-		put(t, "tzsigner_power_supply_readable{supply=\"%s\"} %d\n",
+		sb_printf(t, "tzsigner_power_supply_readable{supply=\"%s\"} %d\n",
 		    label(l1, sizeof(l1), p->supplies[i].name), p->supplies[i].error[0] ? 0 : 1);
 	if (p->gpio_enabled) {
 		family(t, "tzsigner_power_gpio_up", "gauge", "1 when the UPS HAT's GPIO line could be read.");
-		put(t, "tzsigner_power_gpio_up %d\n", p->gpio_ok ? 1 : 0);
+		sb_printf(t, "tzsigner_power_gpio_up %d\n", p->gpio_ok ? 1 : 0);
 		if (p->gpio_ok) {
 			family(t, "tzsigner_power_gpio_mains", "gauge", "The UPS HAT's line: 1 while on mains.");
-			put(t, "tzsigner_power_gpio_mains %d\n", p->gpio_mains ? 1 : 0);
+			sb_printf(t, "tzsigner_power_gpio_mains %d\n", p->gpio_mains ? 1 : 0);
 		}
 	}
 }
 
-static void render_health_uplink(struct text *t, const struct health_system *sys)
+static void render_health_uplink(struct strbuf *t, const struct health_system *sys)
 {
 	if (strcmp(sys->uplink_source, "none") == 0 && sys->uplink_changes == 0)
 		return;
@@ -396,18 +363,18 @@ static void render_health_uplink(struct text *t, const struct health_system *sys
 	family(t, "tzsigner_uplink_role", "gauge",
 	       "The role of the interface carrying the route to the cloud endpoint (1 for the current one).");
 	for (size_t r = 0; r < UPLINK_ROLE_COUNT; r++)
-		put(t, "tzsigner_uplink_role{role=\"%s\"} %d\n", uplink_role_name((enum uplink_role)r),
+		sb_printf(t, "tzsigner_uplink_role{role=\"%s\"} %d\n", uplink_role_name((enum uplink_role)r),
 		    sys->uplink.role == (enum uplink_role)r ? 1 : 0);
 	if (sys->uplink.known) {
 		family(t, "tzsigner_uplink_info", "gauge", "The interface carrying the route to the cloud endpoint.");
-		put(t, "tzsigner_uplink_info{interface=\"%s\",role=\"%s\",source=\"%s\"} 1\n",
+		sb_printf(t, "tzsigner_uplink_info{interface=\"%s\",role=\"%s\",source=\"%s\"} 1\n",
 		    label(l1, sizeof(l1), sys->uplink.ifname), uplink_role_name(sys->uplink.role),
 		    sys->uplink_source);
 	}
 	family(t, "tzsigner_uplink_changes_total", "counter", "Times the route to the endpoint moved to another interface.");
-	put(t, "tzsigner_uplink_changes_total %llu\n", (unsigned long long)sys->uplink_changes);
+	sb_printf(t, "tzsigner_uplink_changes_total %llu\n", (unsigned long long)sys->uplink_changes);
 	family(t, "tzsigner_uplink_since_timestamp_seconds", "gauge", "When the current uplink began (Unix time).");
-	put(t, "tzsigner_uplink_since_timestamp_seconds %.3f\n", secs(sys->uplink_since_ms));
+	sb_printf(t, "tzsigner_uplink_since_timestamp_seconds %.3f\n", secs(sys->uplink_since_ms));
 }
 
 static bool known_tunnel_state(const char *state)
@@ -418,45 +385,45 @@ static bool known_tunnel_state(const char *state)
 	return false;
 }
 
-static void render_health_tunnel(struct text *t, const struct health_system *sys)
+static void render_health_tunnel(struct strbuf *t, const struct health_system *sys)
 {
 	if (!sys->tunnel_enabled || sys->checked_ms == 0)
 		return;
 	const struct tunnel_view *v = &sys->tunnel;
 	char l1[64];
 	family(t, "tzsigner_tunnel_state_file_ok", "gauge", "1 when the tunnel's state file could be read and parsed.");
-	put(t, "tzsigner_tunnel_state_file_ok %d\n", sys->tunnel_ok ? 1 : 0);
+	sb_printf(t, "tzsigner_tunnel_state_file_ok %d\n", sys->tunnel_ok ? 1 : 0);
 	family(t, "tzsigner_tunnel_state_file_read_errors_total", "counter", "Failed reads of the tunnel's state file.");
-	put(t, "tzsigner_tunnel_state_file_read_errors_total %llu\n", (unsigned long long)sys->tunnel_read_errors);
+	sb_printf(t, "tzsigner_tunnel_state_file_read_errors_total %llu\n", (unsigned long long)sys->tunnel_read_errors);
 	if (!sys->tunnel_ok)
 		return;
 	bool up = strcmp(v->state, "up") == 0 && sys->tunnel_pid_alive;
 	family(t, "tzsigner_tunnel_up", "gauge", "1 when the tunnel says it is up and its process runs.");
-	put(t, "tzsigner_tunnel_up %d\n", up ? 1 : 0);
+	sb_printf(t, "tzsigner_tunnel_up %d\n", up ? 1 : 0);
 	family(t, "tzsigner_tunnel_state", "gauge", "The tunnel's state (1 for the current one).");
 	for (size_t i = 0; i < TUNNEL_STATE_COUNT; i++)
-		put(t, "tzsigner_tunnel_state{state=\"%s\"} %d\n", tunnel_state_names[i],
+		sb_printf(t, "tzsigner_tunnel_state{state=\"%s\"} %d\n", tunnel_state_names[i],
 		    strcmp(v->state, tunnel_state_names[i]) == 0 ? 1 : 0);
 	if (!known_tunnel_state(v->state))
-		put(t, "tzsigner_tunnel_state{state=\"%s\"} 1\n", v->state);
+		sb_printf(t, "tzsigner_tunnel_state{state=\"%s\"} 1\n", v->state);
 	family(t, "tzsigner_tunnel_process_alive", "gauge", "1 when the process that wrote the state file runs.");
-	put(t, "tzsigner_tunnel_process_alive %d\n", sys->tunnel_pid_alive ? 1 : 0);
+	sb_printf(t, "tzsigner_tunnel_process_alive %d\n", sys->tunnel_pid_alive ? 1 : 0);
 	family(t, "tzsigner_tunnel_reconnects_total", "counter", "Times the tunnel came back up (the tunnel's count).");
-	put(t, "tzsigner_tunnel_reconnects_total %llu\n", (unsigned long long)v->reconnects);
+	sb_printf(t, "tzsigner_tunnel_reconnects_total %llu\n", (unsigned long long)v->reconnects);
 	family(t, "tzsigner_tunnel_attempts_total", "counter", "ssh runs since the tunnel started (the tunnel's count).");
-	put(t, "tzsigner_tunnel_attempts_total %llu\n", (unsigned long long)v->attempts);
+	sb_printf(t, "tzsigner_tunnel_attempts_total %llu\n", (unsigned long long)v->attempts);
 	family(t, "tzsigner_tunnel_consecutive_failures", "gauge", "Attempts since the tunnel was last stable.");
-	put(t, "tzsigner_tunnel_consecutive_failures %llu\n", (unsigned long long)v->failures);
+	sb_printf(t, "tzsigner_tunnel_consecutive_failures %llu\n", (unsigned long long)v->failures);
 	if (v->since_ms) {
 		family(t, "tzsigner_tunnel_state_since_timestamp_seconds", "gauge", "When the tunnel entered its state (Unix time).");
-		put(t, "tzsigner_tunnel_state_since_timestamp_seconds %.3f\n", secs(v->since_ms));
+		sb_printf(t, "tzsigner_tunnel_state_since_timestamp_seconds %.3f\n", secs(v->since_ms));
 	}
 	family(t, "tzsigner_tunnel_info", "gauge", "The tunnel's uplink, end-to-end probe and last error kind.");
-	put(t, "tzsigner_tunnel_info{uplink=\"%s\",signer=\"%s\",probe=\"%s\",error_kind=\"%s\"} 1\n",
+	sb_printf(t, "tzsigner_tunnel_info{uplink=\"%s\",signer=\"%s\",probe=\"%s\",error_kind=\"%s\"} 1\n",
 	    label(l1, sizeof(l1), v->uplink), v->signer, v->probe, v->error_kind);
 }
 
-static void render_health(struct text *t, struct metrics *m)
+static void render_health(struct strbuf *t, struct metrics *m)
 {
 	struct health_snapshot s;
 	if (!health_copy(m->health, &s)) {
@@ -464,7 +431,7 @@ static void render_health(struct text *t, struct metrics *m)
 		return;
 	}
 	family(t, "tzsigner_health_watchers_up", "gauge", "1 while the background watchers keep looping.");
-	put(t, "tzsigner_health_watchers_up %d\n", health_alive(m->health) ? 1 : 0);
+	sb_printf(t, "tzsigner_health_watchers_up %d\n", health_alive(m->health) ? 1 : 0);
 	render_health_keys(t, m->vault, &s);
 	render_health_ledger(t, &s);
 	render_health_power(t, &s.sys);
@@ -475,43 +442,43 @@ static void render_health(struct text *t, struct metrics *m)
 
 char *metrics_render(struct metrics *m, bool http, size_t *len)
 {
-	struct text t = { 0 };
+	struct strbuf t = { 0 };
 	const struct vault *v = m->vault;
-	put(&t, "# HELP tzsigner_up The signer process answers.\n# TYPE tzsigner_up gauge\ntzsigner_up 1\n");
-	put(&t, "# TYPE tzsigner_start_time_seconds gauge\ntzsigner_start_time_seconds %llu\n",
+	sb_printf(&t, "# HELP tzsigner_up The signer process answers.\n# TYPE tzsigner_up gauge\ntzsigner_up 1\n");
+	sb_printf(&t, "# TYPE tzsigner_start_time_seconds gauge\ntzsigner_start_time_seconds %llu\n",
 	    (unsigned long long)m->start_unix);
-	put(&t, "# HELP tzsigner_key_info A key this signer holds.\n# TYPE tzsigner_key_info gauge\n");
+	sb_printf(&t, "# HELP tzsigner_key_info A key this signer holds.\n# TYPE tzsigner_key_info gauge\n");
 	for (size_t i = 0; i < v->count; i++)
 	{
 		char name[2 * KEY_NAME_MAX + 4];
-		put(&t, "tzsigner_key_info{pkh=\"%s\",name=\"%s\",storage=\"%s\"} 1\n", v->keys[i].pkh_text,
+		sb_printf(&t, "tzsigner_key_info{pkh=\"%s\",name=\"%s\",storage=\"%s\"} 1\n", v->keys[i].pkh_text,
 		    label(name, sizeof(name), v->keys[i].name), key_storage_name(v->keys[i].storage));
 	}
-	put(&t, "# HELP tzsigner_sign_requests_total Sign requests by key, kind and outcome.\n"
+	sb_printf(&t, "# HELP tzsigner_sign_requests_total Sign requests by key, kind and outcome.\n"
 		"# TYPE tzsigner_sign_requests_total counter\n");
 	for (size_t i = 0; i < v->count; i++)
 		render_key(&t, &m->keys[i], v->keys[i].pkh_text, v->keys[i].name);
 	render_key(&t, &m->unknown_key, "unknown", "-");
-	put(&t, "# HELP tzsigner_sign_duration_seconds Time from request to signature.\n"
+	sb_printf(&t, "# HELP tzsigner_sign_duration_seconds Time from request to signature.\n"
 		"# TYPE tzsigner_sign_duration_seconds histogram\n");
 	for (size_t i = 0; i < v->count; i++)
 		render_latency(&t, &m->keys[i], v->keys[i].pkh_text);
 	if (http)
-		put(&t, "# HELP tzsigner_http_requests_total HTTP requests by route and status class.\n"
+		sb_printf(&t, "# HELP tzsigner_http_requests_total HTTP requests by route and status class.\n"
 			"# TYPE tzsigner_http_requests_total counter\n");
 	for (size_t r = 0; http && r < ROUTE_COUNT; r++)
 		for (size_t c = 0; c < 6; c++) {
 			uint64_t n = atomic_load_explicit(&m->http[r][c], memory_order_relaxed);
 			if (n)
-				put(&t, "tzsigner_http_requests_total{route=\"%s\",code=\"%s\"} %llu\n",
+				sb_printf(&t, "tzsigner_http_requests_total{route=\"%s\",code=\"%s\"} %llu\n",
 				    route_names[r], (const char *[]){ "1xx", "2xx", "3xx", "4xx", "5xx", "other" }[c],
 				    (unsigned long long)n);
 		}
-	put(&t, "# HELP tzsigner_watermark_refusals_total Sign requests refused by the high watermark (409), by key and kind.\n"
+	sb_printf(&t, "# HELP tzsigner_watermark_refusals_total Sign requests refused by the high watermark (409), by key and kind.\n"
 		"# TYPE tzsigner_watermark_refusals_total counter\n");
 	for (size_t i = 0; i < v->count; i++)
 		for (size_t kind = 0; kind < METRICS_KINDS - 2; kind++)
-			put(&t, "tzsigner_watermark_refusals_total{pkh=\"%s\",kind=\"%s\"} %llu\n",
+			sb_printf(&t, "tzsigner_watermark_refusals_total{pkh=\"%s\",kind=\"%s\"} %llu\n",
 			    v->keys[i].pkh_text, kind_names[kind],
 			    (unsigned long long)atomic_load_explicit(
 				    &m->keys[i].outcomes[kind][OUTCOME_REFUSED_WATERMARK], memory_order_relaxed));
@@ -519,10 +486,9 @@ char *metrics_render(struct metrics *m, bool http, size_t *len)
 		render_watermarks(&t, m->watermarks);
 	if (m->health)
 		render_health(&t, m);
-	if (t.failed) {
-		free(t.buf);
-		return NULL;
-	}
-	*len = t.len;
-	return t.buf;
+	size_t n = t.len;
+	char *text = sb_take(&t);
+	if (text)
+		*len = n;
+	return text;
 }

@@ -18,7 +18,7 @@ check() { # check FILE INCLUDE EXPECTED-TEXT
 check src/tunnel/backoff.c ../vault/vault.h "src/tunnel/backoff.c:1: src/tunnel includes src/vault"
 check src/crypto/hash.c ../tezos/base58.h "src/crypto/hash.c:1: src/crypto includes src/tezos"
 check src/guard/auth.h ../server/server.h "src/guard/auth.h:1: src/guard includes src/server"
-check src/forwarder/strbuf.c ../tunnel/backoff.h "src/forwarder/strbuf.c:1: src/forwarder includes src/tunnel"
+check src/forwarder/admit.c ../tunnel/backoff.h "src/forwarder/admit.c:1: src/forwarder includes src/tunnel"
 check src/ledger/uri.c ../vault/vault.h "src/ledger/uri.c:1: src/ledger includes src/vault"
 check src/health/ledger_watch.c ../server/server.h "src/health/ledger_watch.c:1: src/health includes src/server"
 rm -rf "$scratch/src" && cp -r src "$scratch/"

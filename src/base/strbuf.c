@@ -8,21 +8,21 @@
 
 static bool reserve(struct strbuf *b, size_t more)
 {
-	if (b->oom)
+	if (b->failed)
 		return false;
 	if (b->len + more + 1 <= b->cap)
 		return true;
 	size_t cap = b->cap ? b->cap : 256;
 	while (cap < b->len + more + 1) {
 		if (cap > ((size_t)-1) / 2) {
-			b->oom = true;
+			b->failed = true;
 			return false;
 		}
 		cap *= 2;
 	}
 	char *p = realloc(b->p, cap);
 	if (!p) {
-		b->oom = true;
+		b->failed = true;
 		return false;
 	}
 	b->p = p;
@@ -39,31 +39,37 @@ void sb_put(struct strbuf *b, const char *s, size_t n)
 	b->p[b->len] = '\0';
 }
 
+/* Formats into the free space first: one vsnprintf when it fits, a second
+ * after growing when it did not. */
 void sb_printf(struct strbuf *b, const char *fmt, ...)
 {
+	if (!reserve(b, 0))
+		return;
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
+	int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
 	va_end(ap);
 	if (n < 0) {
-		b->oom = true;
+		b->failed = true;
 		return;
 	}
-	if (!reserve(b, (size_t)n))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
+	if ((size_t)n >= b->cap - b->len) {
+		if (!reserve(b, (size_t)n))
+			return;
+		va_start(ap, fmt);
+		vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
 	b->len += (size_t)n;
 }
 
 char *sb_take(struct strbuf *b)
 {
 	char *p = NULL;
-	if (!b->oom) {
+	if (!b->failed) {
 		if (!b->p)
 			reserve(b, 0);
-		p = b->oom ? NULL : b->p;
+		p = b->failed ? NULL : b->p;
 		if (p)
 			p[b->len] = '\0';
 	}
@@ -71,7 +77,7 @@ char *sb_take(struct strbuf *b)
 		free(b->p);
 	b->p = NULL;
 	b->len = b->cap = 0;
-	b->oom = false;
+	b->failed = false;
 	return p;
 }
 
@@ -80,5 +86,5 @@ void sb_free(struct strbuf *b)
 	free(b->p);
 	b->p = NULL;
 	b->len = b->cap = 0;
-	b->oom = false;
+	b->failed = false;
 }
