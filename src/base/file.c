@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -263,19 +262,3 @@ bool path_join(char *out, size_t cap, const char *dir, const char *name, struct 
 	return true;
 }
 
-bool file_lock_exclusive(const char *path, int *fd, struct err *e)
-{
-	int f = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (f < 0)
-		return err_errno(e, ERR_IO, "open lock file %s", path);
-	if (flock(f, LOCK_EX | LOCK_NB) != 0) {
-		bool busy = errno == EWOULDBLOCK;
-		close(f);
-		if (busy)
-			return err_set(e, ERR_UNAVAILABLE,
-				       "%s is locked: another tzsigner process uses this base directory", path);
-		return err_errno(e, ERR_IO, "flock %s", path);
-	}
-	*fd = f;
-	return true;
-}

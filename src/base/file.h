@@ -80,11 +80,6 @@ bool dir_ensure(const char *path, mode_t mode, struct err *e);
 /* The same for path and each missing parent (mkdir -p), each with mode. */
 bool dir_ensure_parents(const char *path, mode_t mode, struct err *e);
 
-/* Takes an exclusive advisory lock (flock) on path, creating it 0600; the
- * lock lasts while *fd stays open. ERR_UNAVAILABLE when another process
- * holds it. */
-bool file_lock_exclusive(const char *path, int *fd, struct err *e);
-
 /* Joins dir and name into out (cap bytes); false if it does not fit. */
 bool path_join(char *out, size_t cap, const char *dir, const char *name, struct err *e);
 

@@ -11,11 +11,6 @@ static bool above(uint32_t level, uint32_t round, uint32_t wl, uint32_t wr)
 	return wm_order_cmp(level, round, wl, wr) > 0;
 }
 
-bool watermark_above(const struct watermark *w, uint32_t level, uint32_t round)
-{
-	return !w->known || above(level, round, w->level, w->round);
-}
-
 bool watermark_has_answer(const struct watermark *w, uint32_t level, uint32_t round,
 			  const uint8_t hash[static HASH_BYTES], enum wm_sig sig)
 {

@@ -92,9 +92,6 @@ void watermark_record(struct watermark *w, uint32_t level, uint32_t round,
 bool watermark_has_answer(const struct watermark *w, uint32_t level, uint32_t round,
 			  const uint8_t hash[static HASH_BYTES], enum wm_sig sig);
 
-/* True when (level, round) is strictly above w's threshold. */
-bool watermark_above(const struct watermark *w, uint32_t level, uint32_t round);
-
 /* Merges other into w keeping the higher threshold (used when both our
  * own state and an octez file know the same triple). */
 void watermark_merge(struct watermark *w, const struct watermark *other);

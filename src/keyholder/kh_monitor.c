@@ -57,7 +57,7 @@ bool kh_monitor(const struct kh_context *c, const struct kh_request *rq, struct 
 	case KH_OP_METRICS:
 		if (!c->metrics)
 			return err_set(e, ERR_UNAVAILABLE, "metrics are not kept by this key holder");
-		text = metrics_render(c->metrics, false, &len);
+		text = metrics_render(c->metrics, &len);
 		return owned_text(text, len, "the metrics", out, e);
 	default:
 		return err_set(e, ERR_MALFORMED, "op %d is not a monitoring op", (int)rq->op);

@@ -25,11 +25,6 @@ static const char *const kind_names[METRICS_KINDS] = {
 	"block", "preattestation", "attestation", "other", "unparsed",
 };
 
-static const char *const route_names[ROUTE_COUNT] = {
-	"authorized_keys", "public_key", "sign", "bls_prove_possession", "known_keys",
-	"health", "metrics", "other",
-};
-
 bool metrics_init(struct metrics *m, const struct vault *v, struct wm_store *watermarks)
 {
 	memset(m, 0, sizeof(*m));
@@ -78,14 +73,6 @@ void metrics_observe_sign(struct metrics *m, const struct vault_key *key, bool k
 		}
 	atomic_fetch_add_explicit(&k->latency_count, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&k->latency_sum_ns, ns, memory_order_relaxed);
-}
-
-void metrics_observe_http(struct metrics *m, enum http_route route, unsigned int status)
-{
-	if (!m)
-		return;
-	size_t cls = status >= 100 && status < 600 ? status / 100 - 1 : 5;
-	atomic_fetch_add_explicit(&m->http[route][cls], 1, memory_order_relaxed);
 }
 
 /* A label value with \\, \" and newlines escaped, as the text format wants. */
@@ -440,7 +427,7 @@ static void render_health(struct strbuf *t, struct metrics *m)
 	health_snapshot_free(&s);
 }
 
-char *metrics_render(struct metrics *m, bool http, size_t *len)
+char *metrics_render(struct metrics *m, size_t *len)
 {
 	struct strbuf t = { 0 };
 	const struct vault *v = m->vault;
@@ -463,17 +450,6 @@ char *metrics_render(struct metrics *m, bool http, size_t *len)
 		"# TYPE tzsigner_sign_duration_seconds histogram\n");
 	for (size_t i = 0; i < v->count; i++)
 		render_latency(&t, &m->keys[i], v->keys[i].pkh_text);
-	if (http)
-		sb_printf(&t, "# HELP tzsigner_http_requests_total HTTP requests by route and status class.\n"
-			"# TYPE tzsigner_http_requests_total counter\n");
-	for (size_t r = 0; http && r < ROUTE_COUNT; r++)
-		for (size_t c = 0; c < 6; c++) {
-			uint64_t n = atomic_load_explicit(&m->http[r][c], memory_order_relaxed);
-			if (n)
-				sb_printf(&t, "tzsigner_http_requests_total{route=\"%s\",code=\"%s\"} %llu\n",
-				    route_names[r], (const char *[]){ "1xx", "2xx", "3xx", "4xx", "5xx", "other" }[c],
-				    (unsigned long long)n);
-		}
 	sb_printf(&t, "# HELP tzsigner_watermark_refusals_total Sign requests refused by the high watermark (409), by key and kind.\n"
 		"# TYPE tzsigner_watermark_refusals_total counter\n");
 	for (size_t i = 0; i < v->count; i++)

@@ -33,11 +33,6 @@ enum sign_outcome {
 #define METRICS_KINDS 5 /* block, preattestation, attestation, other, unparsed */
 #define METRICS_BUCKETS 16
 
-enum http_route {
-	ROUTE_AUTHORIZED_KEYS, ROUTE_PUBLIC_KEY, ROUTE_SIGN, ROUTE_POP, ROUTE_KNOWN_KEYS,
-	ROUTE_HEALTH, ROUTE_METRICS, ROUTE_OTHER, ROUTE_COUNT
-};
-
 struct key_metrics {
 	_Atomic uint64_t outcomes[METRICS_KINDS][OUTCOME_COUNT];
 	_Atomic uint64_t latency_buckets[METRICS_BUCKETS]; /* cumulative on render */
@@ -53,7 +48,6 @@ struct metrics {
 	struct health *health;       /* may be NULL: no box health gauges */
 	struct key_metrics *keys;    /* one per vault key */
 	struct key_metrics unknown_key;
-	_Atomic uint64_t http[ROUTE_COUNT][6]; /* by status class: 1xx..5xx, other */
 	uint64_t start_unix;
 	struct recent recent; /* last signed per kind, latency per minute (/statusz) */
 };
@@ -64,13 +58,11 @@ void metrics_free(struct metrics *m);
 /* key may be NULL (unknown key); kind_known false when the bytes did not parse. */
 void metrics_observe_sign(struct metrics *m, const struct vault_key *key, bool kind_known,
 			  enum op_kind kind, enum sign_outcome outcome, uint64_t ns);
-void metrics_observe_http(struct metrics *m, enum http_route route, unsigned int status);
 
 enum sign_outcome metrics_outcome_of_status(unsigned int status, bool reanswered);
 
-/* The exposition text, malloc'd; NULL on allocation failure. */
-/* http: with the tzsigner_http_requests_total lines (the key holder leaves
- * them to the front, which counts the routes). */
-char *metrics_render(struct metrics *m, bool http, size_t *len);
+/* The exposition text, malloc'd; NULL on allocation failure. The HTTP
+ * request counters are the front's (front_metrics_append). */
+char *metrics_render(struct metrics *m, size_t *len);
 
 #endif

@@ -7,11 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static _Thread_local unsigned int last_status;
-
-unsigned int reply_last_status(void) { return last_status; }
-void reply_reset_status(void) { last_status = 0; }
-
 unsigned int reply_status_of(enum err_kind kind) { return err_http_status(kind); }
 
 static enum MHD_Result send_text(struct MHD_Connection *c, unsigned int status, char *text,
@@ -26,7 +21,6 @@ static enum MHD_Result send_text(struct MHD_Connection *c, unsigned int status, 
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
 	if (allow)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
-	last_status = status;
 	enum MHD_Result ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -42,7 +36,6 @@ enum MHD_Result reply_text(struct MHD_Connection *c, unsigned int status, const 
 		return MHD_NO;
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	last_status = status;
 	enum MHD_Result ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return ret;

@@ -11,11 +11,6 @@
 
 unsigned int reply_status_of(enum err_kind kind);
 
-/* The status of the last response queued by this thread (one thread
- * serves one connection, so this is the current request's). */
-unsigned int reply_last_status(void);
-void reply_reset_status(void);
-
 /* Sends text (malloc'd, taken over and freed) with a content type. */
 enum MHD_Result reply_text(struct MHD_Connection *c, unsigned int status, const char *type,
 			   char *text, size_t len);
