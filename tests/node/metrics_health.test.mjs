@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, writeFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { makeBaseDir, removeTempDirs, genKey, startSigner, request } from './lib/signer.mjs';
+import { makeBaseDir, removeTempDirs, genKey, startSigner, request, assertStderrSoon } from './lib/signer.mjs';
 import { parseMetrics, metricValue, parsedValue, metricSeries } from './lib/promtext.mjs';
 
 let dir;
@@ -98,7 +98,7 @@ test('on mains with a charging battery, tunnel up over the main line', async () 
 	assert.equal(metricValue(m, 'tzsigner_power_sysfs_up'), 1);
 	// the GPIO chip is not there: said, and sysfs decides
 	assert.equal(metricValue(m, 'tzsigner_power_gpio_up'), 0);
-	assert.match(signer.stderr(), /event=power_gpio_failed msg="GPIO chip 'tzsigner-test-no-chip'/);
+	await assertStderrSoon(signer, /event=power_gpio_failed msg="GPIO chip 'tzsigner-test-no-chip'/);
 	// the tunnel, from its state file
 	assert.equal(metricValue(m, 'tzsigner_tunnel_state_file_ok'), 1);
 	assert.equal(metricValue(m, 'tzsigner_tunnel_state', { state: 'up' }), 1);
@@ -133,7 +133,7 @@ test('the wall plug is pulled: battery, discharging, its level; the tunnel recon
 		metricValue(m, 'tzsigner_tunnel_info', { uplink: 'eth0', signer: 'unknown', probe: 'off', error_kind: 'uplink_changed' }),
 		1,
 	);
-	assert.match(signer.stderr(), /level=warn fn=log_system_changes event=power source=battery battery_percent=42/);
+	await assertStderrSoon(signer, /level=warn fn=log_system_changes event=power source=battery battery_percent=42/);
 	await put(stateFile, tunnelState('up', { reconnects: 4, uplink: 'wwan0' }));
 	m = await waitMetrics((x) => metricValue(x, 'tzsigner_tunnel_reconnects_total') === 4, 'up again over wwan0');
 	assert.equal(metricValue(m, 'tzsigner_uplink_info', { interface: 'wwan0', role: 'backup', source: 'tunnel' }), 1);
@@ -160,7 +160,7 @@ test('malformed values are reported, not believed', async () => {
 	assert.equal(metricValue(m, 'tzsigner_battery_capacity_percent', { supply: 'BAT0' }), undefined);
 	assert.ok(metricValue(m, 'tzsigner_tunnel_state_file_read_errors_total') >= 1);
 	assert.equal(metricSeries(m, 'tzsigner_tunnel_state').length, 0, 'no tunnel state from a bad file');
-	assert.match(signer.stderr(), /event=tunnel_state_unreadable msg=".*tunnel-state\.json: tunnel state: \\"reconnects\\" is not a non-negative integer"/);
+	await assertStderrSoon(signer, /event=tunnel_state_unreadable msg=".*tunnel-state\.json: tunnel state: \\"reconnects\\" is not a non-negative integer"/);
 	const s = await request(signer.port, 'GET', '/statusz');
 	assert.equal(s.json.system.tunnel.state, 'unknown');
 	await rm(stateFile);

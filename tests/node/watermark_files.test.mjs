@@ -21,6 +21,7 @@ import {
 	randomChainId,
 	publicKeyBytes,
 	signatureBytes,
+	assertStderrSoon,
 } from './lib/signer.mjs';
 import { op, chainIdB58, MAINNET, sleep } from './lib/watermark.mjs';
 
@@ -75,13 +76,13 @@ for (const durability of ['reserve', 'sync']) {
 			await unlink(file);
 			await signOk(s, k.pkh, op({ kind: 'attestation', level: 106, round: 0, chainId }));
 			await stat(file); // written again
-			assert.match(s.stderr(), /event=watermark_file_deleted\b.*action=rewrite/);
+			await assertStderrSoon(s, /event=watermark_file_deleted\b.*action=rewrite/);
 			// replaced by a file that protects nothing
 			await sleep(300);
 			await writeFile(`${file}.evil`, JSON.stringify({ version: 1, watermarks: [] }), { mode: 0o600 });
 			await rename(`${file}.evil`, file);
 			await signOk(s, k.pkh, op({ kind: 'attestation', level: 107, round: 0, chainId }));
-			assert.match(s.stderr(), /event=watermark_file_replaced\b.*action=rewrite/);
+			await assertStderrSoon(s, /event=watermark_file_replaced\b.*action=rewrite/);
 			s.kill('SIGKILL');
 			await s.exited;
 		} catch (e) {

@@ -328,6 +328,15 @@ export async function serveMustFail(dir, extra = [], { timeoutMs = 20_000 } = {}
 
 // One request with full control over the method and the raw body. Resolves
 // {status, headers, text, json} (json undefined when the body is not JSON).
+// Waits until the signer's stderr matches re (within ms) and asserts it. A
+// line the key holder wrote before it answered can reach this process after
+// the answer (two pipes, no order between them): read it, do not race it.
+export async function assertStderrSoon(handle, re, ms = 5_000) {
+	for (const end = Date.now() + ms; !re.test(handle.stderr()) && Date.now() < end; )
+		await new Promise((r) => setTimeout(r, 20));
+	assert.match(handle.stderr(), re);
+}
+
 export function request(port, method, urlPath, body, { agent, headers = {}, timeoutMs = 20_000 } = {}) {
 	return new Promise((resolve, reject) => {
 		const payload = body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(body);
