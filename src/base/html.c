@@ -6,37 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool grow(struct html *h, size_t more)
-{
-	if (h->failed)
-		return false;
-	if (h->len + more + 1 <= h->cap)
-		return true;
-	size_t cap = h->cap ? h->cap : 8192;
-	while (cap < h->len + more + 1)
-		cap *= 2;
-	char *b = cap <= HTML_MAX ? realloc(h->buf, cap) : NULL;
-	if (!b) {
-		h->failed = true;
-		return false;
-	}
-	h->buf = b;
-	h->cap = cap;
-	return true;
-}
-
 void html_raw(struct html *h, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
+	sb_vprintf(&h->sb, fmt, ap);
 	va_end(ap);
-	if (n < 0 || !grow(h, (size_t)n))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(h->buf + h->len, h->cap - h->len, fmt, ap);
-	va_end(ap);
-	h->len += (size_t)n;
 }
 
 void html_text(struct html *h, const char *s)
@@ -50,12 +25,10 @@ void html_text(struct html *h, const char *s)
 		case '"': rep = "&quot;"; break;
 		case '\'': rep = "&#39;"; break;
 		}
-		if (rep) {
-			html_raw(h, "%s", rep);
-		} else if (grow(h, 1)) {
-			h->buf[h->len++] = *s;
-			h->buf[h->len] = '\0';
-		}
+		if (rep)
+			sb_put(&h->sb, rep, strlen(rep));
+		else
+			sb_put(&h->sb, s, 1);
 	}
 }
 
@@ -85,14 +58,12 @@ void html_begin(struct html *h, const char *title, unsigned refresh_s)
 char *html_end(struct html *h, size_t *len)
 {
 	html_raw(h, "</body></html>\n");
-	if (h->failed) {
-		free(h->buf);
-		h->buf = NULL;
-		return NULL;
-	}
-	*len = h->len;
-	char *out = h->buf;
-	h->buf = NULL;
+	size_t n = h->sb.len;
+	if (n > HTML_MAX)
+		h->sb.failed = true;
+	char *out = sb_take(&h->sb);
+	if (out)
+		*len = n;
 	return out;
 }
 

@@ -7,12 +7,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "strbuf.h"
+
 #define HTML_MAX (4 * 1024 * 1024)
 
 struct html {
-	char *buf;
-	size_t len, cap;
-	bool failed; /* out of memory or over HTML_MAX: the page is dropped */
+	struct strbuf sb; /* failed or over HTML_MAX at the end: the page is dropped */
 };
 
 /* Formatted markup, not escaped: only our own literals and numbers. */

@@ -41,26 +41,28 @@ void sb_put(struct strbuf *b, const char *s, size_t n)
 
 /* Formats into the free space first: one vsnprintf when it fits, a second
  * after growing when it did not. */
-void sb_printf(struct strbuf *b, const char *fmt, ...)
+void sb_vprintf(struct strbuf *b, const char *fmt, va_list ap)
 {
 	if (!reserve(b, 0))
 		return;
+	va_list again;
+	va_copy(again, ap);
+	int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+	if (n >= 0 && (size_t)n >= b->cap - b->len && reserve(b, (size_t)n))
+		vsnprintf(b->p + b->len, (size_t)n + 1, fmt, again);
+	va_end(again);
+	if (n < 0)
+		b->failed = true;
+	else if (!b->failed)
+		b->len += (size_t)n;
+}
+
+void sb_printf(struct strbuf *b, const char *fmt, ...)
+{
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+	sb_vprintf(b, fmt, ap);
 	va_end(ap);
-	if (n < 0) {
-		b->failed = true;
-		return;
-	}
-	if ((size_t)n >= b->cap - b->len) {
-		if (!reserve(b, (size_t)n))
-			return;
-		va_start(ap, fmt);
-		vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
-		va_end(ap);
-	}
-	b->len += (size_t)n;
 }
 
 char *sb_take(struct strbuf *b)

@@ -4,6 +4,7 @@
 #ifndef TZS_BASE_STRBUF_H
 #define TZS_BASE_STRBUF_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -14,6 +15,7 @@ struct strbuf {
 };
 
 void sb_printf(struct strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_vprintf(struct strbuf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 void sb_put(struct strbuf *b, const char *s, size_t n);
 
 /* The text (NUL-terminated, owned by the caller) or NULL if it failed; the buffer

@@ -11,6 +11,7 @@
 #include "../front/front.h"
 #include "../front/sandbox.h"
 #include "cmd.h"
+#include "serve.h"
 
 static const char usage[] =
 	"usage: tzsigner front --kh-fd FD --api-fd FD [--status-fd FD] [--socket-fd FD]...\n"
@@ -126,10 +127,10 @@ int cmd_front(int argc, char **argv)
 			ok = number("--max-connections", optarg, 4096, &cfg.max_connections) &&
 			     cfg.max_connections > 0;
 			break;
-		case OPT_IDLE: ok = number("--idle-timeout", optarg, 86400, &cfg.idle_s) && cfg.idle_s; break;
-		case OPT_HEAD: ok = number("--head-timeout", optarg, 3600, &cfg.head_s) && cfg.head_s; break;
-		case OPT_BODY: ok = number("--body-timeout", optarg, 3600, &cfg.body_s) && cfg.body_s; break;
-		case OPT_WRITE: ok = number("--write-timeout", optarg, 3600, &cfg.write_s) && cfg.write_s; break;
+		case OPT_IDLE: ok = number("--idle-timeout", optarg, serve_front_timeout[0].max, &cfg.idle_s) && cfg.idle_s; break;
+		case OPT_HEAD: ok = number("--head-timeout", optarg, serve_front_timeout[1].max, &cfg.head_s) && cfg.head_s; break;
+		case OPT_BODY: ok = number("--body-timeout", optarg, serve_front_timeout[2].max, &cfg.body_s) && cfg.body_s; break;
+		case OPT_WRITE: ok = number("--write-timeout", optarg, serve_front_timeout[3].max, &cfg.write_s) && cfg.write_s; break;
 		case OPT_LOG:
 			ok = log_parse_level(optarg, &level);
 			if (ok)

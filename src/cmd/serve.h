@@ -51,7 +51,7 @@ struct serve_options {
 };
 
 /* The front's deadlines serve passes on (front_timeouts[i]): the option of
- * both commands and the largest value `tzsigner front` takes. */
+ * both commands and the largest value either takes (front.c reads it too). */
 struct serve_front_timeout {
 	const char *name;
 	unsigned long max;
