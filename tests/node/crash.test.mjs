@@ -61,7 +61,7 @@ async function crashRun(t, durability) {
 	const sentTop = new Map(); // pkh -> highest level sent so far
 	const lost = []; // per crash: {lost, window}
 	let windowMax = 0;
-	const stats = { requests: 0, signed: 0, refused: 0, cut: 0, midRequestKills: 0, incarnationsWithSignatures: new Set() };
+	const stats = { requests: 0, signed: 0, refused: 0, cut: 0, unavailableDuringKill: 0, midRequestKills: 0, incarnationsWithSignatures: new Set() };
 
 	async function client(type) {
 		const key = keys[type];
@@ -134,6 +134,16 @@ async function crashRun(t, durability) {
 				s.signed.push({ bytes: req.bytes, level: req.level, round: req.round });
 				if (s.signed.length > 8) s.signed.shift();
 				if (s.cut && s.cut.bytes === req.bytes) s.cut = null;
+			} else if (r.status === 503 && (live !== cur || stopping)) {
+				// The key holder was killed between the front's accept and its
+				// frame: the front (alive until its parent-death signal lands)
+				// says so instead of resetting the connection. No signature
+				// left; a baker sends it again, as after a reset.
+				assertOctezError(r, 503, /key holder/, `${type} ${kind} ${req.level}/${req.round} during a kill`);
+				stats.cut++;
+				stats.unavailableDuringKill++;
+				s.cut = req;
+				continue;
 			} else {
 				assertOctezError(r, 409, /not above high watermark|already signed with different/, `${type} ${kind} ${req.level}/${req.round}`);
 				stats.refused++;
@@ -274,7 +284,7 @@ async function crashRun(t, durability) {
 	);
 	t.diagnostic(
 		`durability=${durability} kills=${incarnation - 1} requests=${stats.requests} signatures=${stats.signed} ` +
-			`identical_repeats=${repeats} refused_409=${stats.refused} cut_by_kill=${stats.cut} mid_request_kills=${stats.midRequestKills} ` +
+			`identical_repeats=${repeats} refused_409=${stats.refused} cut_by_kill=${stats.cut} (503_from_the_front=${stats.unavailableDuringKill}) mid_request_kills=${stats.midRequestKills} ` +
 			`incarnations_with_signatures=${stats.incarnationsWithSignatures.size} ms=${elapsed}`,
 	);
 	// The run did what it claims: killed KILLS times, kept signing after
