@@ -1,6 +1,7 @@
 /* be.h - big-endian (network order) 16- and 32-bit integers in byte
- * buffers: the Ledger's APDUs, HID reports and speculos frames. The caller
- * has checked that the bytes are there. */
+ * buffers: the Ledger's APDUs, HID reports and speculos frames, Tezos
+ * operations, octez's socket frames and binary bodies, SSH wire strings, the
+ * watermark journal. The caller has checked that the bytes are there. */
 #ifndef TZS_BASE_BE_H
 #define TZS_BASE_BE_H
 

@@ -8,6 +8,8 @@
 #include <openssl/obj_mac.h>
 #include <sodium.h>
 
+#include "be.h"
+
 static const struct {
 	const char *name;
 	const char *algorithms;
@@ -48,8 +50,7 @@ static bool get_string(const uint8_t *b, size_t len, size_t *off, const uint8_t 
 {
 	if (len - *off < 4)
 		return false;
-	uint32_t n = (uint32_t)b[*off] << 24 | (uint32_t)b[*off + 1] << 16 |
-		     (uint32_t)b[*off + 2] << 8 | (uint32_t)b[*off + 3];
+	uint32_t n = be32_get(b + *off);
 	*off += 4;
 	if (n > len - *off)
 		return false;
@@ -63,8 +64,7 @@ static bool get_u32(const uint8_t *b, size_t len, size_t *off, uint32_t *v)
 {
 	if (len - *off < 4)
 		return false;
-	*v = (uint32_t)b[*off] << 24 | (uint32_t)b[*off + 1] << 16 | (uint32_t)b[*off + 2] << 8 |
-	     (uint32_t)b[*off + 3];
+	*v = be32_get(b + *off);
 	*off += 4;
 	return true;
 }

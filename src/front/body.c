@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../base/be.h"
 #include "../base/hex.h"
 
 bool body_parse_hex_string(const char *body, size_t body_len, uint8_t **msg, size_t *len,
@@ -52,8 +53,7 @@ static bool body_parse_octet_stream(const uint8_t *body, size_t body_len, uint8_
 			       "octet-stream body of %zu bytes: expected a 4-byte big-endian length, "
 			       "then the bytes to sign (octez's binary form)",
 			       body_len);
-	uint32_t n = (uint32_t)body[0] << 24 | (uint32_t)body[1] << 16 | (uint32_t)body[2] << 8 |
-		     (uint32_t)body[3];
+	uint32_t n = be32_get(body);
 	if ((size_t)n != body_len - 4)
 		return err_set(e, ERR_MALFORMED,
 			       "octet-stream body: its length header says %u bytes but %zu follow "

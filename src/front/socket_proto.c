@@ -14,9 +14,11 @@
 
 #include <string.h>
 
+#include "../base/be.h"
+
 size_t sock_frame_length(const uint8_t header[static SOCK_HEADER_BYTES])
 {
-	return (size_t)header[0] << 8 | header[1];
+	return be16_get(header);
 }
 
 /* ---- reading ---- */
@@ -91,7 +93,7 @@ static bool take_data(struct reader *rd, struct sock_request *rq, struct err *e)
 	const uint8_t *p;
 	if (!take(rd, 4, &p, "data length", e))
 		return false;
-	uint32_t n = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+	uint32_t n = be32_get(p);
 	if (n > rd->left)
 		return err_set(e, ERR_MALFORMED, "socket request: data length %u exceeds the %zu bytes left",
 			       n, rd->left);

@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "../base/be.h"
+
 static void put(struct sock_reply *r, const void *p, size_t n)
 {
 	if (r->overflow || n > sizeof(r->bytes) - r->len) {
@@ -19,7 +21,8 @@ static void put_u8(struct sock_reply *r, uint8_t v) { put(r, &v, 1); }
 
 static void put_be32(struct sock_reply *r, size_t v)
 {
-	uint8_t b[4] = { (uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v };
+	uint8_t b[4];
+	be32_put(b, (uint32_t)v);
 	put(r, b, 4);
 }
 
@@ -27,10 +30,7 @@ static void patch_be32(struct sock_reply *r, size_t at, size_t v)
 {
 	if (r->overflow)
 		return;
-	r->bytes[at] = (uint8_t)(v >> 24);
-	r->bytes[at + 1] = (uint8_t)(v >> 16);
-	r->bytes[at + 2] = (uint8_t)(v >> 8);
-	r->bytes[at + 3] = (uint8_t)v;
+	be32_put(r->bytes + at, (uint32_t)v);
 }
 
 /* result_encoding (lib_error_monad/monad_maker.ml): union with a uint8
@@ -47,8 +47,7 @@ static bool finish(struct sock_reply *r)
 	if (r->overflow)
 		return false;
 	size_t n = r->len - SOCK_HEADER_BYTES;
-	r->bytes[0] = (uint8_t)(n >> 8);
-	r->bytes[1] = (uint8_t)n;
+	be16_put(r->bytes, (uint16_t)n);
 	return true;
 }
 

@@ -8,23 +8,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../base/be.h"
 #include "../crypto/hash.h"
 
 #define SUM_AT 248
 #define SIG_MAX 159
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 void wm_journal_encode(uint8_t out[static WM_JOURNAL_RECORD], const struct wm_record *r)
 {
@@ -40,9 +28,9 @@ void wm_journal_encode(uint8_t out[static WM_JOURNAL_RECORD], const struct wm_re
 	out[8] = (uint8_t)(exact ? x->sig : WM_SIG_PLAIN);
 	memcpy(out + 12, r->chain, 4);
 	memcpy(out + 16, r->pkh.hash, PKH_BYTES);
-	put32(out + 36, w->known ? w->level : 0);
-	put32(out + 40, w->known ? w->round : 0);
-	put32(out + 44, r->reserved);
+	be32_put(out + 36, w->known ? w->level : 0);
+	be32_put(out + 40, w->known ? w->round : 0);
+	be32_put(out + 44, r->reserved);
 	if (exact) {
 		memcpy(out + 48, x->hash, HASH_BYTES);
 		if (x->has_signature) {
@@ -76,11 +64,11 @@ static bool decode(const uint8_t *in, struct wm_record *r, const char *where, st
 	r->pkh.scheme = (enum key_scheme)in[6];
 	memcpy(r->chain, in + 12, 4);
 	memcpy(r->pkh.hash, in + 16, PKH_BYTES);
-	r->reserved = get32(in + 44);
+	r->reserved = be32_get(in + 44);
 	struct watermark *w = &r->w;
 	w->known = flags & 1;
-	w->level = w->known ? get32(in + 36) : 0;
-	w->round = w->known ? get32(in + 40) : 0;
+	w->level = w->known ? be32_get(in + 36) : 0;
+	w->round = w->known ? be32_get(in + 40) : 0;
 	if (flags & 2) {
 		w->exact = (struct wm_exact){ .known = true, .level = w->level, .round = w->round,
 					      .sig = (enum wm_sig)in[8], .has_signature = (flags & 4) != 0 };

@@ -29,6 +29,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../base/be.h"
+
 #define BLOCK_FITNESS_AT 83
 #define BLOCK_FITNESS_START (BLOCK_FITNESS_AT + 4)
 #define FITNESS_NO_LOCKED_ROUND 33u
@@ -81,16 +83,11 @@ const char *op_kind_name(enum op_kind kind)
 	return "unknown";
 }
 
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
-}
-
 /* Reads one fitness component's length prefix at *at and checks it. */
 static bool fitness_component(const uint8_t *msg, size_t *at, uint32_t want, const char *what,
 			      struct err *e)
 {
-	uint32_t got = be32(msg + *at);
+	uint32_t got = be32_get(msg + *at);
 	if (got != want)
 		return err_set(e, ERR_MALFORMED,
 			       "block (magic 0x11): fitness %s has %u bytes at offset %zu, expected %u",
@@ -105,7 +102,7 @@ static bool classify_block(const uint8_t *msg, size_t len, struct op_info *info,
 		return err_set(e, ERR_MALFORMED,
 			       "block (magic 0x11) of %zu bytes is shorter than its layout (%d bytes up to the fitness)",
 			       len, BLOCK_FITNESS_START);
-	uint32_t fit_len = be32(msg + BLOCK_FITNESS_AT);
+	uint32_t fit_len = be32_get(msg + BLOCK_FITNESS_AT);
 	if (fit_len != FITNESS_NO_LOCKED_ROUND && fit_len != FITNESS_LOCKED_ROUND)
 		return err_set(e, ERR_MALFORMED,
 			       "block (magic 0x11): fitness length %u is neither %u nor %u (a Tenderbake fitness)",
@@ -125,7 +122,7 @@ static bool classify_block(const uint8_t *msg, size_t len, struct op_info *info,
 			       msg[at - 1], FITNESS_VERSION);
 	if (!fitness_component(msg, &at, 4, "level", e))
 		return false;
-	uint32_t fit_level = be32(msg + at - 4);
+	uint32_t fit_level = be32_get(msg + at - 4);
 	if (!fitness_component(msg, &at, fit_len == FITNESS_LOCKED_ROUND ? 4 : 0, "locked round",
 			       e) ||
 	    !fitness_component(msg, &at, 4, "predecessor round", e) ||
@@ -136,8 +133,8 @@ static bool classify_block(const uint8_t *msg, size_t len, struct op_info *info,
 
 	info->kind = OP_BLOCK;
 	memcpy(info->chain_id, msg + 1, 4);
-	info->level = be32(msg + 5);
-	info->round = be32(msg + BLOCK_FITNESS_AT + fit_len);
+	info->level = be32_get(msg + 5);
+	info->round = be32_get(msg + BLOCK_FITNESS_AT + fit_len);
 	if (fit_level != info->level)
 		return err_set(e, ERR_MALFORMED,
 			       "block (magic 0x11): level %u in the header but %u in the fitness",
@@ -263,8 +260,8 @@ static bool classify_consensus(const uint8_t *msg, size_t len, struct op_info *i
 	info->tag = tag;
 	info->bls_mode = bls;
 	memcpy(info->chain_id, msg + 1, 4);
-	info->level = be32(msg + level_at);
-	info->round = be32(msg + level_at + 4);
+	info->level = be32_get(msg + level_at);
+	info->round = be32_get(msg + level_at + 4);
 	return true;
 }
 
