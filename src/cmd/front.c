@@ -127,10 +127,16 @@ int cmd_front(int argc, char **argv)
 			ok = number("--max-connections", optarg, 4096, &cfg.max_connections) &&
 			     cfg.max_connections > 0;
 			break;
-		case OPT_IDLE: ok = number("--idle-timeout", optarg, serve_front_timeout[0].max, &cfg.idle_s) && cfg.idle_s; break;
-		case OPT_HEAD: ok = number("--head-timeout", optarg, serve_front_timeout[1].max, &cfg.head_s) && cfg.head_s; break;
-		case OPT_BODY: ok = number("--body-timeout", optarg, serve_front_timeout[2].max, &cfg.body_s) && cfg.body_s; break;
-		case OPT_WRITE: ok = number("--write-timeout", optarg, serve_front_timeout[3].max, &cfg.write_s) && cfg.write_s; break;
+		case OPT_IDLE:
+		case OPT_HEAD:
+		case OPT_BODY:
+		case OPT_WRITE: {
+			/* serve_front_timeout's order: the option names and bounds serve uses */
+			unsigned *secs[] = { &cfg.idle_s, &cfg.head_s, &cfg.body_s, &cfg.write_s };
+			size_t i = (size_t)(c - OPT_IDLE);
+			ok = number(serve_front_timeout[i].name, optarg, serve_front_timeout[i].max, secs[i]) && *secs[i];
+			break;
+		}
 		case OPT_LOG:
 			ok = log_parse_level(optarg, &level);
 			if (ok)
